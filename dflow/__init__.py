@@ -1,0 +1,8 @@
+"""dflow: Metaflow-style workflows that run on Dask.
+
+A workflow is a :class:`FlowSpec` subclass whose ``@step`` methods are joined by
+``self.next(...)``. Every task runs as a Dask task; every artifact is stored once in a
+content-addressed store; every run can be inspected, reproduced and resumed.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The ``dflow`` command line: thin click commands over the library."""

@@ -1,0 +1,100 @@
+"""Typed errors.
+
+Every error dflow raises on purpose is a :class:`DflowError`. Its message says what
+happened, what was expected and what to do; the CLI prints it as one sentence and exits
+non-zero, without a traceback from dflow's internals.
+"""
+
+from __future__ import annotations
+
+
+class DflowError(Exception):
+    """Base class of every error dflow raises on purpose.
+
+    ``hint`` is an optional short suggestion printed after the message.
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class ConfigError(DflowError):
+    """A configuration value (environment variable, dask config, argument) is invalid."""
+
+
+class FlowDefinitionError(DflowError):
+    """A flow class cannot run: its graph failed lint.
+
+    ``problems`` holds every problem found (objects with ``file``, ``line``,
+    ``message`` and ``hint``), so that all of them are reported at once.
+    """
+
+    def __init__(self, message: str, problems: list | tuple = (), *, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return super().__str__()
+        return "\n".join(str(p) for p in self.problems)
+
+
+class FlowLoadError(DflowError):
+    """A flow file cannot be imported, or holds no (or more than one) FlowSpec class."""
+
+
+class ParameterError(DflowError):
+    """A parameter value is missing or does not fit the parameter's type."""
+
+
+class StoreError(DflowError):
+    """The store cannot be opened, read or written."""
+
+
+class BackendMissingError(StoreError):
+    """The fsspec backend for a store URL is not installed."""
+
+
+class ArtifactNotFoundError(StoreError):
+    """An object the store should hold is missing."""
+
+
+class ArtifactCorruptError(StoreError):
+    """An object's bytes do not match its content key (corrupt or truncated)."""
+
+
+class PickleRefusedError(StoreError):
+    """A reader opened as untrusted was asked to unpickle an artifact."""
+
+
+class NotCommittedError(StoreError):
+    """A task attempt has no DONE marker: its artifacts cannot be trusted."""
+
+
+class ObjectNotFoundError(DflowError):
+    """An unknown flow, run, step, task or artifact was asked for (client API, CLI)."""
+
+
+class ResourceUnavailableError(DflowError):
+    """A step requests a resource that no worker of the cluster offers."""
+
+
+class SchedulerError(DflowError):
+    """The Dask scheduler cannot be reached or set up."""
+
+
+class StepFailedError(DflowError):
+    """A step failed (after its retries); the run is recorded as failed."""
+
+
+class ClusterError(DflowError):
+    """``dflow cluster`` could not start, find or stop a cluster."""

@@ -1,0 +1,153 @@
+"""The graph of a flow: small frozen dataclasses, no Dask and no I/O.
+
+:func:`dflow.graph.parse.build_graph` makes a :class:`FlowGraph` from a flow class by
+reading the AST of each step; :mod:`dflow.graph.lint` checks it; the planner and the
+engine read it. Everything here is picklable and comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Transition(str, Enum):
+    """What a step's trailing ``self.next(...)`` does."""
+
+    LINEAR = "linear"  # self.next(self.a)
+    SPLIT = "split"  # self.next(self.a, self.b): static branches
+    FOREACH = "foreach"  # self.next(self.a, foreach="items")
+    SWITCH = "switch"  # self.next({"x": self.a, "y": self.b}, condition="attr")
+    END = "end"  # no self.next: only the end step
+
+
+class StepKind(str, Enum):
+    """The kind of a step, as shown by ``dflow show``.
+
+    A step that takes ``inputs`` is a JOIN whatever its transition; otherwise the kind
+    follows the transition (and ``start`` is START when it is linear).
+    """
+
+    START = "start"
+    LINEAR = "linear"
+    SPLIT = "split"
+    FOREACH = "foreach"
+    SWITCH = "switch"
+    JOIN = "join"
+    END = "end"
+
+
+@dataclass(frozen=True)
+class DecoratorSpec:
+    """A step decorator as recorded: its name (``retry``) and options, sorted by name."""
+
+    name: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of one option."""
+        return dict(self.options).get(key, default)
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A flow parameter as the graph sees it (name, type name, default, ...)."""
+
+    name: str
+    attr: str  # the class attribute holding the Parameter
+    type_name: str  # "str", "int", "float", "bool", "json"
+    default: Any = None
+    required: bool = False
+    help: str | None = None
+    is_include_file: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class StepNode:
+    """One step of a flow.
+
+    ``out`` lists the targets of ``self.next`` in order (for a switch, the case targets in
+    the order written, and ``switch_cases`` maps each case value to its step).
+    ``in_steps`` lists the steps whose ``self.next`` names this one.
+    ``split_parents`` is the stack of enclosing split and foreach steps, outermost
+    first, as Metaflow computes it: a split or foreach pushes itself for its branches, the
+    join that closes it pops it. ``matching_join`` is set on split and foreach steps.
+    """
+
+    name: str
+    kind: StepKind
+    transition: Transition
+    out: tuple[str, ...] = ()
+    in_steps: tuple[str, ...] = ()
+    takes_inputs: bool = False
+    foreach_var: str | None = None
+    switch_var: str | None = None
+    switch_cases: tuple[tuple[Any, str], ...] = ()
+    split_parents: tuple[str, ...] = ()
+    matching_join: str | None = None
+    decorators: tuple[DecoratorSpec, ...] = ()
+    doc: str = ""
+    file: str = ""
+    line: int = 0  # line of the ``def``
+    next_line: int = 0  # line of the trailing ``self.next`` (0 when there is none)
+
+    def decorator(self, name: str) -> DecoratorSpec | None:
+        """The decorator of that name on this step, or None."""
+        for deco in self.decorators:
+            if deco.name == name:
+                return deco
+        return None
+
+
+@dataclass(frozen=True)
+class FlowGraph:
+    """The whole graph of a flow class, steps in source order."""
+
+    flow_name: str
+    file: str
+    steps: tuple[StepNode, ...]
+    parameters: tuple[ParameterSpec, ...] = ()
+    doc: str = ""
+    line: int = 0  # line of the ``class`` statement
+    _index: dict[str, StepNode] = field(default=None, compare=False, repr=False)  # type: ignore
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {s.name: s for s in self.steps})
+
+    def __getitem__(self, name: str) -> StepNode:
+        return self._index[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Step names in source order."""
+        return tuple(s.name for s in self.steps)
+
+    def topological(self) -> list[StepNode]:
+        """Steps in an order where every step comes after all its in-steps (from start)."""
+        order: list[StepNode] = []
+        seen: set[str] = set()
+        pending = {s.name: len([p for p in s.in_steps if p in self]) for s in self.steps}
+        ready = [s for s in self.steps if pending[s.name] == 0]
+        while ready:
+            node = ready.pop(0)
+            if node.name in seen:
+                continue
+            seen.add(node.name)
+            order.append(node)
+            for target in node.out:
+                if target in pending:
+                    pending[target] -= 1
+                    if pending[target] == 0:
+                        ready.append(self[target])
+        return order
