@@ -274,3 +274,59 @@ def stop_cluster(home: str | Path | None = None) -> tuple[ClusterRecord | None, 
     stopped = discard_record(record, home)
     record_path(home).unlink(missing_ok=True)
     return record, stopped
+
+
+def start_ssh_cluster(opts: ClusterOptions, hosts: list[str],
+                      home: str | Path | None = None) -> ClusterRecord:
+    """Start a cluster on ``hosts`` over SSH through a local keeper process; record it.
+
+    ``opts.workers`` workers run on each worker host. TLS and preload are not supported
+    here (configure them in dask's config on the hosts).
+    """
+    from dflow.cluster import ssh
+
+    ssh.require_asyncssh()
+    if opts.tls or opts.preload:
+        raise ClusterError("--tls and --preload cannot be combined with --ssh",
+                           hint="set them in the dask configuration of the SSH hosts")
+    root = dflow_home(home)
+    root.mkdir(parents=True, exist_ok=True)
+    lock = _take_lock(root)
+    try:
+        refuse_if_running(home)
+        return _start_ssh(opts, hosts, root, home)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _start_ssh(opts: ClusterOptions, hosts: list[str], root: Path,
+               home: str | Path | None) -> ClusterRecord:
+    from dflow.cluster import ssh
+
+    created = time.time()
+    state = root / f"cluster-{int(created * 1000)}"
+    state.mkdir(mode=0o700)
+    address_file, log = state / "address.json", state / "ssh-keeper.log"
+    spec = ssh.write_spec(
+        state / "ssh-spec.json", hosts=hosts, workers_per_host=opts.workers,
+        nthreads=opts.nthreads(), memory_limit=opts.memory_limit, resources=opts.resources,
+        port=opts.port or DEFAULT_SCHEDULER_PORT,
+        dashboard_port=opts.dashboard_port or DEFAULT_DASHBOARD_PORT, address_file=address_file,
+    )
+    deadline = time.monotonic() + opts.timeout
+    ref = spawn_detached(ssh.keeper_argv(spec), log)
+    try:
+        info = _wait_for_scheduler(ref, address_file, log, deadline)
+        record = ClusterRecord(
+            address=info["address"], dashboard_link=info.get("dashboard_link"),
+            scheduler_pid=ref.pid, worker_pids=(), security=None, created_at=created,
+            processes=((ref.pid, ref.create_time),), log_files=(str(log),),
+            options={**asdict(opts), "ssh": hosts}, kind="ssh", state_dir=str(state),
+        )
+        n = opts.workers * max(1, len(hosts) - 1)
+        _wait_for_workers(record, [ref], [log], n, deadline)
+        save_record(record, home)
+        return record
+    except BaseException:
+        stop_processes([ref], grace=10.0)
+        raise
