@@ -84,6 +84,10 @@ class ObjectNotFoundError(DflowError):
     """An unknown flow, run, step, task or artifact was asked for (client API, CLI)."""
 
 
+class RecordNotFoundError(StoreError, ObjectNotFoundError):
+    """A run or attempt record the store was asked for does not exist."""
+
+
 class ResourceUnavailableError(DflowError):
     """A step requests a resource that no worker of the cluster offers."""
 

@@ -1,0 +1,70 @@
+"""The content-addressed artifact store.
+
+A library of its own: it imports nothing from dflow but :mod:`dflow.errors` and
+:mod:`dflow.config`. Open one with :func:`open_store`; it is picklable and travels to
+Dask workers as its URL, options and trust flag.
+
+>>> from dflow.store import open_store
+>>> store = open_store("memory://doctest-init")
+>>> ref = store.save([1, 2.5, "x"])
+>>> ref.encoding, store.load(ref)
+('msgpack', [1, 2.5, 'x'])
+
+LAYOUT (version 1)
+------------------
+Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
+``memory://name`` or any fsspec URL)::
+
+    objects/<k[:2]>/<k[2:]>        blob: 16-byte header (b"DFB1", codec byte 0 none /
+                                   1 zstd / 2 lz4, 3 zero bytes, uint64 LE raw size),
+                                   then the payload. k = xxh3-128 hex of the raw bytes.
+    arrays/<k[:2]>/<k[2:]>/        zarr v3 array (chunks of whole rows, crc32c per chunk,
+                                   blosc-lz4 only when it pays) and, written last,
+        dflow-complete.json        {"layout": 1, "key", "dtype", "shape", "chunks", "codecs"}
+                                   k = xxh3-128 of a canonical header + the C-order buffer.
+    flows/<flow>/index/<run_id>.<status>          empty: the cheap run index
+    flows/<flow>/runs/<run_id>/run.json           run record ({"layout": 1, ...})
+    flows/<flow>/runs/<run_id>/steps/<step>/<task_id>/<attempt>/
+        started.json, record.json, manifest.json, DONE, stdout.log, stderr.log
+    tmp/                           local stores only: arrays being written
+
+Values are encoded as ``msgpack`` (plain data with extension types, see
+:mod:`dflow.store.plaindata`), ``zarr`` (numpy arrays of at least
+``store.array-threshold`` bytes) or ``pickle`` (cloudpickle, everything else; refused
+by stores opened with ``trusted=False``). Code snapshots are blobs holding a deterministic
+tar (:mod:`dflow.store.snapshots`). Records and manifests carry ``"layout": 1``; the golden
+files in ``tests/golden/store/`` pin this format.
+"""
+
+from __future__ import annotations
+
+from dflow.store.location import resolve_options, resolve_store_url
+from dflow.store.records import RECORD_LAYOUT
+from dflow.store.refs import ArtifactRef, Manifest, RunEntry, TaskAddress
+from dflow.store.store import LAYOUT_VERSION, Store
+
+__all__ = [
+    "LAYOUT_VERSION",
+    "RECORD_LAYOUT",
+    "ArtifactRef",
+    "Manifest",
+    "RunEntry",
+    "Store",
+    "TaskAddress",
+    "open_store",
+    "resolve_store_url",
+]
+
+
+def open_store(
+    url: str | None = None, options: dict | None = None, *, trusted: bool = True
+) -> Store:
+    """Open the store at ``url`` (resolved by :func:`resolve_store_url`).
+
+    ``options`` are fsspec storage options (default: ``DFLOW_STORE_OPTIONS`` /
+    ``dflow.store.options``). Raises BackendMissingError when the URL's fsspec backend is
+    not installed and StoreError when the root cannot be read.
+    """
+    store = Store(resolve_store_url(url), resolve_options(options), trusted=trusted)
+    store.io  # noqa: B018 - create the filesystem and check the root now
+    return store

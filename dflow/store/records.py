@@ -1,0 +1,277 @@
+"""Task attempts, run records, logs and the run-status index (JSON, ``"layout": 1``).
+
+Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole store)::
+
+    index/<run_id>.<status>                 empty files: list_runs is ONE listing
+    runs/<run_id>/run.json                  run record
+    runs/<run_id>/steps/<step>/<task_id>/<attempt>/
+        started.json    written (exclusively) by start_attempt
+        record.json     attempt record (status, timings, host, error...), overwritable
+        manifest.json   artifacts + meta, written by commit_attempt after all objects exist
+        DONE            last: {"layout": 1, "manifest": <xxh3 of manifest.json>}
+        <stream>.log    captured stdout / stderr
+
+An attempt is committed once its DONE exists; readers trust nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from dflow.errors import (
+    ArtifactCorruptError,
+    ArtifactNotFoundError,
+    NotCommittedError,
+    RecordNotFoundError,
+    StoreError,
+)
+from dflow.store.backends import io_error
+from dflow.store.keys import digest
+from dflow.store.refs import ArtifactRef, Manifest, RunEntry, TaskAddress, check_name
+
+RECORD_LAYOUT = 1
+_STATUS_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
+#: When a crash left two index entries for one run, the first listed here wins.
+STATUS_PRECEDENCE = ("failed", "succeeded", "running")
+
+
+def dump_json(doc: Mapping[str, Any], what: str) -> bytes:
+    """JSON bytes of a record (sorted keys, so equal records give equal bytes)."""
+    try:
+        return json.dumps(doc, sort_keys=True, indent=1, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise StoreError(
+            f"{what} is not JSON-serializable: {exc}",
+            hint="records and manifest meta may hold only str, numbers, bools, None, "
+            "lists and dicts with str keys",
+        ) from None
+
+
+def _check_status(status: str) -> str:
+    if not isinstance(status, str) or not _STATUS_RE.match(status):
+        raise StoreError(f"invalid run status {status!r}: use letters, digits, _ and -")
+    return status
+
+
+class RecordsMixin:
+    """Attempts, manifests, logs and run records (mixed into :class:`~dflow.store.Store`)."""
+
+    # --- paths ---------------------------------------------------------------------------
+
+    def _run_dir(self, flow: str, run_id: str) -> str:
+        return f"flows/{check_name('flow', flow)}/runs/{check_name('run id', run_id)}"
+
+    def _task_dir(self, t: TaskAddress) -> str:
+        t.check()
+        return f"{self._run_dir(t.flow, t.run_id)}/steps/{t.step}/{t.task_id}"
+
+    def _attempt_dir(self, t: TaskAddress, attempt: int) -> str:
+        if not isinstance(attempt, int) or isinstance(attempt, bool) or attempt < 0:
+            raise StoreError(f"invalid attempt number {attempt!r}: expected an int >= 0")
+        return f"{self._task_dir(t)}/{attempt}"
+
+    def _read_json(self, rel: str) -> dict:
+        data = self.io.read(rel)
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise ArtifactCorruptError(f"record {rel} is not valid JSON: {exc}") from None
+
+    def _read_record(self, rel: str, what: str) -> dict:
+        try:
+            return self._read_json(rel)
+        except FileNotFoundError:
+            raise RecordNotFoundError(f"{what} does not exist in the store at {self.url}") from None
+        except OSError as exc:
+            raise io_error("read", rel, exc) from exc
+
+    # --- attempts ------------------------------------------------------------------------
+
+    def list_attempts(self, t: TaskAddress) -> list[int]:
+        """Attempt numbers that were started (committed or not), ascending."""
+        return sorted(int(n) for n in self.io.ls(self._task_dir(t)) if n.isdigit())
+
+    def start_attempt(self, t: TaskAddress) -> int:
+        """Allocate the next attempt number (max existing + 1) and record that it started."""
+        n = max(self.list_attempts(t), default=-1) + 1
+        stamp = dump_json({"layout": RECORD_LAYOUT, "started_at": time.time()}, "start")
+        while not self.io.create(f"{self._attempt_dir(t, n)}/started.json", stamp):
+            n += 1
+        return n
+
+    def committed_attempts(self, t: TaskAddress) -> list[int]:
+        """Attempt numbers with a DONE marker (one recursive listing), ascending."""
+        found = self.io.find(self._task_dir(t))
+        return sorted(
+            int(p.split("/")[0]) for p in found if p.endswith("/DONE") and p.split("/")[0].isdigit()
+        )
+
+    def commit_attempt(
+        self,
+        t: TaskAddress,
+        attempt: int,
+        artifacts: Mapping[str, ArtifactRef],
+        meta: Mapping[str, Any] | None = None,
+    ) -> Manifest:
+        """Commit an attempt: check every object exists, write the manifest, then DONE."""
+        base = self._attempt_dir(t, attempt)
+        if self.io.exists(f"{base}/DONE"):
+            raise StoreError(
+                f"attempt {attempt} of task {t.pathspec} is already committed; "
+                "committed attempts are never overwritten",
+                hint="start a new attempt with start_attempt()",
+            )
+        for name, ref in artifacts.items():
+            if not self.has(ref.key):
+                raise ArtifactNotFoundError(
+                    f"cannot commit {t.pathspec} attempt {attempt}: artifact {name!r} "
+                    f"(object {ref.key}) is not in the store",
+                    hint="save every artifact before committing",
+                )
+        doc = {
+            "layout": RECORD_LAYOUT,
+            "pathspec": t.pathspec,
+            "attempt": attempt,
+            "artifacts": {name: ref.to_dict() for name, ref in sorted(artifacts.items())},
+            "meta": dict(meta or {}),
+        }
+        data = dump_json(doc, f"manifest of {t.pathspec}")
+        done = dump_json({"layout": RECORD_LAYOUT, "manifest": digest(data)}, "DONE")
+        try:
+            self.io.write(f"{base}/manifest.json", data)
+            created = self.io.create(f"{base}/DONE", done)
+        except OSError as exc:
+            raise io_error("commit", base, exc) from exc
+        if not created:
+            raise StoreError(f"attempt {attempt} of task {t.pathspec} was committed concurrently")
+        return Manifest(t, attempt, dict(artifacts), dict(meta or {}))
+
+    def manifest(self, t: TaskAddress, attempt: int) -> Manifest:
+        """The manifest of a committed attempt; NotCommittedError without DONE."""
+        base = self._attempt_dir(t, attempt)
+        try:
+            done = self._read_json(f"{base}/DONE")
+        except FileNotFoundError:
+            raise NotCommittedError(
+                f"attempt {attempt} of task {t.pathspec} is not committed (no DONE marker)",
+                hint="only committed attempts can be read; see committed_attempts()",
+            ) from None
+        try:
+            data = self.io.read(f"{base}/manifest.json")
+        except FileNotFoundError:
+            raise ArtifactCorruptError(
+                f"manifest of {t.pathspec} attempt {attempt} is missing"
+            ) from None
+        if digest(data) != done.get("manifest"):
+            raise ArtifactCorruptError(
+                f"manifest of {t.pathspec} attempt {attempt} does not match its DONE marker",
+                hint="the store is damaged; rerun the task",
+            )
+        doc = json.loads(data)
+        arts = {n: ArtifactRef.from_dict(d) for n, d in doc["artifacts"].items()}
+        return Manifest(t, attempt, arts, doc.get("meta", {}))
+
+    def latest_commit(self, t: TaskAddress) -> Manifest | None:
+        """The manifest of the highest committed attempt, or None."""
+        done = self.committed_attempts(t)
+        return self.manifest(t, done[-1]) if done else None
+
+    def write_attempt_record(self, t: TaskAddress, attempt: int, record: Mapping) -> None:
+        """Write (or overwrite) an attempt's JSON record (status, timings, host, error...)."""
+        doc = {**record, "layout": RECORD_LAYOUT}
+        rel = f"{self._attempt_dir(t, attempt)}/record.json"
+        self._write_checked(rel, dump_json(doc, f"record of {t.pathspec}"))
+
+    def read_attempt_record(self, t: TaskAddress, attempt: int) -> dict:
+        """An attempt's JSON record; RecordNotFoundError if none was written."""
+        rel = f"{self._attempt_dir(t, attempt)}/record.json"
+        return self._read_record(rel, f"the record of {t.pathspec} attempt {attempt}")
+
+    def write_log(self, t: TaskAddress, attempt: int, stream: str, data: bytes) -> None:
+        """Store (replace) the captured ``stream`` ("stdout" / "stderr") of an attempt."""
+        rel = f"{self._attempt_dir(t, attempt)}/{check_name('log stream', stream)}.log"
+        self._write_checked(rel, bytes(data))
+
+    def read_log(self, t: TaskAddress, attempt: int, stream: str) -> bytes:
+        """The captured ``stream`` of an attempt; b"" when none was written."""
+        rel = f"{self._attempt_dir(t, attempt)}/{check_name('log stream', stream)}.log"
+        try:
+            return self.io.read(rel)
+        except FileNotFoundError:
+            return b""
+        except OSError as exc:
+            raise io_error("read", rel, exc) from exc
+
+    def _write_checked(self, rel: str, data: bytes) -> None:
+        try:
+            self.io.write(rel, data)
+        except OSError as exc:
+            raise io_error("write", rel, exc) from exc
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def write_run_record(self, flow: str, run_id: str, record: Mapping) -> None:
+        """Write (or overwrite) a run's JSON record; a "status" in it updates the index."""
+        doc = {**record, "layout": RECORD_LAYOUT}
+        rel = f"{self._run_dir(flow, run_id)}/run.json"
+        self._write_checked(rel, dump_json(doc, f"run record of {flow}/{run_id}"))
+        if "status" in record:
+            self._set_index(flow, run_id, _check_status(record["status"]))
+
+    def read_run_record(self, flow: str, run_id: str) -> dict:
+        """A run's JSON record; RecordNotFoundError (a StoreError) if there is none."""
+        rel = f"{self._run_dir(flow, run_id)}/run.json"
+        return self._read_record(rel, f"run {flow}/{run_id}")
+
+    def set_run_status(self, flow: str, run_id: str, status: str) -> None:
+        """Move a run to ``status`` in the index (and in its run record, if written)."""
+        _check_status(status)
+        rel = f"{self._run_dir(flow, run_id)}/run.json"
+        try:
+            record = self._read_json(rel)
+        except FileNotFoundError:
+            record = None
+        if record is not None:
+            record["status"] = status
+            self._write_checked(rel, dump_json(record, f"run record of {flow}/{run_id}"))
+        self._set_index(flow, run_id, status)
+
+    def _set_index(self, flow: str, run_id: str, status: str) -> None:
+        index = f"flows/{flow}/index"
+        self._write_checked(f"{index}/{run_id}.{status}", b"")
+        for name in self.io.ls(index):
+            rid, _, old = name.rpartition(".")
+            if rid == run_id and old != status:
+                self.io.rm(f"{index}/{name}")
+
+    def list_flows(self) -> list[str]:
+        """Names of the flows with anything in the store."""
+        return self.io.ls("flows")
+
+    def list_runs(self, flow: str) -> list[RunEntry]:
+        """Every run of ``flow`` with its status, from one listing of the index."""
+        statuses: dict[str, list[str]] = {}
+        for name in self.io.ls(f"flows/{check_name('flow', flow)}/index"):
+            run_id, _, status = name.rpartition(".")
+            if run_id:
+                statuses.setdefault(run_id, []).append(status)
+        return [RunEntry(rid, _pick_status(s)) for rid, s in sorted(statuses.items())]
+
+    def list_steps(self, flow: str, run_id: str) -> list[str]:
+        """Steps of a run that have at least one task folder."""
+        return self.io.ls(f"{self._run_dir(flow, run_id)}/steps")
+
+    def list_tasks(self, flow: str, run_id: str, step: str) -> list[str]:
+        """Task ids of a step of a run."""
+        return self.io.ls(f"{self._run_dir(flow, run_id)}/steps/{check_name('step', step)}")
+
+
+def _pick_status(statuses: list[str]) -> str:
+    for status in STATUS_PRECEDENCE:
+        if status in statuses:
+            return status
+    return sorted(statuses)[-1]

@@ -1,0 +1,112 @@
+"""Small, picklable values that cross layers: artifact references, task addresses, manifests.
+
+These are plain frozen dataclasses. They travel through the Dask scheduler (an
+:class:`ArtifactRef` is what a task returns instead of its data), so they hold only short
+strings and integers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from dflow.errors import StoreError
+
+#: Encodings an :class:`ArtifactRef` may name.
+ENCODINGS = ("msgpack", "zarr", "pickle")
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-=+@:,]*$")
+
+
+def check_name(kind: str, value: str) -> str:
+    """Return ``value`` if it is safe as one path part of the store, else raise StoreError.
+
+    >>> check_name("step", "fit")
+    'fit'
+    """
+    if not isinstance(value, str) or not _NAME_RE.match(value) or len(value) > 200:
+        raise StoreError(
+            f"invalid {kind} name {value!r}: the store uses it as a folder name",
+            hint="use letters, digits and _ . - = + @ : , (not starting with . or -)",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class ArtifactRef:
+    """Where one stored value lives and how to read it.
+
+    ``key`` is the xxh3-128 hex digest of the serialized bytes (before compression; for
+    zarr arrays, of a canonical header plus the raw buffer), ``encoding`` one of
+    ``"msgpack"``, ``"zarr"``, ``"pickle"``, ``size`` the serialized size in bytes and
+    ``type_name`` the value's qualified type name (``"numpy.ndarray"``).
+    """
+
+    key: str
+    encoding: str
+    size: int
+    type_name: str
+
+    def to_dict(self) -> dict:
+        """Return a JSON-able dict (the form used in manifests)."""
+        return {
+            "key": self.key,
+            "encoding": self.encoding,
+            "size": self.size,
+            "type": self.type_name,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ArtifactRef:
+        """Build a reference from :meth:`to_dict`'s output."""
+        try:
+            return cls(
+                key=str(d["key"]),
+                encoding=str(d["encoding"]),
+                size=int(d["size"]),
+                type_name=str(d.get("type", d.get("type_name", ""))),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"malformed artifact reference {d!r}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class TaskAddress:
+    """Where a task's records live. The store treats the four parts as path parts only."""
+
+    flow: str
+    run_id: str
+    step: str
+    task_id: str
+
+    @property
+    def pathspec(self) -> str:
+        """``"flow/run_id/step/task_id"``, Metaflow's pathspec."""
+        return f"{self.flow}/{self.run_id}/{self.step}/{self.task_id}"
+
+    def check(self) -> TaskAddress:
+        """Return self after checking every part is a safe folder name."""
+        check_name("flow", self.flow)
+        check_name("run id", self.run_id)
+        check_name("step", self.step)
+        check_name("task id", self.task_id)
+        return self
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One committed attempt of a task: its artifacts (name to reference) and metadata."""
+
+    address: TaskAddress
+    attempt: int
+    artifacts: dict[str, ArtifactRef] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One run as the cheap run index lists it."""
+
+    run_id: str
+    status: str
