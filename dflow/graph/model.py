@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 
-class Transition(str, Enum):
+class Transition(str, Enum):  # noqa: UP042 (str() stays the member name)
     """What a step's trailing ``self.next(...)`` does."""
 
     LINEAR = "linear"  # self.next(self.a)
@@ -22,7 +22,7 @@ class Transition(str, Enum):
     END = "end"  # no self.next: only the end step
 
 
-class StepKind(str, Enum):
+class StepKind(str, Enum):  # noqa: UP042
     """The kind of a step, as shown by ``dflow show``.
 
     A step that takes ``inputs`` is a JOIN whatever its transition; otherwise the kind
@@ -44,6 +44,7 @@ class DecoratorSpec:
 
     name: str
     options: tuple[tuple[str, Any], ...] = ()
+    line: int = field(default=0, compare=False)  # line of the decorator (0 when unknown)
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value of one option."""
@@ -111,6 +112,8 @@ class FlowGraph:
     parameters: tuple[ParameterSpec, ...] = ()
     doc: str = ""
     line: int = 0  # line of the ``class`` statement
+    # problems met while parsing (dflow.graph.problems.Problem); lint reports them
+    parse_problems: tuple[Any, ...] = field(default=(), compare=False)
     _index: dict[str, StepNode] = field(default=None, compare=False, repr=False)  # type: ignore
 
     def __post_init__(self) -> None:

@@ -1,0 +1,209 @@
+"""``FlowSpec``: the base class of every flow.
+
+A flow is a subclass whose ``@step`` methods are joined by ``self.next(...)``. Creating
+an instance the Metaflow way (``if __name__ == "__main__": MyFlow()``) runs the flow's
+command line; the engine creates plain instances with ``use_cli=False`` and gives them
+a lazy artifact loader, so ``self.x`` reads artifacts of earlier steps on demand.
+
+Example::
+
+    class HelloFlow(FlowSpec):
+        @step
+        def start(self):
+            self.greeting = "hello"
+            self.next(self.end)
+
+        @step
+        def end(self):
+            print(self.greeting)
+
+    if __name__ == "__main__":
+        HelloFlow()
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dflow.decorators import is_step
+from dflow.errors import DflowError
+from dflow.parameters import Parameter
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """What a step's ``self.next(...)`` asked for.
+
+    ``targets`` are step names in the order written; ``foreach`` the attribute to fan
+    out over; ``condition`` the attribute whose value picks a case of a switch, and
+    ``cases`` the switch's ``(value, step)`` pairs.
+    """
+
+    targets: tuple[str, ...]
+    foreach: str | None = None
+    condition: str | None = None
+    cases: tuple[tuple[Any, str], ...] = field(default=())
+
+
+class LazyValue:
+    """A value loaded on first use (the engine's foreach ``input``)."""
+
+    def __init__(self, loader: Callable[[], Any]) -> None:
+        self._loader = loader
+
+    def load(self) -> Any:
+        """Load and return the value."""
+        return self._loader()
+
+
+class FlowSpec:
+    """Base class of a flow: subclass it and write ``@step`` methods.
+
+    ``MyFlow()`` runs the command line for the class (``python flow.py run``);
+    ``MyFlow(use_cli=False)`` is a plain instance.
+    """
+
+    def __init__(self, use_cli: bool = True) -> None:
+        if use_cli:
+            from dflow.cli.flow_cli import run_cli
+
+            run_cli(type(self))
+
+    @property
+    def name(self) -> str:
+        """The flow's name (its class name)."""
+        return type(self).__name__
+
+    def next(self, *targets: Any, foreach: str | None = None,
+             condition: str | None = None) -> None:
+        """Name the step(s) to run after this one: ``self.next(self.a)``.
+
+        ``self.next(self.a, self.b)`` branches; ``self.next(self.a, foreach="items")``
+        runs ``a`` once per element of ``self.items``;
+        ``self.next({"x": self.a, "y": self.b}, condition="choice")`` runs the step keyed
+        by the value of ``self.choice``. Must be the last statement of a step.
+        """
+        if self.__dict__.get("_dflow_next") is not None:
+            raise DflowError("self.next(...) was called twice in one step",
+                             hint="call self.next exactly once, as the step's last statement")
+        if condition is not None:
+            call = self._switch_call(targets, foreach, condition)
+        else:
+            call = self._plain_call(targets, foreach)
+        self.__dict__["_dflow_next"] = call
+
+    def _step_name(self, target: Any) -> str:
+        func = getattr(target, "__func__", None)
+        if getattr(target, "__self__", None) is not self or not is_step(func):
+            raise DflowError(
+                f"self.next() takes steps of this flow, got {target!r}",
+                hint="write self.next(self.step_name) with a method marked @step",
+            )
+        return func.__name__
+
+    def _plain_call(self, targets: tuple, foreach: Any) -> NextCall:
+        if not targets:
+            raise DflowError("self.next() needs at least one step",
+                             hint="write self.next(self.end)")
+        if any(isinstance(t, dict) for t in targets):
+            raise DflowError("self.next({...}) with a dict needs condition='attribute'",
+                             hint='write self.next({"a": self.a, "b": self.b}, condition="choice")')
+        names = tuple(self._step_name(t) for t in targets)
+        if foreach is not None:
+            if not isinstance(foreach, str):
+                raise DflowError(
+                    f"foreach= takes the name of an attribute as a string, got {foreach!r}",
+                    hint="write self.next(self.step, foreach=\"items\"), not foreach=self.items")
+            if len(names) != 1:
+                raise DflowError("a foreach has exactly one target step",
+                                 hint=f"write self.next(self.{names[0]}, foreach={foreach!r})")
+        return NextCall(names, foreach=foreach)
+
+    def _switch_call(self, targets: tuple, foreach: Any, condition: Any) -> NextCall:
+        form = 'self.next({"a": self.a, "b": self.b}, condition="choice")'
+        if not isinstance(condition, str):
+            raise DflowError(
+                f"condition= takes the name of an attribute as a string, got {condition!r}",
+                hint=f"write {form}")
+        if foreach is not None or len(targets) != 1 or not isinstance(targets[0], dict):
+            raise DflowError("a switch takes one dict {value: step} and condition=",
+                             hint=f"write {form}")
+        cases = tuple((value, self._step_name(t)) for value, t in targets[0].items())
+        if not cases:
+            raise DflowError("a switch needs at least one case", hint=f"write {form}")
+        names = tuple(dict.fromkeys(name for _, name in cases))
+        return NextCall(names, condition=condition, cases=cases)
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            loader = self.__dict__.get("_dflow_loader")
+            if callable(loader):
+                return loader(name)
+        known = [n for n in self.__dict__ if not n.startswith("_")]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else (
+            "; an artifact exists once a step has assigned self.<name> = value"
+            if not name.startswith("_") else "")
+        raise AttributeError(f"{type(self).__name__} has no artifact {name!r}{hint}")
+
+    def _foreach_value(self, key: str, what: str) -> Any:
+        if key not in self.__dict__:
+            raise DflowError(
+                f"self.{what} is only set in a step inside a foreach",
+                hint="self.input and self.index exist in the steps a foreach fans out to")
+        return self.__dict__[key]
+
+    @property
+    def input(self) -> Any:
+        """In a foreach branch, the element this task handles."""
+        value = self._foreach_value("_dflow_input", "input")
+        if isinstance(value, LazyValue):
+            value = value.load()
+            self.__dict__["_dflow_input"] = value
+        return value
+
+    @property
+    def index(self) -> int:
+        """In a foreach branch, the position of this task's element."""
+        return self._foreach_value("_dflow_index", "index")
+
+    def merge_artifacts(self, inputs: Iterable[Any], include: Iterable[str] | None = None,
+                        exclude: Iterable[str] | None = None) -> None:
+        """In a join, copy the artifacts the branches agree on (Metaflow semantics)."""
+        from dflow.engine.artifacts import merge_artifacts
+
+        return merge_artifacts(self, inputs, include=include, exclude=exclude)
+
+    @classmethod
+    def _dflow_parameters(cls) -> list[tuple[str, Parameter]]:
+        """``(attribute, Parameter)`` pairs in class order, inherited ones included."""
+        found: dict[str, Parameter] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                if isinstance(value, Parameter):
+                    found[attr] = value
+                elif attr in found:
+                    del found[attr]
+        return list(found.items())
+
+    @classmethod
+    def _dflow_steps(cls) -> dict[str, Callable]:
+        """Step functions by name, in class order, inherited ones included."""
+        found: dict[str, Callable] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                if is_step(value):
+                    found[attr] = value
+                elif attr in found:
+                    del found[attr]
+        return found
+
+
+#: Names a step or parameter may not take: they are FlowSpec's own attributes.
+RESERVED_NAMES: frozenset[str] = frozenset(
+    {n for n in dir(FlowSpec) if not n.startswith("_")}
+    | {"run", "resume", "name", "input", "index", "next", "merge_artifacts", "foreach_stack"}
+)

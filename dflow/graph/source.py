@@ -1,0 +1,92 @@
+"""Find the source (file, AST node) of a flow class and of its step functions.
+
+Works from the functions' code objects (``co_filename``, ``co_firstlineno``) and
+:mod:`linecache`, so classes defined in files and in notebook cells (whose cells
+IPython registers in linecache) are found alike, inherited steps included.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import sys
+from collections.abc import Callable
+
+from dflow.errors import FlowDefinitionError
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class SourceIndex:
+    """Parsed source files, cached by file name."""
+
+    def __init__(self) -> None:
+        self._trees: dict[str, ast.Module | None] = {}
+
+    def tree(self, filename: str) -> ast.Module | None:
+        """The AST of a file (or notebook cell), None when its source is unavailable."""
+        if filename not in self._trees:
+            lines = linecache.getlines(filename)
+            if not lines:
+                linecache.checkcache(filename)
+                lines = linecache.getlines(filename)
+            try:
+                self._trees[filename] = ast.parse("".join(lines)) if lines else None
+            except SyntaxError:
+                self._trees[filename] = None
+        return self._trees[filename]
+
+    def function_node(self, func: Callable) -> tuple[str, FunctionNode] | None:
+        """``(file, FunctionDef)`` of a function, matched by name and first line."""
+        code = getattr(func, "__code__", None)
+        if code is None:
+            return None
+        tree = self.tree(code.co_filename)
+        if tree is None:
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                    node.name == code.co_name:
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if first == code.co_firstlineno:
+                    return code.co_filename, node
+        return None
+
+    def class_node(self, cls: type) -> tuple[str, ast.ClassDef] | None:
+        """``(file, ClassDef)`` of a class, found through its functions or its module."""
+        files: list[tuple[str, int]] = []
+        for value in vars(cls).values():
+            code = getattr(value, "__code__", None)
+            if code is not None:
+                files.append((code.co_filename, code.co_firstlineno))
+        module = sys.modules.get(cls.__module__)
+        module_file = getattr(module, "__file__", None)
+        if module_file:
+            files.append((module_file, 0))
+        for filename, line in files:
+            found = self._class_in(filename, cls.__name__, line)
+            if found is not None:
+                return filename, found
+        return None
+
+    def _class_in(self, filename: str, name: str, line: int) -> ast.ClassDef | None:
+        tree = self.tree(filename)
+        if tree is None:
+            return None
+        candidates = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name]
+        for node in candidates:
+            if line == 0 or node.lineno <= line <= (node.end_lineno or node.lineno):
+                return node
+        return None
+
+
+def require_source(cls: type, index: SourceIndex) -> tuple[str, ast.ClassDef]:
+    """The class's source, or a FlowDefinitionError saying where to define the flow."""
+    found = index.class_node(cls)
+    if found is None:
+        raise FlowDefinitionError(
+            f"cannot read the source of flow {cls.__name__!r}: dflow parses the class "
+            "statically to check its graph",
+            hint="define the flow in a .py file or a notebook cell, not with exec() or type()",
+        )
+    return found
