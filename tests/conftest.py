@@ -1,0 +1,58 @@
+"""Shared fixtures: an S3-compatible server (moto) on 127.0.0.1 and fresh buckets on it."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """A running moto server: its endpoint URL and the options s3fs needs for it."""
+
+    endpoint_url: str
+
+    @property
+    def options(self) -> dict:
+        """fsspec/s3fs storage options for this server (moto accepts any credentials)."""
+        return {"endpoint_url": self.endpoint_url, "key": "testing", "secret": "testing"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """Start moto's ThreadedMotoServer on 127.0.0.1 for the session, stop it afterwards."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield S3Server(endpoint_url=f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_store_url(s3_server: S3Server) -> Iterator[tuple[str, dict]]:
+    """A fresh, empty bucket: yields ``(url, options)`` for ``dflow.store.open_store``."""
+    import s3fs
+
+    options = s3_server.options
+    fs = s3fs.S3FileSystem(**options)
+    bucket = f"dflow-test-{uuid.uuid4().hex[:12]}"
+    fs.mkdir(bucket)
+    try:
+        yield f"s3://{bucket}/store", dict(options)
+    finally:
+        fs.rm(bucket, recursive=True)
+        fs.invalidate_cache()
