@@ -1,0 +1,150 @@
+"""The command line of one flow class: ``python flow.py check|show`` (and, from the
+engine, ``run``/``resume``).
+
+:func:`build_flow_cli` makes a click group for a flow from :data:`FLOW_COMMANDS`, a list
+of command factories ``factory(flow_cls) -> click.Command``; another part adds its
+commands with :func:`register_flow_command`. :func:`check_flow` and :func:`show_flow` are
+the single implementations that ``dflow check FILE`` and ``dflow show FILE`` reuse.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from dflow.errors import DflowError, FlowDefinitionError
+from dflow.graph.render import FORMATS
+
+CommandFactory = Callable[[type], click.Command]
+
+#: Factories of the commands every flow CLI has, in help order.
+FLOW_COMMANDS: list[CommandFactory] = []
+
+
+def register_flow_command(factory: CommandFactory) -> CommandFactory:
+    """Add a command factory to every flow CLI built afterwards (usable as a decorator)."""
+    if factory not in FLOW_COMMANDS:
+        FLOW_COMMANDS.append(factory)
+    return factory
+
+
+def check_flow(flow_cls: type) -> int:
+    """Validate a flow and print the result; 0 when it can run, 1 when it has problems."""
+    from dflow.graph import validate
+
+    try:
+        graph = validate(flow_cls)
+    except FlowDefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        if not exc.problems:
+            click.echo(f"error: {exc}", err=True)
+        count = len(exc.problems)
+        click.echo(f"{flow_cls.__name__}: {count} problem{'s' if count != 1 else ''}", err=True)
+        return 1
+    click.echo(f"{graph.flow_name}: ok ({len(graph)} steps, {len(graph.parameters)} parameters)")
+    return 0
+
+
+def show_flow(flow_cls: type, fmt: str = "text") -> str:
+    """The flow's graph rendered as ``text``, ``dot`` or ``mermaid``."""
+    from dflow.graph import build_graph
+    from dflow.graph.render import render
+
+    return render(build_graph(flow_cls), fmt)
+
+
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="text listing, Graphviz dot, or Mermaid flowchart.")
+
+
+def _check_command(flow_cls: type) -> click.Command:
+    @click.command("check", epilog="\b\nExample:\n  python flow.py check")
+    @click.pass_context
+    def check(ctx: click.Context) -> None:
+        """Validate the flow's graph, listing every problem as file:line."""
+        ctx.exit(check_flow(flow_cls))
+
+    return check
+
+
+def _show_command(flow_cls: type) -> click.Command:
+    @click.command("show", epilog="\b\nExamples:\n  python flow.py show\n"
+                   "  python flow.py show --format dot | dot -Tpng > flow.png")
+    @FORMAT_OPTION
+    def show(fmt: str) -> None:
+        """Draw the flow's graph: steps, kinds and transitions."""
+        click.echo(show_flow(flow_cls, fmt), nl=False)
+
+    return show
+
+
+register_flow_command(_check_command)
+register_flow_command(_show_command)
+
+
+class _ParameterType(click.ParamType):
+    """Converts a CLI string through Parameter.convert; a bad value is a usage error."""
+
+    def __init__(self, param: Any) -> None:
+        self.param = param
+        self.name = "file" if param.is_include_file else param.type_name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.param.convert(value)
+        except DflowError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def parameter_options(flow_cls: type) -> list[click.Option]:
+    """One ``--<name>`` option per flow parameter, converting through Parameter.convert.
+
+    Values not given are None (so :func:`dflow.parameters.resolve_parameters` applies
+    defaults and reports every missing required one at once). The option's destination
+    is the parameter name with ``-`` as ``_``.
+    """
+    options = []
+    for _, param in flow_cls._dflow_parameters():
+        dest = param.name.replace("-", "_")
+        extra = []
+        if param.required:
+            extra.append("required")
+        if param.default is not None:
+            extra.append(f"default: {param.default!r}")
+        help_text = (param.help or f"{param.type_name} parameter") + (
+            f" [{'; '.join(extra)}]" if extra else "")
+        options.append(click.Option([f"--{param.name}", dest], type=_ParameterType(param),
+                                    default=None, help=help_text,
+                                    metavar=("PATH" if param.is_include_file
+                                             else param.type_name.upper())))
+    return options
+
+
+def build_flow_cli(flow_cls: type) -> click.Group:
+    """The click group of a flow: a command per factory in :data:`FLOW_COMMANDS`."""
+    from dflow.cli.main import DflowGroup
+
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "flow.py"
+    group = DflowGroup(
+        name=flow_cls.__name__,
+        help=f"Commands of the flow {flow_cls.__name__}.",
+        epilog=f"\b\nExamples:\n  python {script} check\n  python {script} show --format mermaid",
+        context_settings={"help_option_names": ["-h", "--help"]})
+    for factory in FLOW_COMMANDS:
+        group.add_command(factory(flow_cls))
+    return group
+
+
+def run_cli(flow_cls: type, argv: Sequence[str] | None = None) -> None:
+    """Run the flow's command line with ``argv`` (default ``sys.argv[1:]``); exits."""
+    group = build_flow_cli(flow_cls)
+    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else flow_cls.__name__
+    group.main(args=list(argv) if argv is not None else None, prog_name=f"python {prog}")

@@ -1,0 +1,69 @@
+"""``dflow check FILE[:FlowClass]`` and ``dflow show FILE[:FlowClass]``.
+
+Both load the file with :func:`dflow.flowfile.load_flow` and call the same
+implementations as ``python flow.py check|show`` (:mod:`dflow.cli.flow_cli`).
+``dflow show FLOW/RUN`` (a pathspec rather than a file) shows a past run: that branch
+is :func:`show_run`, which the client/inspect part provides.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from dflow.cli.flow_cli import FORMAT_OPTION
+from dflow.errors import DflowError
+
+
+def looks_like_file(target: str) -> bool:
+    """True when ``target`` names a flow file (``x.py``, ``x.py:Cls`` or an existing path)."""
+    from dflow.flowfile import split_spec
+
+    path, _ = split_spec(target)
+    return path.endswith(".py") or os.path.exists(path)
+
+
+def show_run(pathspec: str, fmt: str) -> None:
+    """Show a past run given as ``FLOW/RUN_ID`` (provided by the inspect commands)."""
+    try:
+        from dflow.cli.inspect_commands import show_run as _show_run  # type: ignore
+    except ImportError:
+        raise DflowError(
+            f"{pathspec!r} is not a flow file, and showing runs is not available yet",
+            hint="pass a flow file: dflow show flow.py") from None
+    _show_run(pathspec, fmt)
+
+
+@click.command("check", epilog="\b\nExamples:\n  dflow check flow.py\n"
+               "  dflow check flows.py:TrainFlow")
+@click.argument("flow", metavar="FILE[:FlowClass]")
+@click.pass_context
+def check(ctx: click.Context, flow: str) -> None:
+    """Validate a flow file, listing every problem as file:line (exit 1 if any)."""
+    from dflow.cli.flow_cli import check_flow
+    from dflow.flowfile import load_flow
+
+    ctx.exit(check_flow(load_flow(flow)))
+
+
+@click.command("show", epilog="\b\nExamples:\n  dflow show flow.py\n"
+               "  dflow show flow.py:TrainFlow --format mermaid\n"
+               "  dflow show flow.py --format dot | dot -Tpng > flow.png")
+@click.argument("target", metavar="FILE[:FlowClass]")
+@FORMAT_OPTION
+def show(target: str, fmt: str) -> None:
+    """Draw a flow's graph (text, dot or mermaid)."""
+    from dflow.cli.flow_cli import show_flow
+    from dflow.flowfile import load_flow
+
+    if not looks_like_file(target):
+        show_run(target, fmt)
+        return
+    click.echo(show_flow(load_flow(target), fmt), nl=False)
+
+
+def register(main: click.Group) -> None:
+    """Add ``check`` and ``show`` to the ``dflow`` group."""
+    main.add_command(check)
+    main.add_command(show)
