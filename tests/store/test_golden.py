@@ -1,0 +1,112 @@
+"""Golden files pin the on-disk format: a change to any of them must be a conscious one.
+
+Regenerate after a deliberate format change (and bump the layout version) with
+``DFLOW_UPDATE_GOLDEN=1 pytest tests/store/test_golden.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import os
+import uuid
+from pathlib import Path
+
+import dask.config
+import fsspec
+import numpy as np
+import pytest
+
+from dflow.store import TaskAddress, open_store
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "store"
+UPDATE = os.environ.get("DFLOW_UPDATE_GOLDEN") == "1"
+
+#: Values whose encoded bytes (hence keys) must not change by accident.
+SAMPLES = {
+    "plain": {"a": [1, 2.5, "x", None, True, b"\x00"]},
+    "ext": {
+        "tuple": (1, 2),
+        "set": {3, 1, 2},
+        "when": dt.datetime(2026, 11, 5, 12, 0, tzinfo=dt.UTC),
+        "day": dt.date(2026, 11, 5),
+        "dec": decimal.Decimal("1.10"),
+        "cplx": 1 + 2j,
+        "big": 2**70,
+        "np": np.float32(1.5),
+        "arr": np.arange(4, dtype=np.int16),
+        (1, "k"): "tuple key",
+    },
+}
+
+
+def _build(store) -> None:
+    t = TaskAddress("GoldenFlow", "1", "start", "0")
+    refs = {name: store.save(value) for name, value in SAMPLES.items()}
+    with dask.config.set({"dflow.store.array-threshold": 1024,
+                          "dflow.store.array-chunk-bytes": 4096}):
+        refs["array"] = store.save(np.arange(1024, dtype="<f8").reshape(32, 32))
+    store.write_run_record("GoldenFlow", "1", {"status": "running", "params": {"alpha": 0.5}})
+    n = store.start_attempt(t)
+    store.write_attempt_record(t, n, {"status": "succeeded", "host": "h", "duration": 1.5})
+    store.write_log(t, n, "stdout", b"hello\n")
+    store.commit_attempt(t, n, refs, {"code_key": "0" * 32})
+    store.set_run_status("GoldenFlow", "1", "succeeded")
+
+
+def _snapshot(store) -> dict:
+    files = {}
+    for rel in store.io.find(""):
+        if rel.endswith("started.json"):
+            continue  # holds a timestamp
+        if rel.startswith("arrays/") and "dflow-complete" not in rel:
+            files[rel] = "<zarr>"  # zarr's own metadata and chunks: pinned by zarr's spec
+            continue
+        data = store.io.read(rel)
+        try:
+            files[rel] = data.decode()
+            if rel.startswith("objects/"):
+                files[rel] = "hex:" + data.hex()
+        except UnicodeDecodeError:
+            files[rel] = "hex:" + data.hex()
+    return files
+
+
+@pytest.fixture
+def golden_store():
+    url = f"memory://golden-{uuid.uuid4().hex[:8]}"
+    yield open_store(url)
+    fsspec.filesystem("memory").rm(url.split("://")[1], recursive=True)
+
+
+def test_store_layout_matches_golden_files(golden_store) -> None:
+    _build(golden_store)
+    snapshot = _snapshot(golden_store)
+    path = GOLDEN / "layout_v1.json"
+    if UPDATE:
+        path.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(path.read_text())
+    assert sorted(snapshot) == sorted(expected), "the store's file layout changed"
+    for rel, content in expected.items():
+        assert snapshot[rel] == content, f"{rel} changed format"
+
+
+def test_record_golden_files_are_readable_as_documented(golden_store) -> None:
+    _build(golden_store)
+    t = TaskAddress("GoldenFlow", "1", "start", "0")
+    for name, rel in {
+        "run.json": "flows/GoldenFlow/runs/1/run.json",
+        "record.json": "flows/GoldenFlow/runs/1/steps/start/0/0/record.json",
+        "manifest.json": "flows/GoldenFlow/runs/1/steps/start/0/0/manifest.json",
+    }.items():
+        if UPDATE:
+            (GOLDEN / name).write_bytes(golden_store.io.read(rel))
+        golden = json.loads((GOLDEN / name).read_text())
+        assert golden["layout"] == 1
+        assert golden_store.io.read(rel) == (GOLDEN / name).read_bytes()
+    manifest = golden_store.latest_commit(t)
+    for name, value in SAMPLES.items():
+        loaded = golden_store.load(manifest.artifacts[name], name=name)
+        assert loaded.keys() == value.keys()
+    assert golden_store.read_run_record("GoldenFlow", "1")["status"] == "succeeded"
