@@ -10,6 +10,9 @@ Example::
 from __future__ import annotations
 
 from dflow.errors import FlowDefinitionError
+
+# ``lint`` is imported eagerly so that the name is the function, not the submodule.
+from dflow.graph.lint import lint
 from dflow.graph.model import (
     DecoratorSpec,
     FlowGraph,
@@ -29,13 +32,6 @@ def build_graph(flow_cls: type) -> FlowGraph:
     from dflow.graph.parse import build_graph as _build
 
     return _build(flow_cls)
-
-
-def lint(graph: FlowGraph) -> list[Problem]:
-    """Every problem of a graph, sorted by line (see :mod:`dflow.graph.lint`)."""
-    from dflow.graph.lint import lint as _lint
-
-    return _lint(graph)
 
 
 def validate(flow_cls: type) -> FlowGraph:

@@ -128,7 +128,14 @@ def splits_are_joined(ctx: LintContext) -> Iterator[Problem]:
     stacks = {s for _, s in ctx.analysis.incoming.get("end", [])}
     if len(stacks) != 1:
         return
+    reported = set()  # splits whose branches meet at a step already reported as a non-join
+    for node in ctx.graph:
+        seen = {s for _, s in ctx.analysis.incoming.get(node.name, [])}
+        if not node.takes_inputs and len(seen) > 1:
+            reported |= {split for stack in seen for split, _ in stack}
     for split_name, _ in next(iter(stacks)):
+        if split_name in reported:
+            continue
         split = ctx.graph[split_name]
         what = "foreach" if split.transition == Transition.FOREACH else "split"
         yield ctx.at_step(split, f"{what} at step {split.name!r} is never closed by a join "

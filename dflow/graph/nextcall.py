@@ -147,7 +147,9 @@ def parse_next(step: str, file: str, func: ast.FunctionDef | ast.AsyncFunctionDe
     calls = next_calls(func)
     last = func.body[-1] if func.body else None
     trailing = last.value if isinstance(last, ast.Expr) and is_next_call(last.value) else None
-    info = _Reader(step, file, trailing).read() if trailing is not None else NextInfo()
+    # A misplaced call still tells where the step goes: read it, report only its place.
+    main = trailing if trailing is not None else (calls[-1] if calls else None)
+    info = _Reader(step, file, main).read() if main is not None else NextInfo()
     for call in calls:
         if call is not trailing:
             info.problems.append(Problem(

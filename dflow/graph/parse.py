@@ -99,6 +99,7 @@ def _class_problems(flow_cls: type, index: SourceIndex, steps: dict) -> list[Pro
         file, cls_node = found
         seen: dict[str, int] = {}
         for node in cls_node.body:
+            problems.extend(_attribute_clashes(file, node, cls_node, steps))
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             if node.name in seen and node.name in steps:
@@ -115,6 +116,29 @@ def _class_problems(flow_cls: type, index: SourceIndex, steps: dict) -> list[Pro
                     f"method {node.name!r} calls self.next but is not marked @step",
                     f"add @step on the line above 'def {node.name}'", check="missing_step"))
     return problems
+
+
+def _attribute_clashes(file: str, node: ast.stmt, cls_node: ast.ClassDef,
+                       steps: dict) -> list[Problem]:
+    """A class attribute (e.g. a Parameter) silently replaced by a step of the same name."""
+    if not isinstance(node, ast.Assign):
+        return []
+    is_param = isinstance(node.value, ast.Call) and _decorator_name(node.value).endswith(
+        ("Parameter", "IncludeFile"))
+    found = []
+    for target in node.targets:
+        if not isinstance(target, ast.Name) or target.id not in steps:
+            continue
+        later = [d.lineno for d in cls_node.body if isinstance(d, ast.FunctionDef)
+                 and d.name == target.id and d.lineno > node.lineno]
+        if later:
+            what = "parameter" if is_param else "attribute"
+            found.append(Problem(
+                file, node.lineno,
+                f"{what} {target.id!r} is replaced by the step of the same name "
+                f"(line {later[0]})", f"rename the {what} or the step",
+                check="parameter_names" if is_param else "duplicate_step"))
+    return found
 
 
 def _parameters(flow_cls: type, index: SourceIndex) -> tuple[ParameterSpec, ...]:

@@ -1,0 +1,23 @@
+from dflow import FlowSpec, step
+
+
+class JoinWithoutInputsFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.a, self.b)
+
+    @step
+    def a(self):
+        self.next(self.join)
+
+    @step
+    def b(self):
+        self.next(self.join)
+
+    @step
+    def join(self):  # LINT: inputs_only_in_joins
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass

@@ -1,0 +1,5 @@
+"""A file with no FlowSpec subclass."""
+
+
+class NotAFlow:
+    pass
