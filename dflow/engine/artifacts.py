@@ -1,0 +1,167 @@
+"""Artifacts inside a running task: lazy loading, join inputs, merging and persisting.
+
+A task starts from its parent's artifact table (name -> ArtifactRef), inherited by
+reference: nothing is loaded until the step reads ``self.x``. After the step, every
+public attribute it holds is saved (content addressing makes an unchanged value cost a
+hash, never a second copy) and the table of the task is the inherited one updated with
+those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from dflow.errors import DflowError
+
+#: Attribute names a step may not use as artifacts (they belong to FlowSpec).
+RESERVED = frozenset({"next", "input", "index", "merge_artifacts", "run", "foreach_stack"})
+
+
+class ArtifactTable:
+    """The artifacts a task can see: name -> ref, loaded lazily from the store."""
+
+    def __init__(self, store, refs: Mapping[str, Any], *, owner: str = "") -> None:
+        self.store = store
+        self.refs = dict(refs)
+        self.owner = owner  # a pathspec, for error messages
+
+    def load(self, name: str) -> Any:
+        """Load one artifact; AttributeError if the table has no such name."""
+        ref = self.refs.get(name)
+        if ref is None:
+            raise AttributeError(f"{self.owner or 'this task'} has no artifact {name!r}")
+        return self.store.load(ref, name=f"{self.owner}:{name}" if self.owner else name)
+
+
+def make_loader(flow, table: ArtifactTable, params: ArtifactTable):
+    """The ``_dflow_loader`` for a flow instance: artifacts, then parameters.
+
+    A loaded artifact is kept on the instance (as Metaflow does), so it is loaded once and
+    in-place changes to it are persisted with the task.
+    """
+
+    def loader(name: str) -> Any:
+        if name in table.refs:
+            value = table.load(name)
+            flow.__dict__[name] = value
+            return value
+        if name in params.refs:
+            return params.load(name)
+        raise AttributeError(
+            f"step has no artifact {name!r}: it was not set by this step or any step before it"
+        )
+
+    return loader
+
+
+class InputView:
+    """One input of a join step: its artifacts are read as attributes, lazily."""
+
+    def __init__(self, step: str, table: ArtifactTable) -> None:
+        self.__dict__["_step"] = step
+        self.__dict__["_table"] = table
+        self.__dict__["_cache"] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        cache = self.__dict__["_cache"]
+        if name not in cache:
+            cache[name] = self.__dict__["_table"].load(name)
+        return cache[name]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise DflowError(
+            f"inputs of a join are read-only (tried to set {name!r} on input from "
+            f"{self._step!r})",
+            hint="set the value on self instead",
+        )
+
+    def __repr__(self) -> str:
+        return f"<input {self._table.owner or self._step}>"
+
+
+class Inputs(Sequence):
+    """The ``inputs`` argument of a join step: iterate, index, or ``inputs.<step>``."""
+
+    def __init__(self, views: Sequence[InputView]) -> None:
+        self._views = list(views)
+
+    def __getitem__(self, index):
+        return self._views[index]
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def __iter__(self) -> Iterator[InputView]:
+        return iter(self._views)
+
+    def __getattr__(self, name: str) -> InputView:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        for view in self._views:
+            if view._step == name:
+                return view
+        steps = sorted({v._step for v in self._views})
+        raise AttributeError(f"this join has no input from step {name!r} (inputs: {steps})")
+
+
+def merge_artifacts(
+    flow,
+    inputs: Iterable[InputView],
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+) -> None:
+    """Adopt, in a join step, the artifacts its inputs agree on (Metaflow semantics).
+
+    An artifact already set in the join step is left alone. One present in several inputs
+    with different values is a conflict: an error names every such artifact, unless it is
+    excluded (or not included). Values are compared by content key, so nothing is loaded.
+    """
+    if include and exclude:
+        raise DflowError("merge_artifacts takes include= or exclude=, not both")
+    include_set = set(include or ())
+    exclude_set = set(exclude or ())
+    seen: dict[str, Any] = {}
+    conflicts: set[str] = set()
+    for view in inputs:
+        for name, ref in view._table.refs.items():
+            if name.startswith("_"):
+                continue
+            if name in seen and seen[name].key != ref.key:
+                conflicts.add(name)
+            seen.setdefault(name, ref)
+    missing = include_set - set(seen)
+    if missing:
+        raise DflowError(
+            f"merge_artifacts(include=...) names artifacts no input has: {sorted(missing)}"
+        )
+    adopted = flow.__dict__.setdefault("_dflow_merged", {})
+    unresolved = []
+    for name, ref in seen.items():
+        if name in flow.__dict__ or (include_set and name not in include_set):
+            continue
+        if name in exclude_set:
+            continue
+        if name in conflicts:
+            unresolved.append(name)
+            continue
+        adopted[name] = ref
+    if unresolved:
+        raise DflowError(
+            f"merge_artifacts: inputs disagree on {', '.join(sorted(unresolved))}",
+            hint="set these in the join step yourself, or pass exclude=[...] for them",
+        )
+
+
+def set_artifacts(flow) -> dict[str, Any]:
+    """The public attributes a step holds after running: the values to persist."""
+    values = {}
+    for name, value in flow.__dict__.items():
+        if name.startswith("_"):
+            continue
+        if name in RESERVED:
+            raise DflowError(f"{name!r} is reserved by FlowSpec and cannot be an artifact")
+        values[name] = value
+    return values

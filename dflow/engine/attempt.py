@@ -1,0 +1,262 @@
+"""One attempt of one task, on a worker: build the flow object, run the step with its
+output captured, then persist its artifacts and commit.
+
+Commit order (the store guarantees it): every artifact object, then the manifest, then
+the DONE marker. An attempt that fails or is interrupted leaves no DONE marker, so
+nothing downstream (readers, resume, the next step) ever trusts it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import ctypes
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dflow.current import CurrentInfo, current
+from dflow.engine.artifacts import ArtifactTable, Inputs, InputView, make_loader, set_artifacts
+from dflow.engine.capture import LogSink, capturing, original_stream
+from dflow.engine.envvars import step_environment
+from dflow.errors import DflowError
+from dflow.flowspec import LazyValue
+from dflow.graph.model import StepNode, Transition
+from dflow.plan import RunPlan, TaskResult, TaskSpec, host_name
+from dflow.store import Store, TaskAddress
+
+
+class StepTimeoutError(DflowError):
+    """A step ran longer than its @timeout allows."""
+
+
+@dataclass
+class AttemptOutcome:
+    """What one attempt produced: a committed result, or the exception that ended it."""
+
+    result: TaskResult | None
+    error: BaseException | None
+    sink: LogSink
+    info: dict
+
+
+def publisher(plan: RunPlan, pathspec: str, attempt: int) -> Callable[[str, list[str]], None]:
+    """Where a task's live output lines go: the console (in-process runs) or a Dask topic."""
+    prefix = f"[{pathspec} (attempt {attempt})]" if attempt else f"[{pathspec}]"
+    if plan.echo_logs:
+
+        def echo(stream: str, lines: list[str]) -> None:
+            out = original_stream(stream)
+            out.write("".join(f"{prefix} {line}\n" for line in lines))
+            out.flush()
+
+        return echo
+    if plan.log_topic:
+        from distributed import get_worker
+
+        worker = get_worker()
+
+        def send(stream: str, lines: list[str]) -> None:
+            worker.log_event(
+                plan.log_topic,
+                {"task": pathspec, "attempt": attempt, "stream": stream, "lines": lines},
+            )
+
+        return send
+    return lambda stream, lines: None
+
+
+def _worker_address() -> str | None:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
+def run_attempt(
+    plan: RunPlan,
+    store: Store,
+    flow_cls: type,
+    spec: TaskSpec,
+    parents: list[TaskResult],
+    attempt: int,
+) -> AttemptOutcome:
+    """Run one attempt of a task and commit it if the step succeeds."""
+    node = plan.graph[spec.step]
+    addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
+    decos = plan.decorators(spec.step)
+    info = {
+        "attempt": attempt,
+        "started_at": time.time(),
+        "host": host_name(),
+        "pid": os.getpid(),
+        "worker": _worker_address(),
+        "parents": [f"{p.step}/{p.task_id}" for p in parents],
+    }
+    sink = LogSink(publisher(plan, addr.pathspec, attempt))
+    flow = flow_cls(use_cli=False)
+    params = ArtifactTable(store, plan.parameters, owner="parameters")
+    inherited = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
+    owner = f"{plan.flow_name}/{plan.run_id}/{parents[0].step}/{parents[0].task_id}" if (
+        parents and not node.takes_inputs) else addr.pathspec
+    flow.__dict__["_dflow_loader"] = make_loader(flow, ArtifactTable(store, inherited, owner=owner),
+                                                 params)
+    if spec.foreach_item is not None:
+        items_ref, index = spec.foreach_item
+        flow.__dict__["_dflow_input"] = LazyValue(lambda: _load_item(store, items_ref, index))
+        flow.__dict__["_dflow_index"] = index
+    env = decos["environment"].get("vars") if "environment" in decos else None
+    timeout = _timeout_seconds(decos)
+    bind = CurrentInfo(
+        flow_name=plan.flow_name,
+        run_id=plan.run_id,
+        step_name=spec.step,
+        task_id=spec.task_id,
+        retry_count=attempt,
+        origin_run_id=plan.origin_run_id,
+        namespace=plan.namespace,
+        tags=tuple(plan.tags),
+    )
+    error: BaseException | None = None
+    with capturing(sink), current._bind(bind), step_environment(env):
+        try:
+            method = getattr(flow, spec.step)
+            if node.takes_inputs:
+                views = [
+                    InputView(p.step, ArtifactTable(
+                        store, p.artifacts,
+                        owner=f"{plan.flow_name}/{plan.run_id}/{p.step}/{p.task_id}"))
+                    for p in parents
+                ]
+                call = lambda: method(Inputs(views))  # noqa: E731
+            else:
+                call = method
+            _call_with_timeout(call, timeout) if timeout else call()
+        except Exception as exc:  # the user's step failed: recorded, retried or caught
+            error = exc
+    info["finished_at"] = time.time()
+    if error is None:
+        try:
+            result = _persist(plan, store, flow, node, spec, addr, attempt, inherited, info)
+        except Exception as exc:  # a bad self.next, an unsaveable value, a storage failure
+            error = exc
+        else:
+            return AttemptOutcome(result, None, sink, info)
+    return AttemptOutcome(None, error, sink, info)
+
+
+def _load_item(store: Store, items_ref: Any, index: int) -> Any:
+    from dflow.engine.worker_cache import foreach_items
+    from dflow.store import ArtifactRef
+
+    entry = foreach_items(store, items_ref)[index]
+    return store.load(ArtifactRef.from_dict(entry), name=f"foreach item {index}")
+
+
+def _timeout_seconds(decos: dict) -> float:
+    deco = decos.get("timeout")
+    if deco is None:
+        return 0.0
+    return float(deco.get("seconds", 0) or 0) + 60 * float(deco.get("minutes", 0) or 0) + (
+        3600 * float(deco.get("hours", 0) or 0))
+
+
+def _call_with_timeout(call: Callable[[], Any], seconds: float) -> Any:
+    """Run ``call`` in its own thread; past ``seconds`` fail the attempt and move on.
+
+    The step's thread is sent an exception (it stops at its next Python instruction), and
+    the worker thread is free at once either way, so the worker stays usable.
+    """
+    ctx = contextvars.copy_context()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = ctx.run(call)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="dflow-step", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(StepTimeoutError)
+        )
+        raise StepTimeoutError(f"step timed out after {seconds:g} s (@timeout)")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _check_next(flow, node: StepNode) -> Any:
+    call = flow.__dict__.get("_dflow_next")
+    if node.transition == Transition.END:
+        if call is not None:
+            raise DflowError(f"step {node.name!r} is the end step and must not call self.next")
+        return None
+    if call is None:
+        raise DflowError(
+            f"step {node.name!r} finished without calling self.next",
+            hint=f"end it with self.next(...) as written at line {node.next_line}",
+        )
+    if tuple(call.targets) != tuple(node.out) or call.foreach != node.foreach_var:
+        raise DflowError(
+            f"step {node.name!r} called self.next with {call.targets} but the flow's graph "
+            f"says {node.out}: a step must always take the transition written at its end",
+        )
+    return call
+
+
+def _persist(
+    plan: RunPlan,
+    store: Store,
+    flow,
+    node: StepNode,
+    spec: TaskSpec,
+    addr: TaskAddress,
+    attempt: int,
+    inherited: dict,
+    info: dict,
+) -> TaskResult:
+    _check_next(flow, node)
+    refs = dict(inherited)
+    refs.update(flow.__dict__.get("_dflow_merged", {}))
+    for name, value in set_artifacts(flow).items():
+        refs[name] = store.save(value)
+    meta: dict[str, Any] = {"info": info}
+    foreach = switch_to = None
+    if node.transition == Transition.FOREACH:
+        items = list(getattr(flow, node.foreach_var))
+        if not items:
+            raise DflowError(
+                f"step {node.name!r} has foreach={node.foreach_var!r} over an empty sequence",
+                hint="a foreach needs at least one item",
+            )
+        items_ref = store.save([store.save(item).to_dict() for item in items])
+        foreach = (items_ref, len(items))
+        meta["foreach"] = {"items": items_ref.to_dict(), "count": len(items)}
+    elif node.transition == Transition.SWITCH:
+        value = getattr(flow, node.switch_var)
+        cases = dict(node.switch_cases)
+        if value not in cases:
+            raise DflowError(
+                f"switch in step {node.name!r}: {node.switch_var}={value!r} matches no case "
+                f"(cases: {sorted(map(str, cases))})"
+            )
+        switch_to = cases[value]
+        meta["switch_to"] = switch_to
+    manifest = store.commit_attempt(addr, attempt, refs, meta)
+    return TaskResult(
+        step=spec.step,
+        task_id=spec.task_id,
+        attempt=attempt,
+        artifacts=manifest.artifacts,
+        foreach=foreach,
+        switch_to=switch_to,
+        info=info,
+    )

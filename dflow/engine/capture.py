@@ -1,0 +1,130 @@
+"""Per-task capture of stdout and stderr, correct when a worker runs tasks in threads.
+
+``sys.stdout`` and ``sys.stderr`` are replaced once per process by a small dispatcher
+that writes into the :class:`LogSink` bound to the current context (a ContextVar, so
+each worker thread sees its own task's sink) and passes everything else through to the
+original stream. A sink keeps the whole text for the store and hands complete lines to a
+``publish`` callback, which streams them to the user's console while the run goes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+
+_current_sink: ContextVar[LogSink | None] = ContextVar("dflow_log_sink", default=None)
+_install_lock = threading.Lock()
+
+Publisher = Callable[[str, list[str]], None]
+
+
+class LogSink:
+    """Collects one attempt's output; publishes complete lines every ``interval`` seconds."""
+
+    def __init__(self, publish: Publisher | None = None, interval: float = 0.2) -> None:
+        self.parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._pending: dict[str, str] = {"stdout": "", "stderr": ""}
+        self._lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._publish = publish
+        self._interval = interval
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def write(self, stream: str, text: str) -> None:
+        """Record text written to ``stream`` ("stdout" or "stderr")."""
+        with self._lock:
+            self.parts[stream].append(text)
+            if self._publish is None:
+                return
+            pending = self._pending[stream] + text
+            *complete, rest = pending.split("\n")
+            self._pending[stream] = rest
+            self._lines[stream].extend(complete)
+            if time.monotonic() - self._last >= self._interval:
+                self._flush_locked()
+
+    def flush(self) -> None:
+        """Publish every line written so far, the last partial line included."""
+        with self._lock:
+            for stream, rest in self._pending.items():
+                if rest:
+                    self._lines[stream].append(rest)
+                    self._pending[stream] = ""
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        self._last = time.monotonic()
+        if self._publish is None:
+            return
+        for stream, lines in self._lines.items():
+            if lines:
+                self._lines[stream] = []
+                try:
+                    self._publish(stream, lines)
+                except Exception:  # noqa: BLE001 - live streaming is best effort; the store keeps all
+                    pass
+
+    def text(self, stream: str) -> str:
+        """Everything written to ``stream``."""
+        return "".join(self.parts[stream])
+
+
+class _Dispatcher(io.TextIOBase):
+    """Stands in for sys.stdout/sys.stderr: routes writes to the context's sink."""
+
+    def __init__(self, name: str, original) -> None:
+        self.name = name
+        self.original = original
+
+    def write(self, text: str) -> int:  # noqa: D102
+        sink = _current_sink.get()
+        if sink is None:
+            return self.original.write(text)
+        sink.write(self.name, text)
+        return len(text)
+
+    def flush(self) -> None:  # noqa: D102
+        if _current_sink.get() is None:
+            self.original.flush()
+
+    def isatty(self) -> bool:  # noqa: D102
+        return False if _current_sink.get() is not None else self.original.isatty()
+
+    def fileno(self) -> int:  # noqa: D102
+        return self.original.fileno()
+
+    @property
+    def encoding(self) -> str:  # noqa: D102
+        return getattr(self.original, "encoding", "utf-8")
+
+
+def install() -> None:
+    """Install the dispatchers on sys.stdout and sys.stderr (idempotent)."""
+    with _install_lock:
+        if not isinstance(sys.stdout, _Dispatcher):
+            sys.stdout = _Dispatcher("stdout", sys.stdout)
+        if not isinstance(sys.stderr, _Dispatcher):
+            sys.stderr = _Dispatcher("stderr", sys.stderr)
+
+
+def original_stream(name: str):
+    """The real stream behind a dispatcher (to print around the capture)."""
+    stream = getattr(sys, name)
+    return stream.original if isinstance(stream, _Dispatcher) else stream
+
+
+@contextlib.contextmanager
+def capturing(sink: LogSink) -> Iterator[LogSink]:
+    """Route this context's stdout and stderr into ``sink``."""
+    install()
+    token = _current_sink.set(sink)
+    try:
+        yield sink
+    finally:
+        _current_sink.reset(token)
+        sink.flush()

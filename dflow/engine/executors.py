@@ -1,0 +1,170 @@
+"""Two ways to execute a run's units behind one small interface.
+
+:class:`DaskExecutor` submits each unit to a ``distributed`` client, its dependencies
+passed as futures, so Dask starts it when they finish and data moves worker to worker.
+:class:`SyncExecutor` runs each unit in this process the moment it is submitted (its
+dependencies are always done by then), for pdb and fast tests. The driver is the same.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+
+class Handle:
+    """A submitted unit: ``done``, ``failed``, ``result()``, ``exception()``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def result(self) -> Any:  # pragma: no cover - overridden
+        """The unit's return value (raises its exception if it failed)."""
+        raise NotImplementedError
+
+    def exception(self) -> BaseException | None:  # pragma: no cover - overridden
+        """The exception the unit raised, or None."""
+        raise NotImplementedError
+
+
+class SyncHandle(Handle):
+    """A unit already run in-process."""
+
+    def __init__(self, key: str, value: Any = None, error: BaseException | None = None) -> None:
+        super().__init__(key)
+        self._value = value
+        self._error = error
+
+    def result(self) -> Any:  # noqa: D102
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def exception(self) -> BaseException | None:  # noqa: D102
+        return self._error
+
+
+class SyncExecutor:
+    """Runs every unit in this process, in submission order."""
+
+    address = "sync"
+    dashboard_link: str | None = None
+    in_process = True
+
+    def __init__(self) -> None:
+        self._completed: deque[SyncHandle] = deque()
+
+    def submit(self, fn: Callable, *args: Any, key: str, resources: dict | None = None) -> Handle:
+        """Run ``fn(*args)`` now, with any handle among ``args`` replaced by its result."""
+        values = []
+        for arg in args:
+            if isinstance(arg, SyncHandle):
+                if arg.exception() is not None:
+                    handle = SyncHandle(key, error=arg.exception())
+                    self._completed.append(handle)
+                    return handle
+                arg = arg.result()
+            values.append(arg)
+        try:
+            handle = SyncHandle(key, value=fn(*values))
+        except Exception as exc:  # recorded on the handle, reported by the driver
+            handle = SyncHandle(key, error=exc)
+        self._completed.append(handle)
+        return handle
+
+    def constant(self, value: Any, key: str) -> Any:
+        """A value every unit receives (in-process: the value itself)."""
+        return value
+
+    def wait_any(self) -> list[Handle]:
+        """The units finished since the last call."""
+        done = list(self._completed)
+        self._completed.clear()
+        return done
+
+    def cancel_all(self) -> None:
+        """Nothing is ever pending in-process."""
+
+    def worker_resources(self) -> list[dict] | None:
+        """In-process runs do not enforce @resources."""
+        return None
+
+
+class DaskHandle(Handle):
+    """A unit submitted to Dask."""
+
+    def __init__(self, future) -> None:
+        super().__init__(future.key)
+        self.future = future
+
+    def result(self) -> Any:  # noqa: D102
+        return self.future.result()
+
+    def exception(self) -> BaseException | None:  # noqa: D102
+        return self.future.exception() if self.future.status == "error" else None
+
+
+class DaskExecutor:
+    """Submits units to a distributed Client."""
+
+    in_process = False
+
+    def __init__(self, client) -> None:
+        from distributed import as_completed
+
+        self.client = client
+        self._ac = as_completed()
+        self._handles: dict[str, DaskHandle] = {}
+
+    @property
+    def address(self) -> str:
+        """The scheduler's address."""
+        return self.client.scheduler.address
+
+    @property
+    def dashboard_link(self) -> str | None:
+        """The dashboard's URL, if the scheduler serves one."""
+        try:
+            return self.client.dashboard_link
+        except Exception:  # noqa: BLE001 - no dashboard is not an error
+            return None
+
+    def constant(self, value: Any, key: str) -> Any:
+        """Put ``value`` on the cluster once, as a task Dask can recompute if a worker dies."""
+        return self.client.submit(_identity, value, key=key, pure=False)
+
+    def submit(self, fn: Callable, *args: Any, key: str, resources: dict | None = None) -> Handle:
+        """Submit ``fn(*args)``; handles among ``args`` become Dask dependencies."""
+        args = tuple(a.future if isinstance(a, DaskHandle) else a for a in args)
+        future = self.client.submit(fn, *args, key=key, resources=resources or None, pure=False)
+        handle = DaskHandle(future)
+        self._handles[future.key] = handle
+        self._ac.add(future)
+        return handle
+
+    def wait_any(self) -> list[Handle]:
+        """Block until at least one unit finishes; return every finished one."""
+        batch = self._ac.next_batch(block=True)
+        return [self._handles.pop(f.key) for f in batch]
+
+    def cancel_all(self) -> None:
+        """Cancel every unit still pending."""
+        futures = [h.future for h in self._handles.values()]
+        if futures:
+            self.client.cancel(futures, force=True)
+        self._handles.clear()
+        self._ac.clear()
+
+    def worker_resources(self) -> list[dict] | None:
+        """Each worker's declared resources."""
+        info = self.client.scheduler_info(n_workers=-1)
+        return [dict(w.get("resources") or {}) for w in info["workers"].values()]
+
+    def pending(self) -> int:
+        """Units not finished yet."""
+        return len(self._handles)
+
+
+def _identity(value: Any) -> Any:
+    return value

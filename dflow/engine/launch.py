@@ -1,0 +1,222 @@
+"""Start a run: validate, snapshot code and parameters, choose where to run, drive it,
+and record how it went. Used by ``dflow run``, ``python flow.py run`` and
+``FlowSpec.run()`` alike."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import platform
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dflow import __version__
+from dflow.decorators import parse_with_spec
+from dflow.engine import worker_cache
+from dflow.engine.driver import Driver, RunFailed
+from dflow.engine.progress import Progress, say
+from dflow.engine.resources import check_resources
+from dflow.engine.targets import open_target
+from dflow.engine.task import TaskFailure
+from dflow.flowfile import flow_source_file
+from dflow.graph import validate
+from dflow.parameters import resolve_parameters
+from dflow.plan import CodeRef, RunPlan, new_run_id
+from dflow.store import Store, open_store
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: store, scheduler, tags, extra decorators, output."""
+
+    store: str | None = None
+    store_options: dict | None = None
+    scheduler: str | None = None
+    max_workers: int | None = None
+    tags: tuple[str, ...] = ()
+    with_decorators: tuple[str, ...] = ()
+    quiet: bool = False
+    progress: bool | None = None  # None: on when stderr is a terminal
+    batch_size: int | None = None
+    origin_run_id: str | None = None
+    reuse: dict = field(default_factory=dict)
+    parameters_from_cli: bool = False
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run ended as: its id, status and, if it failed, the error."""
+
+    flow_name: str
+    run_id: str
+    status: str  # "succeeded" or "failed"
+    store_url: str
+    error: dict | None = None
+
+    @property
+    def pathspec(self) -> str:
+        """``Flow/run_id``."""
+        return f"{self.flow_name}/{self.run_id}"
+
+    @property
+    def successful(self) -> bool:
+        """True when every task succeeded."""
+        return self.status == "succeeded"
+
+
+def user_name() -> str:
+    """The user, as Metaflow names it: USERNAME, else USER, else the login name."""
+    for var in ("METAFLOW_USER", "USERNAME", "USER"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name: fall back
+        return "unknown"
+
+
+def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, str | None]:
+    """How workers get the class, and the code snapshot key recorded with the run."""
+    path = flow_source_file(flow_cls)
+    snapshot = store.save_code(path.parent, path) if path is not None else None
+    if in_process:
+        return CodeRef("local", class_name=flow_cls.__name__), snapshot
+    if snapshot is not None:
+        return CodeRef("snapshot", snapshot, path.name, flow_cls.__name__), snapshot
+    import cloudpickle  # a class defined in a notebook: shipped by value
+
+    key = store.put_bytes(cloudpickle.dumps(flow_cls))
+    return CodeRef("pickle", key, "", flow_cls.__name__), None
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain_value(v) for k, v in value.items()}
+    return repr(value)
+
+
+def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
+             options: RunOptions | None = None) -> RunResult:
+    """Run a flow class to its end and return how it went."""
+    options = options or RunOptions()
+    graph = validate(flow_cls)
+    values = resolve_parameters(flow_cls, dict(params or {}), from_cli=options.parameters_from_cli)
+    extra = tuple(parse_with_spec(text) for text in options.with_decorators)
+    store = open_store(options.store, options.store_options)
+    run_id = new_run_id()
+    user = user_name()
+    attrs = dict(flow_cls._dflow_parameters())
+    param_attrs = {p.name: attr for attr, p in attrs.items()}
+    with open_target(options.scheduler, options.max_workers) as target:
+        code, snapshot = _code_ref(flow_cls, store, target.executor.in_process)
+        check_resources(graph, extra, target.executor.worker_resources())
+        plan = RunPlan(
+            flow_name=graph.flow_name, run_id=run_id, graph=graph, store_url=store.url,
+            store_options=dict(store.options), code=code,
+            parameters={name: store.save(v) for name, v in values.items()},
+            param_attrs=param_attrs, tags=tuple(options.tags), user=user,
+            namespace=f"user:{user}", origin_run_id=options.origin_run_id,
+            extra_decorators=extra, echo_logs=target.executor.in_process and not options.quiet,
+            log_topic="" if target.executor.in_process or options.quiet else f"dflow-logs-{run_id}",
+            reuse=dict(options.reuse),
+        )
+        record = {
+            "flow": graph.flow_name, "run_id": run_id, "status": "running", "user": user,
+            "tags": sorted(options.tags), "namespace": plan.namespace,
+            "parameters": {k: _plain_value(v) for k, v in values.items()},
+            "parameter_refs": {k: r.to_dict() for k, r in plan.parameters.items()},
+            "created_at": time.time(), "finished_at": None, "code_key": snapshot,
+            "code_file": code.module_path or None, "origin_run_id": options.origin_run_id,
+            "scheduler": {"source": target.source, "address": target.address,
+                          "dashboard": target.dashboard_link},
+            "host": platform.node(), "versions": _versions(),
+            "with": list(options.with_decorators),
+        }
+        store.write_run_record(graph.flow_name, run_id, record)
+        store.set_run_status(graph.flow_name, run_id, "running")
+        if not options.quiet:
+            say(f"Run {graph.flow_name}/{run_id} started on {target.source} "
+                f"({target.address}); store {store.url}")
+            if target.dashboard_link:
+                say(f"Dask dashboard: {target.dashboard_link}")
+        return _drive(plan, target, store, record, flow_cls, options)
+
+
+def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
+           options: RunOptions) -> RunResult:
+    progress = Progress(enabled=False if options.quiet else options.progress)
+    executor = target.executor
+    if executor.in_process:
+        worker_cache.register_local_class(plan.run_id, flow_cls)
+    if plan.log_topic:
+        executor.client.subscribe_topic(plan.log_topic, _print_log_event)
+    driver = Driver(plan, executor, batch_size=options.batch_size, slots=target.slots,
+                    on_progress=progress.update)
+    error = None
+    try:
+        driver.run()
+    except RunFailed as failed:
+        error = _describe(failed.error)
+    finally:
+        progress.clear()
+        if plan.log_topic:
+            executor.client.unsubscribe_topic(plan.log_topic)
+        worker_cache.forget_local_class(plan.run_id)
+    status = "failed" if error else "succeeded"
+    record.update(status=status, finished_at=time.time(), error=error,
+                  tasks={s: driver.done.get(s, 0) for s in driver.submitted})
+    record["duration"] = record["finished_at"] - record["created_at"]
+    store.write_run_record(plan.flow_name, plan.run_id, record)
+    store.set_run_status(plan.flow_name, plan.run_id, status)
+    if not options.quiet:
+        if error:
+            say(f"Step {error.get('task', '?')} failed:\n{error.get('traceback', '').rstrip()}")
+        say(f"Run {plan.flow_name}/{plan.run_id} {status} in {record['duration']:.1f} s")
+    return RunResult(plan.flow_name, plan.run_id, status, store.url, error)
+
+
+def _describe(error: BaseException) -> dict:
+    if isinstance(error, TaskFailure):
+        return {"task": error.pathspec, "attempt": error.attempt, **error.error}
+    import traceback
+
+    # Not a step's failure: the scheduler gave up on a task (KilledWorker), a cancelled
+    # run, or a defect in dflow itself. Show all of it.
+    return {
+        "task": getattr(error, "task", None) or getattr(error, "key", None) or "?",
+        "type": type(error).__qualname__,
+        "message": str(error),
+        "traceback": "".join(traceback.format_exception(error)),
+    }
+
+
+def _print_log_event(event: tuple) -> None:
+    _, msg = event
+    stream = sys.stdout if msg.get("stream") == "stdout" else sys.stderr
+    attempt = msg.get("attempt") or 0
+    prefix = f"[{msg['task']} (attempt {attempt})]" if attempt else f"[{msg['task']}]"
+    stream.write("".join(f"{prefix} {line}\n" for line in msg.get("lines", ())))
+    stream.flush()
+
+
+def _versions() -> dict:
+    import dask
+    import distributed
+
+    return {"dflow": __version__, "python": platform.python_version(),
+            "dask": dask.__version__, "distributed": distributed.__version__}
+
+
+def run_class(flow_cls: type, params: Mapping[str, Any], **options: Any) -> RunResult:
+    """``FlowSpec.run(**params)``: run with keyword options (store=, scheduler=, tags=...)."""
+    tags: Sequence[str] = options.pop("tags", ()) or ()
+    with_: Sequence[str] = options.pop("with_decorators", ()) or ()
+    return run_flow(flow_cls, params, RunOptions(tags=tuple(tags), with_decorators=tuple(with_),
+                                                 **options))

@@ -1,0 +1,136 @@
+"""Where a run executes, chosen at the edge, in this order:
+
+1. an explicit scheduler (``--scheduler``, ``scheduler=``): an address, or ``sync`` to run
+   every task in this process;
+2. ``DFLOW_SCHEDULER`` / ``dask.config`` ``dflow.scheduler``;
+3. the client of the current Dask session, which is used and never closed;
+4. the cluster that ``dflow cluster up`` recorded;
+5. else a ``LocalCluster`` started for the run (worker processes, one per core) and
+   closed after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dflow import config
+from dflow.engine.executors import DaskExecutor, SyncExecutor
+from dflow.errors import SchedulerError
+
+
+@dataclass(frozen=True)
+class Target:
+    """The executor chosen for a run and how it was found (for the run record)."""
+
+    executor: object
+    source: str  # "sync", "address", "session", "cluster", "local"
+    address: str
+    dashboard_link: str | None
+    slots: int  # task slots (worker threads), to size foreach batches
+
+
+def _slots(client) -> int:
+    info = client.scheduler_info(n_workers=-1)
+    return max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+
+
+def _current_client():
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        return None
+    try:
+        return Client.current(allow_global=True)
+    except ValueError:
+        return None
+
+
+def _connect(address: str):
+    from distributed import Client
+
+    security = None
+    with contextlib.suppress(ImportError):
+        from dflow.cluster.record import load_record
+
+        record = load_record()
+        if record is not None and record.address == address:
+            security = record.to_security()
+    try:
+        return Client(address, timeout="10s", security=security)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerError(
+            f"cannot reach the Dask scheduler at {address}: {exc}",
+            hint="check the address, or start one with `dflow cluster up`",
+        ) from None
+
+
+def _memory_mb_per_worker(workers: int) -> int:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 4096
+    return int(total / workers / 2**20)
+
+
+@contextlib.contextmanager
+def open_target(scheduler: str | None = None, max_workers: int | None = None) -> Iterator[Target]:
+    """Choose and open the executor of a run; close what this call started."""
+    scheduler = config.get("scheduler", override=scheduler)
+    if scheduler == "sync":
+        yield Target(SyncExecutor(), "sync", "sync", None, 1)
+        return
+    if scheduler:
+        client = _connect(scheduler)
+        try:
+            yield Target(DaskExecutor(client), "address", scheduler, client.dashboard_link,
+                         _slots(client))
+        finally:
+            client.close()
+        return
+    client = _current_client()
+    if client is not None:
+        yield Target(DaskExecutor(client), "session", client.scheduler.address,
+                     client.dashboard_link, _slots(client))
+        return
+    record = None
+    with contextlib.suppress(ImportError):
+        from dflow.cluster.record import active_cluster, connect
+
+        record = active_cluster()
+    if record is not None:
+        client = connect(record)
+        try:
+            yield Target(DaskExecutor(client), "cluster", record.address, client.dashboard_link,
+                         _slots(client))
+        finally:
+            client.close()
+        return
+    with _local_cluster(max_workers) as client:
+        yield Target(DaskExecutor(client), "local", client.scheduler.address,
+                     client.dashboard_link, _slots(client))
+
+
+@contextlib.contextmanager
+def _local_cluster(max_workers: int | None):
+    from distributed import Client, LocalCluster
+
+    workers = int(config.get("max-workers", override=max_workers) or os.cpu_count() or 1)
+    # Workers declare what @resources asks for: one CPU each and their share of memory (MB).
+    resources = {"CPU": 1, "MEMORY": _memory_mb_per_worker(workers)}
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        resources=resources,
+        dashboard_address=":0",
+        silence_logs=logging.CRITICAL,
+    )
+    try:
+        with Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()

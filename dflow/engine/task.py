@@ -1,0 +1,163 @@
+"""The function every Dask task of a run calls: run a unit of tasks of one step.
+
+A unit is one task, or a batch of foreach children of the same step (so that 10,000 tiny
+tasks do not cost 10,000 scheduler round trips); each task in it keeps its own attempts,
+records and logs. A task that already has a committed attempt in this run (Dask re-ran
+it after losing a worker) returns that commit instead of running again; a task the plan
+marks as reused (resume) commits a reference to its origin's artifacts.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dflow.engine.attempt import AttemptOutcome, run_attempt
+from dflow.engine.tracebacks import user_traceback
+from dflow.engine.worker_cache import flow_class, store_for
+from dflow.plan import RunPlan, TaskResult, TaskSpec
+from dflow.store import ArtifactRef, Manifest, Store, TaskAddress
+
+
+class TaskFailure(Exception):
+    """A task failed after its retries. Picklable; carries the user's traceback."""
+
+    def __init__(self, pathspec: str, attempt: int, error: dict) -> None:
+        super().__init__(pathspec, attempt, error)
+        self.pathspec = pathspec
+        self.attempt = attempt
+        self.error = error
+
+    def __str__(self) -> str:
+        return f"{self.pathspec} failed: {self.error.get('type')}: {self.error.get('message')}"
+
+
+class CaughtException:
+    """What ``@catch(var=...)`` stores: the exception's type, message and traceback."""
+
+    def __init__(self, type: str, message: str, traceback: str) -> None:
+        self.type = type
+        self.message = message
+        self.traceback = traceback
+
+    def __repr__(self) -> str:
+        return f"CaughtException({self.type}: {self.message})"
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
+
+
+def run_unit(plan: RunPlan, specs: tuple[TaskSpec, ...], *deps: list[TaskResult]) -> list:
+    """Run every task of a unit; raise the first failure after all have been tried."""
+    store = store_for(plan)
+    results: list[TaskResult | None] = []
+    failure: TaskFailure | None = None
+    for spec in specs:
+        try:
+            results.append(run_task(plan, store, spec, deps))
+        except TaskFailure as exc:
+            failure = failure or exc
+            results.append(None)
+    if failure is not None:
+        raise failure
+    return results
+
+
+def result_from_manifest(manifest: Manifest, **extra: Any) -> TaskResult:
+    """The TaskResult of a committed attempt, rebuilt from its manifest."""
+    meta = manifest.meta or {}
+    foreach = None
+    if meta.get("foreach"):
+        foreach = (ArtifactRef.from_dict(meta["foreach"]["items"]), meta["foreach"]["count"])
+    return TaskResult(
+        step=manifest.address.step,
+        task_id=manifest.address.task_id,
+        attempt=manifest.attempt,
+        artifacts=dict(manifest.artifacts),
+        foreach=foreach,
+        switch_to=meta.get("switch_to"),
+        caught=bool(meta.get("caught")),
+        reused_from=meta.get("origin"),
+        info=meta.get("info", {}),
+        **extra,
+    )
+
+
+def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskResult:
+    """Run one task with its retries and @catch; commit it; return its small result."""
+    addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
+    done = store.latest_commit(addr)
+    if done is not None:
+        return result_from_manifest(done)
+    origin = plan.reuse.get(f"{spec.step}/{spec.task_id}")
+    if origin is not None:
+        return _reuse(plan, store, addr, origin)
+    parents = [deps[d][p] for d, p in spec.parents]
+    flow_cls = flow_class(plan, store)
+    decos = plan.decorators(spec.step)
+    retry = decos.get("retry")
+    times = int(retry.get("times", 3)) if retry else 0
+    wait = 60 * float(retry.get("minutes_between_retries", 2) or 0) if retry else 0.0
+    for tried in range(times + 1):
+        attempt = store.start_attempt(addr)
+        outcome = run_attempt(plan, store, flow_cls, spec, parents, attempt)
+        _record(store, addr, attempt, outcome)
+        if outcome.error is None:
+            return outcome.result
+        if tried < times and wait:
+            time.sleep(wait)
+    error = user_traceback(outcome.error).to_dict()
+    catch = decos.get("catch")
+    if catch is not None:
+        return _caught(plan, store, addr, attempt, parents, catch, error)
+    raise TaskFailure(addr.pathspec, attempt, error)
+
+
+def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome) -> None:
+    info = dict(outcome.info)
+    info["duration"] = info.get("finished_at", time.time()) - info["started_at"]
+    info["status"] = "succeeded" if outcome.error is None else "failed"
+    if outcome.error is not None:
+        info["error"] = user_traceback(outcome.error).to_dict()
+        outcome.sink.write("stderr", info["error"]["traceback"])
+    for stream in ("stdout", "stderr"):
+        text = outcome.sink.text(stream)
+        if text:
+            store.write_log(addr, attempt, stream, text.encode("utf-8", "replace"))
+    store.write_attempt_record(addr, attempt, info)
+
+
+def _caught(plan, store, addr, attempt, parents, catch, error) -> TaskResult:
+    """Commit a task whose step failed under @catch: the flow goes on from it."""
+    node = plan.graph[addr.step]
+    refs = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
+    var = catch.get("var")
+    if var:
+        refs[var] = store.save(CaughtException(error["type"], error["message"],
+                                               error["traceback"]))
+    if node.transition.value in ("foreach", "switch"):
+        raise TaskFailure(addr.pathspec, attempt, {
+            **error, "message": error["message"] + " (@catch cannot continue past a "
+            f"{node.transition.value}: its items or branch are unknown)"})
+    attempt = store.start_attempt(addr)
+    info = {"attempt": attempt, "started_at": time.time(), "finished_at": time.time(),
+            "status": "succeeded", "caught": error, "duration": 0.0}
+    manifest = store.commit_attempt(addr, attempt, refs, {"caught": True, "info": info})
+    store.write_attempt_record(addr, attempt, info)
+    return result_from_manifest(manifest)
+
+
+def _reuse(plan: RunPlan, store: Store, addr: TaskAddress, origin: str) -> TaskResult:
+    """Commit, in the new run, a reference to an origin task's committed artifacts."""
+    flow, run_id, step, task_id = origin.split("/")
+    manifest = store.latest_commit(TaskAddress(flow, run_id, step, task_id))
+    meta = dict(manifest.meta or {})
+    meta["origin"] = origin
+    attempt = store.start_attempt(addr)
+    info = {"attempt": attempt, "started_at": time.time(), "finished_at": time.time(),
+            "status": "succeeded", "origin": origin, "duration": 0.0,
+            "parents": (meta.get("info") or {}).get("parents", [])}
+    meta["info"] = info
+    committed = store.commit_attempt(addr, attempt, manifest.artifacts, meta)
+    store.write_attempt_record(addr, attempt, info)
+    return result_from_manifest(committed)

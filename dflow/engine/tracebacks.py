@@ -1,0 +1,47 @@
+"""The user's own traceback: frames of dflow, Dask and the standard library's runners removed."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+
+import dflow
+
+_HIDDEN_DIRS = tuple(
+    os.path.dirname(p) + os.sep
+    for p in (dflow.__file__,)
+)
+_HIDDEN_PACKAGES = ("dask", "distributed", "concurrent", "threading.py", "contextvars", "tornado")
+
+
+def _hidden(filename: str) -> bool:
+    if filename.startswith(_HIDDEN_DIRS):
+        return True
+    parts = filename.replace("\\", "/").split("/")
+    return any(p in _HIDDEN_PACKAGES for p in parts[-3:]) and "site-packages" in filename
+
+
+@dataclass(frozen=True)
+class StepError:
+    """A failure as it is recorded and shown: exception type, message and user traceback."""
+
+    type: str
+    message: str
+    traceback: str
+
+    def to_dict(self) -> dict:
+        """A JSON-able form for attempt records."""
+        return {"type": self.type, "message": self.message, "traceback": self.traceback}
+
+
+def user_traceback(exc: BaseException) -> StepError:
+    """Describe ``exc`` with only the user's frames in its traceback."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _hidden(f.filename)]
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    name = type(exc).__qualname__
+    module = type(exc).__module__
+    full = name if module in ("builtins", "__main__") else f"{module}.{name}"
+    return StepError(type=full, message=str(exc), traceback="".join(lines))

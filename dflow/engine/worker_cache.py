@@ -1,0 +1,104 @@
+"""What a worker process keeps between tasks: open stores, imported flow classes, and the
+item tables of foreach splits. Keyed by value, so runs never see each other's state."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+from dflow.errors import FlowLoadError
+from dflow.plan import CodeRef, RunPlan
+from dflow.store import Store, open_store
+
+_lock = threading.RLock()
+_stores: dict[tuple, Store] = {}
+_classes: dict[CodeRef, type] = {}
+_local_classes: dict[str, type] = {}
+_items: OrderedDict[str, list] = OrderedDict()
+_ITEMS_KEEP = 64
+
+
+def store_for(plan: RunPlan) -> Store:
+    """The run's store, opened once per process."""
+    key = (plan.store_url, json.dumps(plan.store_options, sort_keys=True, default=str))
+    with _lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = open_store(plan.store_url, plan.store_options)
+        return store
+
+
+def register_local_class(run_id: str, flow_cls: type) -> None:
+    """Make a class available to in-process tasks of a run (``CodeRef(kind="local")``)."""
+    with _lock:
+        _local_classes[run_id] = flow_cls
+
+
+def forget_local_class(run_id: str) -> None:
+    """Drop the class registered for a finished in-process run."""
+    with _lock:
+        _local_classes.pop(run_id, None)
+
+
+def flow_class(plan: RunPlan, store: Store) -> type:
+    """The flow class of a run, from the process, a code snapshot or a pickled class."""
+    code = plan.code
+    with _lock:
+        if code.kind == "local":
+            if plan.run_id not in _local_classes:
+                raise FlowLoadError(
+                    "this run's flow class lives in another process and the run has no code "
+                    "snapshot"
+                )
+            return _local_classes[plan.run_id]
+        cls = _classes.get(code)
+        if cls is None:
+            cls = _classes[code] = _load_class(code, store)
+        return cls
+
+
+def _load_class(code: CodeRef, store: Store) -> type:
+    if code.kind == "pickle":
+        return cloudpickle.loads(store.get_bytes(code.key, name="flow class"))
+    folder = store.extract_code(code.key)
+    path = Path(folder) / code.module_path
+    module_name = f"dflow_flow_{code.key[:12]}_{path.stem}"
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise FlowLoadError(f"cannot import the flow file {code.module_path} from its snapshot")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    # Classes the flow file defines are pickled by value, so artifacts made of them can be
+    # loaded later by a client that has no copy of this module.
+    cloudpickle.register_pickle_by_value(module)
+    try:
+        return getattr(module, code.class_name)
+    except AttributeError:
+        raise FlowLoadError(
+            f"the code snapshot's {code.module_path} has no class {code.class_name}"
+        ) from None
+
+
+def foreach_items(store: Store, ref: Any) -> list:
+    """The item references of a foreach split (a short list, cached per process)."""
+    with _lock:
+        items = _items.get(ref.key)
+        if items is not None:
+            _items.move_to_end(ref.key)
+            return items
+    items = store.load(ref, name="foreach items")
+    with _lock:
+        _items[ref.key] = items
+        while len(_items) > _ITEMS_KEEP:
+            _items.popitem(last=False)
+    return items

@@ -1,0 +1,144 @@
+"""The plan of a run: run ids, task identities and Dask keys, as pure data.
+
+A task is identified by its step and its *foreach stack*: the indices of the foreach
+splits it runs under, outermost first. Its task id is those indices joined by dots
+(``"3"``, ``"3.1"``), or ``"0"`` outside any foreach, so pathspecs read naturally
+(``TrainFlow/1764203961123456/fit/3``).
+
+Dask keys read as ``"<Flow>.<step>-<run_id>-<task_id>"`` so that
+``dask.utils.key_split`` gives ``"<Flow>.<step>"``, which is what the dashboard groups
+its task stream and progress bars by. Scheduling identity (the key) and storage identity
+(the xxhash of an artifact's bytes) are different things: keys are never persisted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from dflow.graph.model import DecoratorSpec, FlowGraph
+
+Stack = tuple[int, ...]
+
+
+def new_run_id() -> str:
+    """A new run id: microseconds since the epoch, so ids sort by start time."""
+    return str(time.time_ns() // 1000)
+
+
+def task_id_for(stack: Stack) -> str:
+    """The task id of the task at a foreach stack (``()`` -> ``"0"``)."""
+    return ".".join(str(i) for i in stack) if stack else "0"
+
+
+def stack_of(task_id: str, depth: int) -> Stack:
+    """The foreach stack of a task id, given the foreach depth of its step."""
+    if depth == 0:
+        return ()
+    return tuple(int(p) for p in task_id.split("."))
+
+
+def dask_key(flow: str, step: str, run_id: str, task_id: str) -> str:
+    """The Dask key of a task (or of a batch of tasks, named by its first task)."""
+    return f"{flow}.{step}-{run_id}-{task_id}"
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    """How a worker gets the flow class.
+
+    ``kind`` is ``"snapshot"`` (a code snapshot in the store: ``key``, the flow file's path
+    inside it ``module_path``, and ``class_name``), ``"pickle"`` (a class defined in a
+    notebook, cloudpickled by value into the store blob ``key``) or ``"local"`` (the
+    driver's process runs the tasks itself, with the class it already has).
+    """
+
+    kind: str
+    key: str = ""
+    module_path: str = ""
+    class_name: str = ""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a task needs to know about its run; sent to each worker once."""
+
+    flow_name: str
+    run_id: str
+    graph: FlowGraph
+    store_url: str
+    store_options: dict
+    code: CodeRef
+    parameters: dict  # parameter name -> ArtifactRef of its value
+    param_attrs: dict  # parameter name -> attribute name on the flow class
+    tags: tuple[str, ...] = ()
+    user: str = ""
+    namespace: str = ""
+    origin_run_id: str | None = None
+    extra_decorators: tuple[DecoratorSpec, ...] = ()
+    log_topic: str = ""  # Dask event topic that carries live log lines, "" for none
+    echo_logs: bool = False  # print log lines directly (in-process runs)
+    reuse: dict = field(default_factory=dict)  # (step, task_id) -> origin pathspec (resume)
+
+    def decorators(self, step: str) -> dict[str, DecoratorSpec]:
+        """The decorators of a step, those given with ``--with`` included (the step's own win)."""
+        found = {d.name: d for d in self.extra_decorators}
+        found.update({d.name: d for d in self.graph[step].decorators})
+        return found
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of a run: its step, foreach stack and where its inputs come from.
+
+    ``parents`` lists, for each parent task, the position of the Dask dependency that holds
+    it and the position of that parent's result in the dependency's result list (a batch
+    returns one result per task). ``foreach_item`` is set in a foreach child: the key of the
+    blob listing the split's item references, and this child's index.
+    """
+
+    step: str
+    stack: Stack
+    parents: tuple[tuple[int, int], ...] = ()
+    foreach_item: tuple[str, int] | None = None
+
+    @property
+    def task_id(self) -> str:
+        """The task id (see :func:`task_id_for`)."""
+        return task_id_for(self.stack)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a finished task sends back through the scheduler: small references only.
+
+    ``foreach`` is set by a foreach split: ``(items_key, cardinality)``. ``switch_to`` is
+    the step a switch chose. ``artifacts`` is the committed manifest's artifact table
+    (name -> ArtifactRef), which children inherit by reference without loading anything.
+    """
+
+    step: str
+    task_id: str
+    attempt: int
+    artifacts: dict
+    foreach: tuple[str, int] | None = None
+    switch_to: str | None = None
+    caught: bool = False
+    reused_from: str | None = None
+    info: dict = field(default_factory=dict)  # worker, host, timings: for the driver's records
+
+
+def host_name() -> str:
+    """This machine's host name."""
+    return os.uname().nodename if hasattr(os, "uname") else "localhost"
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-able copy of a decorator option value (tuples become lists)."""
+    if isinstance(value, tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    return value
