@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import pickle
+import time
 import zoneinfo
 from collections import OrderedDict
 
@@ -340,3 +341,13 @@ def test_list_runs_is_one_listing(store: Store, monkeypatch) -> None:
     runs = store.list_runs("G")
     assert len(runs) == 20 and runs[1] == RunEntry("r001", "succeeded")
     assert calls == ["flows/G/index"]
+
+
+def test_a_thousand_runs_list_fast(store: Store) -> None:
+    n = 1000 if not store.url.startswith("s3://") else 150  # moto: ~180 PUTs/s
+    for i in range(n):
+        store.io.write(f"flows/H/index/{i:05d}.succeeded", b"")
+    start = time.perf_counter()
+    runs = store.list_runs("H")
+    assert len(runs) == n and runs[-1] == RunEntry(f"{n - 1:05d}", "succeeded")
+    assert time.perf_counter() - start < 2.0
