@@ -17,6 +17,7 @@ from dflow import __version__
 from dflow.decorators import parse_with_spec
 from dflow.engine import worker_cache
 from dflow.engine.driver import Driver, RunFailed
+from dflow.engine.events import publish_run_event
 from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
@@ -159,6 +160,9 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
         executor.client.subscribe_topic(plan.log_topic, _print_log_event)
     driver = Driver(plan, executor, batch_size=options.batch_size, slots=target.slots,
                     on_progress=progress.update)
+    client = getattr(executor, "client", None)
+    steps = list(plan.graph.names)
+    publish_run_event(client, plan.flow_name, plan.run_id, "running", store.url, steps)
     error = None
     try:
         driver.run()
@@ -175,6 +179,7 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
     record["duration"] = record["finished_at"] - record["created_at"]
     store.write_run_record(plan.flow_name, plan.run_id, record)
     store.set_run_status(plan.flow_name, plan.run_id, status)
+    publish_run_event(client, plan.flow_name, plan.run_id, status, store.url, steps)
     if not options.quiet:
         if error:
             say(f"Step {error.get('task', '?')} failed:\n{error.get('traceback', '').rstrip()}")

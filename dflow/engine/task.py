@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from dflow.engine.attempt import AttemptOutcome, run_attempt
+from dflow.engine.events import publish_task_event
 from dflow.engine.tracebacks import user_traceback
 from dflow.engine.worker_cache import flow_class, store_for
 from dflow.plan import RunPlan, TaskResult, TaskSpec
@@ -125,6 +126,8 @@ def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutco
         if text:
             store.write_log(addr, attempt, stream, text.encode("utf-8", "replace"))
     store.write_attempt_record(addr, attempt, info)
+    publish_task_event(addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"],
+                       info)
 
 
 def _caught(plan, store, addr, attempt, parents, catch, error) -> TaskResult:
