@@ -97,7 +97,9 @@ def check_spec(spec: DecoratorSpec) -> list[tuple[str, str | None]]:
             continue
         expected = known[key][1](value)
         if expected is not None:
-            problems.append((f"@{spec.name}({key}=...) must be {expected}, got {value!r}", None))
+            defaults = ", ".join(f"{k}={d!r}" for k, (d, _) in known.items())
+            problems.append((f"@{spec.name}({key}=...) must be {expected}, got {value!r}",
+                             f"@{spec.name} options and their defaults: {defaults}"))
     return problems
 
 
