@@ -99,9 +99,9 @@ def test_getattr_goes_to_the_loader_except_private_names():
     assert flow.model == "value of model"
     assert flow.alpha == "value of alpha"  # parameters read through the loader by name
     with pytest.raises(AttributeError):
-        flow.missing
+        _ = flow.missing
     with pytest.raises(AttributeError):
-        flow._private
+        _ = flow._private
     assert calls == ["model", "alpha", "missing"]
 
 
@@ -109,7 +109,7 @@ def test_getattr_without_loader_names_the_artifact():
     flow = fresh()
     flow.score = 1
     with pytest.raises(AttributeError, match="Demo has no artifact 'scor'.*did you mean 'score'"):
-        flow.scor
+        _ = flow.scor
     assert flow.alpha == 0.5  # the default outside a run
     assert Demo.alpha.name == "alpha"  # class access gives the Parameter
 
@@ -122,9 +122,9 @@ def test_parameters_are_read_only():
 def test_input_and_index_outside_a_foreach():
     flow = fresh()
     with pytest.raises(DflowError, match="only set in a step inside a foreach"):
-        flow.input
+        _ = flow.input
     with pytest.raises(DflowError, match="self.index"):
-        flow.index
+        _ = flow.index
 
 
 def test_lazy_input_is_loaded_once():
