@@ -153,3 +153,21 @@ def test_inherited_steps_keep_their_own_file_and_line(tmp_path):
     assert graph.names == ("start", "end")
     assert graph["end"].file.endswith("base_flow.py") and graph["end"].line == 6
     assert graph["start"].line == 7
+
+
+def test_class_defined_in_a_notebook_cell():
+    import linecache
+
+    source = ("from dflow import FlowSpec, step\n\n\nclass CellFlow(FlowSpec):\n"
+              "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+              "    @step\n    def end(self):\n        pass\n")
+    filename = "/tmp/ipykernel_1234/2817.py"  # IPython registers each cell in linecache
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        namespace = {"__name__": "__main__"}
+        exec(compile(source, filename, "exec"), namespace)
+        graph = validate(namespace["CellFlow"])
+    finally:
+        del linecache.cache[filename]
+    assert graph.names == ("start", "end") and graph.file == filename
+    assert graph["start"].line == 6 and graph["start"].next_line == 7
