@@ -1,0 +1,129 @@
+"""Read everything a run report shows out of the store, into plain dataclasses.
+
+Reads go through the store API only (run record, attempt records, committed manifests),
+so a report needs no code import and no Dask. Per-task reads run in a small thread pool,
+which matters on object stores where each read is a round trip.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from dflow.errors import RecordNotFoundError
+from dflow.report.preview import ArtifactInfo, describe_artifacts
+from dflow.store import Store, TaskAddress
+
+#: Tasks per step whose artifacts are listed with previews (the rest are only counted).
+MAX_TASKS_WITH_ARTIFACTS = 5
+
+
+@dataclass(frozen=True)
+class AttemptData:
+    """One attempt of a task, from its record.json (``status`` "running" without one)."""
+
+    attempt: int
+    status: str
+    started_at: float | None
+    finished_at: float | None
+    duration: float | None
+    worker: str | None
+    host: str | None
+    pid: int | None
+    error: dict | None
+    caught: dict | None = None
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """One task: its attempts, its parents ("step/task_id") and, maybe, its artifacts."""
+
+    step: str
+    task_id: str
+    attempts: tuple[AttemptData, ...]
+    parents: tuple[str, ...]
+    artifacts: tuple[ArtifactInfo, ...] | None = None
+
+    @property
+    def status(self) -> str:
+        """The status of the last attempt ("succeeded", "failed" or "running")."""
+        return self.attempts[-1].status if self.attempts else "waiting"
+
+
+@dataclass(frozen=True)
+class StepData:
+    """One step of the run and its tasks (ordered by task id)."""
+
+    name: str
+    tasks: tuple[TaskData, ...]
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A run as a report shows it: its record and its steps."""
+
+    flow: str
+    run_id: str
+    record: dict
+    steps: tuple[StepData, ...]
+    store_url: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def tasks(self) -> list[TaskData]:
+        """Every task of every step."""
+        return [t for s in self.steps for t in s.tasks]
+
+
+def _task_order(task_id: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in task_id.split("."))
+
+
+def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptData:
+    try:
+        rec = store.read_attempt_record(addr, n)
+    except RecordNotFoundError:
+        rec = {"status": "running"}
+    return AttemptData(
+        attempt=int(rec.get("attempt", n)), status=str(rec.get("status", "running")),
+        started_at=rec.get("started_at"), finished_at=rec.get("finished_at"),
+        duration=rec.get("duration"), worker=rec.get("worker"), host=rec.get("host"),
+        pid=rec.get("pid"), error=rec.get("error"), caught=rec.get("caught"),
+        parents=tuple(rec.get("parents") or ()),
+    )
+
+
+def _read_task(store: Store, addr: TaskAddress, with_artifacts: bool) -> TaskData:
+    attempts = tuple(_attempt(store, addr, n) for n in store.list_attempts(addr))
+    parents = attempts[-1].parents if attempts else ()
+    artifacts = None
+    if with_artifacts:
+        manifest = store.latest_commit(addr)
+        if manifest is not None:
+            artifacts = tuple(describe_artifacts(store, manifest.artifacts))
+    return TaskData(addr.step, addr.task_id, attempts, parents, artifacts)
+
+
+def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> RunData:
+    """Read run ``flow/run_id`` from ``store``; RecordNotFoundError if there is no such run."""
+    record = store.read_run_record(flow, run_id)
+    jobs: list[tuple[str, TaskAddress, bool]] = []
+    for step in store.list_steps(flow, run_id):
+        ids = sorted(store.list_tasks(flow, run_id, step), key=_task_order)
+        for i, task_id in enumerate(ids):
+            jobs.append((step, TaskAddress(flow, run_id, step, task_id),
+                         i < MAX_TASKS_WITH_ARTIFACTS))
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        tasks = list(pool.map(lambda job: _read_task(store, job[1], job[2]), jobs))
+    by_step: dict[str, list[TaskData]] = {}
+    for task in tasks:
+        by_step.setdefault(task.step, []).append(task)
+    steps = tuple(StepData(name, tuple(ts)) for name, ts in by_step.items())
+    return RunData(flow, run_id, record, steps, store_url=store.url)
+
+
+def run_parameters(record: dict) -> dict[str, Any]:
+    """The run's parameters as its record holds them (plain JSON values)."""
+    return dict(record.get("parameters") or {})
