@@ -26,7 +26,7 @@ from dflow.flowfile import flow_source_file
 from dflow.graph import validate
 from dflow.parameters import resolve_parameters
 from dflow.plan import CodeRef, RunPlan, new_run_id
-from dflow.store import Store, open_store
+from dflow.store import ArtifactRef, Store, open_store
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class RunOptions:
     origin_run_id: str | None = None
     reuse: dict = field(default_factory=dict)
     parameters_from_cli: bool = False
+    #: resume: the origin run's record; its parameter values are reused as they are
+    origin_record: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,16 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
     """Run a flow class to its end and return how it went."""
     options = options or RunOptions()
     graph = validate(flow_cls)
-    values = resolve_parameters(flow_cls, dict(params or {}), from_cli=options.parameters_from_cli)
-    extra = tuple(parse_with_spec(text) for text in options.with_decorators)
     store = open_store(options.store, options.store_options)
+    if options.origin_record is not None:
+        origin = options.origin_record
+        values = dict(origin.get("parameters") or {})
+        param_refs = {k: ArtifactRef.from_dict(v) for k, v in origin["parameter_refs"].items()}
+    else:
+        values = resolve_parameters(flow_cls, dict(params or {}),
+                                    from_cli=options.parameters_from_cli)
+        param_refs = {name: store.save(v) for name, v in values.items()}
+    extra = tuple(parse_with_spec(text) for text in options.with_decorators)
     run_id = new_run_id()
     user = user_name()
     attrs = dict(flow_cls._dflow_parameters())
@@ -121,7 +130,7 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
         plan = RunPlan(
             flow_name=graph.flow_name, run_id=run_id, graph=graph, store_url=store.url,
             store_options=dict(store.options), code=code,
-            parameters={name: store.save(v) for name, v in values.items()},
+            parameters=param_refs,
             param_attrs=param_attrs, tags=tuple(options.tags), user=user,
             namespace=f"user:{user}", origin_run_id=options.origin_run_id,
             extra_decorators=extra, echo_logs=target.executor.in_process and not options.quiet,
@@ -217,6 +226,28 @@ def _versions() -> dict:
 
     return {"dflow": __version__, "python": platform.python_version(),
             "dask": dask.__version__, "distributed": distributed.__version__}
+
+
+def resume_flow(flow_cls: type, origin_run_id: str | None = None, step: str | None = None,
+                options: RunOptions | None = None) -> RunResult:
+    """Resume a run of ``flow_cls``: reuse what ``origin_run_id`` (default: the latest run
+    of this user) committed, and run the rest, or everything from ``step`` on."""
+    from dataclasses import replace
+
+    from dflow.engine.resume import latest_run_id, plan_reuse
+
+    options = options or RunOptions()
+    graph = validate(flow_cls)
+    store = open_store(options.store, options.store_options)
+    origin = origin_run_id or latest_run_id(store, graph.flow_name, user_name())
+    record = store.read_run_record(graph.flow_name, origin)
+    reuse = plan_reuse(store, graph, origin, step)
+    if not options.quiet:
+        say(f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"
+            + (f", rerunning from step {step}" if step else ""))
+    tags = options.tags or tuple(record.get("tags") or ())
+    return run_flow(flow_cls, None, replace(options, origin_run_id=origin, reuse=reuse,
+                                            origin_record=record, tags=tags))
 
 
 def run_class(flow_cls: type, params: Mapping[str, Any], **options: Any) -> RunResult:

@@ -241,3 +241,31 @@ class ArrayFlow(FlowSpec):
     @step
     def end(self):
         pass
+
+
+class FlakyForeachFlow(FlowSpec):
+    """One foreach child fails while a marker file exists; resume finishes the run."""
+
+    marker = Parameter("marker", default="")
+
+    @step
+    def start(self):
+        self.items = [1, 2, 3, 4]
+        self.next(self.work, foreach="items")
+
+    @step
+    def work(self):
+        if self.input == 3 and os.path.exists(self.marker):
+            raise RuntimeError("child 3 fails while the marker exists")
+        self.value = self.input * 100
+        print(f"computed {self.value}")
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.values = [i.value for i in inputs]
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.total = sum(self.values)

@@ -1,0 +1,81 @@
+"""Resume reuses what the origin run committed and reruns only what is missing."""
+
+from __future__ import annotations
+
+import pytest
+from runkit import artifacts, flow_class, run
+
+from dflow.engine.launch import RunOptions, resume_flow
+from dflow.errors import ObjectNotFoundError
+from dflow.store import TaskAddress, open_store
+
+
+def resume(cls, store_url, **kwargs):
+    origin = kwargs.pop("origin", None)
+    step = kwargs.pop("step", None)
+    return resume_flow(cls, origin, step, RunOptions(store=store_url, quiet=True,
+                                                     scheduler="sync", **kwargs))
+
+
+def test_resume_after_a_failed_foreach_child_reruns_only_it_and_what_follows(store_url, tmp_path):
+    marker = tmp_path / "fail"
+    marker.write_text("x")
+    cls = flow_class("FlakyForeachFlow")
+    failed = run(cls, store_url, {"marker": str(marker)})
+    assert failed.status == "failed"
+    marker.unlink()
+    resumed = resume(cls, store_url)
+    assert resumed.status == "succeeded", resumed.error
+    store = open_store(store_url)
+    record = store.read_run_record(resumed.flow_name, resumed.run_id)
+    assert record["origin_run_id"] == failed.run_id
+    assert record["parameters"]["marker"] == str(marker)
+    for task_id, reused in [("0", True), ("1", True), ("2", False), ("3", True)]:
+        meta = store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "work",
+                                               task_id)).meta
+        origin = f"{failed.flow_name}/{failed.run_id}/work/{task_id}"
+        assert (meta.get("origin") == origin) is reused, (task_id, meta)
+    assert store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "start", "0")
+                               ).meta["origin"].endswith("/start/0")
+    assert "origin" not in store.latest_commit(
+        TaskAddress(resumed.flow_name, resumed.run_id, "join", "0")).meta
+    # a reused task points at the origin's objects: same keys, nothing copied
+    first = store.latest_commit(TaskAddress(failed.flow_name, failed.run_id, "work", "0"))
+    again = store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "work", "0"))
+    assert first.artifacts == again.artifacts
+    # the same artifacts as a run that never failed
+    clean = run(cls, store_url, {"marker": str(marker)})
+    assert artifacts(store_url, resumed, "end") == artifacts(store_url, clean, "end")
+
+
+def test_resume_from_a_step_reruns_it_and_everything_after(store_url):
+    cls = flow_class("FlakyForeachFlow")
+    origin = run(cls, store_url)
+    resumed = resume(cls, store_url, origin=origin.run_id, step="work")
+    assert resumed.status == "succeeded"
+    store = open_store(store_url)
+    assert "origin" in store.latest_commit(
+        TaskAddress(resumed.flow_name, resumed.run_id, "start", "0")).meta
+    assert "origin" not in store.latest_commit(
+        TaskAddress(resumed.flow_name, resumed.run_id, "work", "0")).meta
+
+
+def test_resuming_a_resumed_run_works(store_url, tmp_path):
+    marker = tmp_path / "fail"
+    marker.write_text("x")
+    cls = flow_class("FlakyForeachFlow")
+    run(cls, store_url, {"marker": str(marker)})
+    second = resume(cls, store_url)
+    assert second.status == "failed"  # still failing: the marker is there
+    marker.unlink()
+    third = resume(cls, store_url)
+    assert third.status == "succeeded"
+    assert artifacts(store_url, third, "end")["total"] == 1000
+
+
+def test_resume_with_nothing_to_resume_says_so(store_url):
+    with pytest.raises(ObjectNotFoundError, match="no run to resume"):
+        resume(flow_class("FlakyForeachFlow"), store_url)
+    run(flow_class("FlakyForeachFlow"), store_url)
+    with pytest.raises(ObjectNotFoundError, match="no step 'nope'"):
+        resume(flow_class("FlakyForeachFlow"), store_url, step="nope")
