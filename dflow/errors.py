@@ -84,6 +84,11 @@ class ObjectNotFoundError(DflowError):
     """An unknown flow, run, step, task or artifact was asked for (client API, CLI)."""
 
 
+class NamespaceMismatchError(DflowError):
+    """A run exists but is outside the client's current namespace (Metaflow's
+    MetaflowNamespaceMismatch); ``dflow.client.namespace(None)`` sees every run."""
+
+
 class RecordNotFoundError(StoreError, ObjectNotFoundError):
     """A run or attempt record the store was asked for does not exist."""
 

@@ -1,0 +1,178 @@
+"""Artifacts of a task: :class:`DataArtifact`, and the lazy ``task.data`` / ``task.artifacts``.
+
+Nothing is loaded until asked: ``task.data.x`` loads one value; ``artifact.dask_array()``
+and ``artifact.zarr()`` open a large array without reading its chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dflow.client.base import DflowObject, UnknownAttributeError
+from dflow.client.context import ClientContext
+from dflow.store import ArtifactRef
+
+if TYPE_CHECKING:
+    from dflow.client.tasks import Task
+
+_UNLOADED = object()
+
+
+class DataArtifact(DflowObject):
+    """One artifact of a task: its reference in the store, and its value on demand.
+
+    >>> art = Task("TrainFlow/1700000000000000/fit/3").artifacts.score  # doctest: +SKIP
+    >>> art.data, art.sha, art.size, art.type, art.encoding  # doctest: +SKIP
+    """
+
+    _kind = "artifact"
+
+    def __init__(
+        self,
+        pathspec: str,
+        context: ClientContext | None = None,
+        *,
+        _ref: ArtifactRef | None = None,
+        _task: Task | None = None,
+    ) -> None:
+        super().__init__(pathspec, context)
+        if _task is None:
+            from dflow.client.tasks import Task
+
+            _task = Task(pathspec.rsplit("/", 1)[0], context)
+        self._task = _task
+        self._ref = _ref if _ref is not None else _task._artifact_ref(self.id)
+        self._value: Any = _UNLOADED
+
+    @property
+    def parent(self) -> Task:
+        """The task that holds this artifact."""
+        return self._task
+
+    @property
+    def ref(self) -> ArtifactRef:
+        """The store reference (key, encoding, size, type)."""
+        return self._ref
+
+    @property
+    def data(self) -> Any:
+        """The value, loaded (once) from the store. Large arrays: see :meth:`dask_array`."""
+        if self._value is _UNLOADED:
+            self._value = self.store.load(self._ref, name=self.pathspec)
+        return self._value
+
+    @property
+    def sha(self) -> str:
+        """The content key: xxh3-128 hex digest of the serialized bytes."""
+        return self._ref.key
+
+    @property
+    def size(self) -> int:
+        """Serialized size in bytes (for a zarr array, its raw size)."""
+        return self._ref.size
+
+    @property
+    def type(self) -> str:
+        """The value's qualified type name, e.g. ``"numpy.ndarray"``."""
+        return self._ref.type_name
+
+    @property
+    def encoding(self) -> str:
+        """``"msgpack"``, ``"zarr"`` or ``"pickle"``."""
+        return self._ref.encoding
+
+    @property
+    def is_array(self) -> bool:
+        """True when stored as a zarr array (so it can be opened lazily)."""
+        return self._ref.encoding == "zarr"
+
+    def zarr(self) -> Any:
+        """The zarr array, read-only; chunks are read (and checked) only when indexed."""
+        return self.store.open_array(self._ref, name=self.pathspec)
+
+    def dask_array(self) -> Any:
+        """A lazy ``dask.array`` over the stored array (nothing is read yet)."""
+        return self.store.load_dask_array(self._ref, name=self.pathspec)
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the task that holds the artifact finished."""
+        return self._task.finished_at
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """Same as :attr:`created_at` (Metaflow's name)."""
+        return self.created_at
+
+    def _summary(self) -> dict[str, Any]:
+        return {"type": self.type, "encoding": self.encoding, "size": self.size,
+                "sha": self.sha}
+
+    def __repr__(self) -> str:
+        return f"DataArtifact('{self.pathspec}', type={self.type}, size={self.size})"
+
+
+class TaskData:
+    """``task.data``: artifacts as attributes, each loaded on first access.
+
+    Parameters of the run are visible too (as in a step), after the task's own artifacts.
+    """
+
+    def __init__(self, task: Task) -> None:
+        self.__dict__["_task"] = task
+        self.__dict__["_cache"] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        cache = self.__dict__["_cache"]
+        if name not in cache:
+            cache[name] = self._task._artifact(name).data
+        return cache[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._task._artifact_names()
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._task._artifact_names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._task._artifact_names())
+
+    def __repr__(self) -> str:
+        return f"<data of {self._task.pathspec}: {', '.join(self._task._artifact_names())}>"
+
+
+class ArtifactSet:
+    """``task.artifacts``: :class:`DataArtifact` objects by attribute, name or iteration."""
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+
+    def __getattr__(self, name: str) -> DataArtifact:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._task._artifact(name)
+
+    def __getitem__(self, name: str) -> DataArtifact:
+        return self._task._artifact(name, key_error=True)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._task._artifact_names()
+
+    def __iter__(self) -> Iterator[DataArtifact]:
+        return (self._task._artifact(n) for n in self._task._artifact_names())
+
+    def __len__(self) -> int:
+        return len(self._task._artifact_names())
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._task._artifact_names())
+
+    def __repr__(self) -> str:
+        return f"<artifacts of {self._task.pathspec}: {', '.join(self._task._artifact_names())}>"
+
+
+__all__ = ["ArtifactSet", "DataArtifact", "TaskData", "UnknownAttributeError"]

@@ -1,0 +1,108 @@
+"""What every client object shares: pathspec, id, parent, context, repr and lookup errors."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from dflow.client.context import DEFAULT_CONTEXT, ClientContext
+from dflow.errors import ObjectNotFoundError, StoreError
+from dflow.store.refs import check_name
+
+
+class UnknownKeyError(ObjectNotFoundError, KeyError):
+    """``obj["name"]`` named no such child (an ObjectNotFoundError and a KeyError)."""
+
+
+class UnknownAttributeError(ObjectNotFoundError, AttributeError):
+    """``task.data.name`` named no such artifact (an ObjectNotFoundError and AttributeError)."""
+
+
+def checked_name(kind: str, value: str, *, where: str = "") -> str:
+    """``value`` if it can name a ``kind`` in the store, else ObjectNotFoundError."""
+    try:
+        return check_name(kind, value)
+    except StoreError:
+        raise ObjectNotFoundError(
+            f"there is no {kind} named {value!r}{where}: that is not a valid {kind} name"
+        ) from None
+
+
+def to_datetime(stamp: float | None) -> datetime | None:
+    """A POSIX timestamp as an aware local datetime (None stays None)."""
+    if stamp is None:
+        return None
+    return datetime.fromtimestamp(float(stamp)).astimezone()
+
+
+def task_id_key(task_id: str) -> tuple:
+    """Sort key of a task id: ``"2" < "10"``, ``"3.1" < "3.10"``."""
+    return tuple(int(p) if p.isdigit() else p for p in task_id.split("."))
+
+
+class DflowObject:
+    """Base of Metaflow, Flow, Run, Step, Task and DataArtifact.
+
+    Every object has a ``pathspec`` (``Flow/run_id/step/task_id[/artifact]``), an ``id``
+    (the last part), a ``parent`` and ``created_at``, a readable ``repr`` and a small
+    HTML view for Jupyter.
+    """
+
+    _kind = "object"
+
+    def __init__(self, pathspec: str, context: ClientContext | None = None) -> None:
+        self._pathspec = pathspec
+        self._context = context or DEFAULT_CONTEXT
+
+    @property
+    def pathspec(self) -> str:
+        """The object's path, e.g. ``"TrainFlow/1700000000000000/fit/3"``."""
+        return self._pathspec
+
+    @property
+    def path_components(self) -> list[str]:
+        """The pathspec split at ``/``."""
+        return self._pathspec.split("/")
+
+    @property
+    def id(self) -> str:
+        """The last component of the pathspec (flow name, run id, step name, ...)."""
+        return self.path_components[-1]
+
+    @property
+    def parent(self) -> DflowObject | None:
+        """The object one level up (None for a Flow)."""
+        raise NotImplementedError
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the object was created (an aware datetime), or None if unknown."""
+        raise NotImplementedError
+
+    @property
+    def store(self):
+        """The :class:`~dflow.store.Store` this object reads."""
+        return self._context.store
+
+    def _summary(self) -> dict[str, Any]:
+        """A few key/value pairs for ``repr`` and the HTML view."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}('{self._pathspec}')"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.pathspec == self.pathspec  # type: ignore
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._pathspec))
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in self._summary().items()
+        )
+        title = f"{type(self).__name__} <code>{html.escape(self._pathspec)}</code>"
+        return f"<div class='dflow-object'><b>{title}</b><table>{rows}</table></div>"

@@ -1,0 +1,147 @@
+"""Which store the client reads and which namespace it sees.
+
+A :class:`ClientContext` holds both. Client objects (:class:`~dflow.client.Flow`,
+:class:`~dflow.client.Run`, ...) take one with ``context=``; without it they use the
+process-wide default, which :func:`namespace`, :func:`default_namespace` and
+:func:`set_store` change (as Metaflow's module-level functions do).
+
+Namespaces follow Metaflow: the default is ``user:<name>`` (``METAFLOW_USER``,
+``USERNAME`` or ``USER``), unless ``dflow.config.get("namespace")`` /
+``DFLOW_NAMESPACE`` says otherwise; ``namespace(None)`` sees every run. A run belongs to
+the namespace ``user:<its user>`` and to one namespace per tag.
+
+>>> from dflow.client import namespace, get_namespace
+>>> namespace("team:vision")
+'team:vision'
+>>> get_namespace()
+'team:vision'
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from dflow import config
+from dflow.store import Store, open_store
+
+#: Marks "not chosen yet": the default namespace is read at call time.
+_DEFAULT = object()
+
+
+def user_name() -> str:
+    """The user, as Metaflow names it: ``METAFLOW_USER``, ``USERNAME``, ``USER``, login."""
+    for var in ("METAFLOW_USER", "USERNAME", "USER"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name at all
+        return "unknown"
+
+
+def resolve_default_namespace() -> str:
+    """``DFLOW_NAMESPACE`` / ``dflow.namespace`` if set, else ``user:<name>``."""
+    value = config.get("namespace")
+    return str(value) if value else f"user:{user_name()}"
+
+
+def run_namespaces(record: dict) -> frozenset[str]:
+    """The namespaces a run (its run.json record) belongs to: its user and its tags."""
+    found = set(record.get("tags") or ())
+    if record.get("namespace"):
+        found.add(str(record["namespace"]))
+    if record.get("user"):
+        found.add(f"user:{record['user']}")
+    return frozenset(found)
+
+
+class ClientContext:
+    """A store (opened lazily) and a namespace, shared by the client objects built from it.
+
+    ``store`` is a :class:`~dflow.store.Store` or a URL (``None``: ``DFLOW_STORE`` or the
+    nearest ``.dflow`` folder, see :func:`dflow.store.open_store`); ``namespace`` is a
+    namespace string, ``None`` for all namespaces, or left out for the default.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | None = None,
+        options: dict | None = None,
+        namespace: Any = _DEFAULT,
+    ) -> None:
+        self._store = store if isinstance(store, Store) else None
+        self._url = None if isinstance(store, Store) else store
+        self._options = options
+        self._namespace = namespace
+
+    def __repr__(self) -> str:
+        where = self._store.url if self._store is not None else (self._url or "<default>")
+        return f"ClientContext(store={where!r}, namespace={self.namespace!r})"
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use (StoreError if it cannot be opened)."""
+        if self._store is None:
+            self._store = open_store(self._url, self._options)
+        return self._store
+
+    def set_store(self, url: Store | str | None, options: dict | None = None) -> None:
+        """Read from another store from now on (``None``: the usual resolution)."""
+        self.__init__(url, options, self._namespace)
+
+    @property
+    def namespace(self) -> str | None:
+        """The current namespace (``None``: every run is visible)."""
+        if self._namespace is _DEFAULT:
+            return resolve_default_namespace()
+        return self._namespace
+
+    @namespace.setter
+    def namespace(self, value: str | None) -> None:
+        self._namespace = value
+
+    def reset_namespace(self) -> str:
+        """Go back to the default namespace and return it."""
+        self._namespace = _DEFAULT
+        return self.namespace  # type: ignore[return-value]
+
+    def sees(self, namespaces: Iterable[str]) -> bool:
+        """True if the current namespace is ``None`` or one of ``namespaces``."""
+        current = self.namespace
+        return current is None or current in set(namespaces)
+
+
+#: The context client objects use when none is passed (what namespace() etc. change).
+DEFAULT_CONTEXT = ClientContext()
+
+
+def namespace(ns: str | None) -> str | None:
+    """Switch the client to namespace ``ns`` (``None``: all namespaces); return it."""
+    DEFAULT_CONTEXT.namespace = ns
+    return ns
+
+
+def get_namespace() -> str | None:
+    """The namespace the client currently sees (``None``: all)."""
+    return DEFAULT_CONTEXT.namespace
+
+
+def default_namespace() -> str:
+    """Switch back to the default namespace (``user:<name>`` or the configured one)."""
+    return DEFAULT_CONTEXT.reset_namespace()
+
+
+def set_store(url: Store | str | None, options: dict | None = None) -> None:
+    """Make the client read the store at ``url`` (fsspec ``options``); ``None`` resets it.
+
+    >>> set_store("memory://doctest-client")
+    """
+    DEFAULT_CONTEXT.set_store(url, options)
+
+
+def get_store() -> Store:
+    """The store the client reads by default."""
+    return DEFAULT_CONTEXT.store

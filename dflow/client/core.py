@@ -1,0 +1,365 @@
+"""The top of the client: :class:`Metaflow` (all flows), :class:`Flow` and :class:`Run`.
+
+Reading is lazy and cheap as history grows: a flow's runs come from ONE listing of the
+store's run index (ids sort by start time, so newest first is a reversed list), and a
+run's ``run.json`` is read only when that run is touched (its namespace, tags, times...).
+``Flow.latest_successful_run`` skips runs the index marks as not succeeded without
+reading them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from dflow.client.base import DflowObject, UnknownKeyError, checked_name, to_datetime
+from dflow.client.code import RunCode
+from dflow.client.context import ClientContext, run_namespaces
+from dflow.client.tasks import Step, Task, TaskException
+from dflow.errors import (
+    DflowError,
+    NamespaceMismatchError,
+    ObjectNotFoundError,
+    RecordNotFoundError,
+)
+from dflow.store import ArtifactRef, RunEntry
+
+
+class Metaflow:
+    """Entry point listing every flow of the store: ``Metaflow().flows``."""
+
+    def __init__(self, context: ClientContext | None = None) -> None:
+        from dflow.client.context import DEFAULT_CONTEXT
+
+        self._context = context or DEFAULT_CONTEXT
+
+    @property
+    def flows(self) -> list[Flow]:
+        """Every flow with runs in the store, by name."""
+        return list(self)
+
+    def __iter__(self) -> Iterator[Flow]:
+        names = sorted(self._context.store.list_flows())
+        return (Flow(name, self._context, _checked=True) for name in names)
+
+    def __getitem__(self, name: str) -> Flow:
+        return Flow(name, self._context)
+
+    def __repr__(self) -> str:
+        return f"Metaflow({self._context.store.url!r})"
+
+
+class Flow(DflowObject):
+    """A flow's history of runs: ``Flow("TrainFlow").latest_successful_run``.
+
+    Iterating yields the runs of the current namespace, newest first.
+    """
+
+    _kind = "flow"
+
+    def __init__(self, name: str, context: ClientContext | None = None, *,
+                 _checked: bool = False) -> None:
+        super().__init__(str(name), context)
+        checked_name("flow", self.id)
+        if not _checked and self.id not in self.store.list_flows():
+            raise ObjectNotFoundError(
+                f"flow {self.id!r} has no runs in the store at {self.store.url}",
+                hint="check the flow's class name and the store (--store / DFLOW_STORE)")
+
+    @property
+    def parent(self) -> None:
+        """Flows have no parent."""
+        return None
+
+    def entries(self) -> list[RunEntry]:
+        """Every run's id and status from the run index (ONE listing), newest first."""
+        return list(reversed(self.store.list_runs(self.id)))
+
+    def _run(self, entry: RunEntry, tags: tuple[str, ...] = ()) -> Run | None:
+        run = Run(f"{self.id}/{entry.run_id}", self._context, _namespace_check=False,
+                  _entry=entry, _flow=self)
+        if self._context.namespace is not None and not run.in_namespace():
+            return None
+        if tags and not set(tags) <= set(run.tags):
+            return None
+        return run
+
+    def runs(self, *tags: str) -> Iterator[Run]:
+        """The runs in the current namespace (having all ``tags``), newest first, lazily."""
+        for entry in self.entries():
+            run = self._run(entry, tags)
+            if run is not None:
+                yield run
+
+    def __iter__(self) -> Iterator[Run]:
+        return self.runs()
+
+    def __getitem__(self, run_id: str) -> Run:
+        return Run(f"{self.id}/{run_id}", self._context, _flow=self)
+
+    @property
+    def latest_run(self) -> Run | None:
+        """The newest run in the current namespace (any status), or None."""
+        return next(self.runs(), None)
+
+    @property
+    def latest_successful_run(self) -> Run | None:
+        """The newest succeeded run in the current namespace, or None."""
+        for entry in self.entries():
+            if entry.status == "succeeded":
+                run = self._run(entry)
+                if run is not None:
+                    return run
+        return None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the flow's oldest run started."""
+        entries = self.store.list_runs(self.id)
+        return self[entries[0].run_id].created_at if entries else None
+
+    def _summary(self) -> dict[str, Any]:
+        return {"runs": len(self.store.list_runs(self.id)), "store": self.store.url}
+
+
+class Run(DflowObject):
+    """One run of a flow: status, parameters, tags, steps, data of its end step, code.
+
+    >>> run = Run("TrainFlow/1700000000000000")  # doctest: +SKIP
+    >>> run.successful, run.data.best, run["fit"].tasks()  # doctest: +SKIP
+    """
+
+    _kind = "run"
+
+    def __init__(self, pathspec: str, context: ClientContext | None = None, *,
+                 _namespace_check: bool = True, _entry: RunEntry | None = None,
+                 _flow: Flow | None = None) -> None:
+        parts = str(pathspec).strip("/").split("/")
+        if len(parts) != 2 or not all(parts):
+            raise ObjectNotFoundError(f"{pathspec!r} is not a run pathspec (expected Flow/run_id)")
+        super().__init__("/".join(parts), context)
+        flow, run_id = parts
+        self._flow = _flow
+        self._entry = _entry
+        self._record_doc: dict | None = None
+        self._steps: list[str] | None = None
+        self._params: dict[str, ArtifactRef] | None = None
+        checked_name("flow", flow)
+        checked_name("run id", run_id, where=f" for flow {flow!r}")
+        if _entry is None:
+            self._record()  # the run must exist
+        if _namespace_check and not self.in_namespace():
+            raise NamespaceMismatchError(
+                f"run {self.pathspec} is not in the namespace {self._context.namespace!r} "
+                f"(its namespaces: {', '.join(sorted(self.namespaces))})",
+                hint="switch with dflow.client.namespace(None) (or the run's namespace); "
+                "on the command line pass --all-namespaces")
+
+    # --- record ----------------------------------------------------------------------
+
+    def _record(self) -> dict:
+        if self._record_doc is None:
+            flow, run_id = self.path_components
+            try:
+                self._record_doc = self.store.read_run_record(flow, run_id)
+            except RecordNotFoundError:
+                if self._flow is None and flow not in self.store.list_flows():
+                    raise ObjectNotFoundError(
+                        f"flow {flow!r} has no runs in the store at {self.store.url}",
+                        hint="check the flow's class name and the store (--store / DFLOW_STORE)",
+                    ) from None
+                raise UnknownKeyError(
+                    f"flow {flow!r} has no run {run_id!r} in the store at {self.store.url}",
+                    hint=f"list its runs with: dflow runs {flow}") from None
+        return self._record_doc
+
+    def refresh(self) -> Run:
+        """Forget what was read, so the next access reads the store again; return self."""
+        self._record_doc, self._steps, self._entry = None, None, None
+        return self
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        """The namespaces the run belongs to: ``user:<its user>`` and each of its tags."""
+        return run_namespaces(self._record())
+
+    def in_namespace(self) -> bool:
+        """True if the client's current namespace sees this run."""
+        return self._context.namespace is None or self._context.sees(self.namespaces)
+
+    @property
+    def parent(self) -> Flow:
+        """The run's flow."""
+        if self._flow is None:
+            self._flow = Flow(self.path_components[0], self._context, _checked=True)
+        return self._flow
+
+    @property
+    def status(self) -> str:
+        """``"running"``, ``"succeeded"`` or ``"failed"``."""
+        return str(self._record().get("status", "running"))
+
+    @property
+    def successful(self) -> bool:
+        """True if every task succeeded."""
+        return self.status == "succeeded"
+
+    @property
+    def finished(self) -> bool:
+        """True once the run ended (succeeded or failed)."""
+        return self.status in ("succeeded", "failed")
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the run started."""
+        return to_datetime(self._record().get("created_at"))
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the run ended (None while running)."""
+        return to_datetime(self._record().get("finished_at"))
+
+    @property
+    def duration(self) -> float | None:
+        """Wall time in seconds (None while running)."""
+        return self._record().get("duration")
+
+    @property
+    def user(self) -> str | None:
+        """Who started the run."""
+        return self._record().get("user")
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """The run's user tags."""
+        return frozenset(self._record().get("tags") or ())
+
+    @property
+    def user_tags(self) -> frozenset[str]:
+        """Same as :attr:`tags` (Metaflow's name)."""
+        return self.tags
+
+    @property
+    def system_tags(self) -> frozenset[str]:
+        """Tags dflow sets: ``user:<name>``."""
+        return frozenset(n for n in self.namespaces if n not in self.tags)
+
+    @property
+    def record(self) -> dict:
+        """The run record (run.json) as stored."""
+        return dict(self._record())
+
+    @property
+    def exception(self) -> TaskException | None:
+        """What failed the run (type, message, traceback), or None."""
+        error = self._record().get("error")
+        return TaskException.from_dict(error) if error else None
+
+    @property
+    def origin_pathspec(self) -> str | None:
+        """The run this one resumed, as ``Flow/run_id``, or None."""
+        origin = self._record().get("origin_run_id")
+        return f"{self.path_components[0]}/{origin}" if origin else None
+
+    # --- tags ------------------------------------------------------------------------
+
+    def _retag(self, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+        for tag in (*add, *remove):
+            if not isinstance(tag, str) or not tag.strip() or len(tag) > 500:
+                raise DflowError(f"invalid tag {tag!r}: a tag is a non-empty string")
+        flow, run_id = self.path_components
+        self.refresh()
+        record = self._record()
+        tags = (set(record.get("tags") or ()) | set(add)) - set(remove)
+        record = {**record, "tags": sorted(tags)}
+        self.store.write_run_record(flow, run_id, record)
+        self._record_doc = record
+
+    def add_tag(self, tag: str) -> None:
+        """Add a user tag to the run (stored in its run.json)."""
+        self._retag(add=(tag,))
+
+    def add_tags(self, tags: list[str] | tuple[str, ...]) -> None:
+        """Add several user tags at once."""
+        self._retag(add=tuple(tags))
+
+    def remove_tag(self, tag: str) -> None:
+        """Remove a user tag (absent is fine)."""
+        self._retag(remove=(tag,))
+
+    def remove_tags(self, tags: list[str] | tuple[str, ...]) -> None:
+        """Remove several user tags at once."""
+        self._retag(remove=tuple(tags))
+
+    def replace_tag(self, old: str, new: str) -> None:
+        """Replace user tag ``old`` with ``new`` in one write."""
+        self._retag(add=(new,), remove=(old,))
+
+    # --- steps -----------------------------------------------------------------------
+
+    def _step_names(self) -> list[str]:
+        if self._steps is None:
+            self._steps = self.store.list_steps(*self.path_components)
+        return self._steps
+
+    def steps(self) -> list[Step]:
+        """The run's steps in the order they started (start first)."""
+        steps = [Step(f"{self.pathspec}/{s}", self._context, _run=self)
+                 for s in self._step_names()]
+
+        def started(step: Step) -> tuple:
+            when = step.created_at
+            return (when is None, when.timestamp() if when else 0.0, step.id)
+
+        return sorted(steps, key=started)
+
+    def __iter__(self) -> Iterator[Step]:
+        """The steps, newest first (end first), as Metaflow iterates them."""
+        return iter(reversed(self.steps()))
+
+    def __getitem__(self, step: str) -> Step:
+        return Step(f"{self.pathspec}/{step}", self._context, _run=self)
+
+    def __contains__(self, step: object) -> bool:
+        return step in self._step_names()
+
+    @property
+    def end_task(self) -> Task | None:
+        """The task of the ``end`` step, or None if the run did not get there."""
+        return self["end"].task if "end" in self else None
+
+    @property
+    def data(self) -> Any:
+        """The end step's artifacts (``run.data.x``), or None if it has no end task."""
+        task = self.end_task
+        return task.data if task is not None else None
+
+    # --- parameters and code ---------------------------------------------------------
+
+    def _parameter_refs(self) -> dict[str, ArtifactRef]:
+        if self._params is None:
+            refs = self._record().get("parameter_refs") or {}
+            self._params = {name: ArtifactRef.from_dict(d) for name, d in refs.items()}
+        return self._params
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The run's parameter values, as the steps saw them."""
+        refs = self._parameter_refs()
+        if not refs:
+            return dict(self._record().get("parameters") or {})
+        return {n: self.store.load(r, name=f"{self.pathspec} parameter {n}")
+                for n, r in sorted(refs.items())}
+
+    @property
+    def code(self) -> RunCode | None:
+        """The code snapshot the run ran (``.path``, ``.flowspec``, ``.extract(dir)``)."""
+        record = self._record()
+        key = record.get("code_key")
+        return RunCode(self.store, key, self.pathspec, record.get("code_file")) if key else None
+
+    def _summary(self) -> dict[str, Any]:
+        return {"status": self.status, "user": self.user, "tags": ", ".join(sorted(self.tags)),
+                "created_at": self.created_at, "duration": self.duration,
+                "parameters": self._record().get("parameters")}

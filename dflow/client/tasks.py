@@ -1,0 +1,373 @@
+"""Steps and tasks of a run: :class:`Step` and :class:`Task` (Metaflow's names).
+
+A task reads its attempt records, logs and committed manifest from the store, lazily and
+once. ``Task(pathspec)`` is the latest attempt (its data from the latest committed one);
+``Task(pathspec, attempt=n)`` is attempt ``n``: its logs, record and (if committed) data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dflow.client.artifacts import ArtifactSet, DataArtifact, TaskData
+from dflow.client.base import (
+    DflowObject,
+    UnknownAttributeError,
+    UnknownKeyError,
+    checked_name,
+    task_id_key,
+    to_datetime,
+)
+from dflow.client.context import ClientContext
+from dflow.errors import NotCommittedError, ObjectNotFoundError, RecordNotFoundError
+from dflow.store import ArtifactRef, Manifest, TaskAddress
+
+if TYPE_CHECKING:
+    from dflow.client.core import Run
+
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class TaskException:
+    """What made a task fail (or what ``@catch`` caught): type, message, user traceback."""
+
+    type: str
+    message: str
+    traceback: str
+    caught: bool = False
+
+    @classmethod
+    def from_dict(cls, error: dict, *, caught: bool = False) -> TaskException:
+        """Build from an error dict of an attempt record."""
+        return cls(str(error.get("type", "")), str(error.get("message", "")),
+                   str(error.get("traceback", "")), caught)
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
+
+
+def _split(pathspec: str, parts: int, kind: str) -> list[str]:
+    pieces = str(pathspec).strip("/").split("/")
+    if len(pieces) != parts or not all(pieces):
+        shape = "/".join(["Flow", "run_id", "step", "task_id", "artifact"][:parts])
+        raise ObjectNotFoundError(f"{pathspec!r} is not a {kind} pathspec (expected {shape})")
+    return pieces
+
+
+def _run_of(pathspec: str, context: ClientContext | None, check: bool) -> Run:
+    from dflow.client.core import Run
+
+    flow, run_id = pathspec.split("/")[:2]
+    return Run(f"{flow}/{run_id}", context, _namespace_check=check)
+
+
+class Step(DflowObject):
+    """One step of a run: its tasks (``step.task`` when there is one).
+
+    >>> Step("TrainFlow/1700000000000000/fit").tasks()  # doctest: +SKIP
+    """
+
+    _kind = "step"
+
+    def __init__(self, pathspec: str, context: ClientContext | None = None, *,
+                 _namespace_check: bool = True, _run: Run | None = None) -> None:
+        flow, run_id, step = _split(pathspec, 3, "step")
+        super().__init__(f"{flow}/{run_id}/{step}", context)
+        self._run = _run or _run_of(self.pathspec, context, _namespace_check)
+        self._context = self._run._context
+        checked_name("step", step, where=f" in run {self._run.pathspec}")
+        if step not in self._run._step_names():
+            raise UnknownKeyError(
+                f"run {self._run.pathspec} has no step {step!r} "
+                f"(steps: {', '.join(self._run._step_names()) or 'none yet'})")
+        self._task_ids: list[str] | None = None
+
+    @property
+    def parent(self) -> Run:
+        """The run of this step."""
+        return self._run
+
+    def _ids(self) -> list[str]:
+        if self._task_ids is None:
+            flow, run_id, step = self.path_components
+            ids = self.store.list_tasks(flow, run_id, step)
+            self._task_ids = sorted(ids, key=task_id_key)
+        return self._task_ids
+
+    @property
+    def task_ids(self) -> list[str]:
+        """Ids of the step's tasks, in foreach order (``"0"``, ``"1"``, ..., ``"10"``)."""
+        return list(self._ids())
+
+    def _task(self, task_id: str) -> Task:
+        return Task(f"{self.pathspec}/{task_id}", self._context, _step=self)
+
+    @property
+    def task(self) -> Task | None:
+        """The step's first task (the only one outside a foreach), or None."""
+        ids = self._ids()
+        return self._task(ids[0]) if ids else None
+
+    def tasks(self, *tags: str) -> list[Task]:
+        """Every task of the step (only if the run has all of ``tags``)."""
+        if tags and not set(tags) <= set(self._run.tags):
+            return []
+        return [self._task(t) for t in self._ids()]
+
+    def __iter__(self) -> Iterator[Task]:
+        return iter(self.tasks())
+
+    def __len__(self) -> int:
+        return len(self._ids())
+
+    def __getitem__(self, task_id: str) -> Task:
+        if str(task_id) not in self._ids():
+            raise UnknownKeyError(f"step {self.pathspec} has no task {str(task_id)!r} "
+                                  f"({len(self._ids())} tasks)")
+        return self._task(str(task_id))
+
+    def __contains__(self, task_id: object) -> bool:
+        return str(task_id) in self._ids()
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the step's first task started."""
+        task = self.task
+        return task.created_at if task else None
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the step's last task finished (reads every task's record)."""
+        ends = [t.finished_at for t in self.tasks()]
+        return max(ends) if ends and all(ends) else None
+
+    def _summary(self) -> dict[str, Any]:
+        return {"tasks": len(self._ids()), "created_at": self.created_at}
+
+
+class Task(DflowObject):
+    """One task of a step: data, artifacts, logs, attempts, error.
+
+    >>> task = Task("TrainFlow/1700000000000000/fit/3")  # doctest: +SKIP
+    >>> task.data.score, task.index, task.successful, task.stderr  # doctest: +SKIP
+    """
+
+    _kind = "task"
+
+    def __init__(self, pathspec: str, context: ClientContext | None = None, *,
+                 attempt: int | None = None, _namespace_check: bool = True,
+                 _step: Step | None = None) -> None:
+        flow, run_id, step, task_id = _split(pathspec, 4, "task")
+        super().__init__(f"{flow}/{run_id}/{step}/{task_id}", context)
+        if _step is None:
+            _step = Step(f"{flow}/{run_id}/{step}", context, _namespace_check=_namespace_check)
+            if task_id not in _step:
+                raise UnknownKeyError(f"step {_step.pathspec} has no task {task_id!r} "
+                                      f"({len(_step)} tasks)")
+        self._step = _step
+        self._context = _step._context
+        self.address = TaskAddress(flow, run_id, step, task_id)
+        self._attempt = attempt
+        if attempt is not None and attempt not in self.attempts:
+            raise ObjectNotFoundError(
+                f"task {self.pathspec} has no attempt {attempt} (attempts: {self.attempts})")
+        self._cache: dict[str, Any] = {}
+
+    def _memo(self, name: str, compute) -> Any:
+        if name not in self._cache:
+            self._cache[name] = compute()
+        return self._cache[name]
+
+    @property
+    def parent(self) -> Step:
+        """The step of this task."""
+        return self._step
+
+    # --- attempts --------------------------------------------------------------------
+
+    @property
+    def attempts(self) -> list[int]:
+        """Numbers of the attempts that started, ascending."""
+        return self._memo("attempts", lambda: self.store.list_attempts(self.address))
+
+    @property
+    def current_attempt(self) -> int:
+        """The attempt this object shows: the one asked for, else the latest started."""
+        if self._attempt is not None:
+            return self._attempt
+        return max(self.attempts, default=0)
+
+    def attempt(self, number: int) -> Task:
+        """This task as of attempt ``number`` (its logs, record, error and data)."""
+        return Task(self.pathspec, self._context, attempt=number, _step=self._step)
+
+    def _record(self, attempt: int | None = None) -> dict | None:
+        number = self.current_attempt if attempt is None else attempt
+
+        def read() -> dict | None:
+            try:
+                return self.store.read_attempt_record(self.address, number)
+            except RecordNotFoundError:
+                return None  # started but not finished: running, or interrupted
+
+        return self._memo(f"record-{number}", read)
+
+    def _manifest(self) -> Manifest | None:
+        def read() -> Manifest | None:
+            if self._attempt is None:
+                return self.store.latest_commit(self.address)
+            try:
+                return self.store.manifest(self.address, self._attempt)
+            except NotCommittedError:
+                return None
+
+        return self._memo("manifest", read)
+
+    @property
+    def metadata_dict(self) -> dict[str, Any]:
+        """The attempt record: attempt, status, started_at, finished_at, host, pid, ..."""
+        record = dict(self._record() or {})
+        record.pop("layout", None)
+        return record
+
+    @property
+    def successful(self) -> bool:
+        """True if the task (this attempt) committed its artifacts."""
+        return self._manifest() is not None
+
+    @property
+    def finished(self) -> bool:
+        """True once the attempt ended (succeeded or failed)."""
+        return self.successful or self._record() is not None
+
+    @property
+    def exception(self) -> TaskException | None:
+        """The error that failed the attempt, or the one ``@catch`` caught; else None."""
+        record = self._record() or {}
+        if record.get("caught"):
+            return TaskException.from_dict(record["caught"], caught=True)
+        if record.get("error"):
+            return TaskException.from_dict(record["error"])
+        return None
+
+    @property
+    def origin_pathspec(self) -> str | None:
+        """The task of an earlier run this one reused (resume), if any."""
+        return (self._record() or {}).get("origin")
+
+    # --- logs ------------------------------------------------------------------------
+
+    def log(self, stream: str = "stdout", attempt: int | None = None) -> str:
+        """The captured ``stream`` ("stdout" / "stderr") of an attempt (default: current)."""
+        if stream not in ("stdout", "stderr"):
+            raise ObjectNotFoundError(f"unknown log stream {stream!r}: use stdout or stderr")
+        number = self.current_attempt if attempt is None else attempt
+        if number not in self.attempts:
+            raise ObjectNotFoundError(
+                f"task {self.pathspec} has no attempt {number} (attempts: {self.attempts})")
+        return self.store.read_log(self.address, number, stream).decode("utf-8", "replace")
+
+    @property
+    def stdout(self) -> str:
+        """What the step printed (current attempt)."""
+        return self.log("stdout")
+
+    @property
+    def stderr(self) -> str:
+        """What the step wrote to stderr, with its traceback if it failed (current attempt)."""
+        return self.log("stderr")
+
+    # --- timing, place in the flow ----------------------------------------------------
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the attempt started."""
+        return to_datetime((self._record() or {}).get("started_at"))
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the attempt finished (None while running)."""
+        return to_datetime((self._record() or {}).get("finished_at"))
+
+    @property
+    def index(self) -> int | None:
+        """The task's foreach index (its innermost foreach), or None outside a foreach."""
+        parts = self.id.split(".")
+        if len(parts) > 1 or len(self._step) > 1 or self.id != "0":
+            return int(parts[-1])
+        for parent in self.parent_tasks:  # a foreach over one item: id "0" as well
+            manifest = parent._manifest()
+            if manifest is not None and manifest.meta.get("foreach"):
+                return 0
+        return None
+
+    @property
+    def parent_tasks(self) -> list[Task]:
+        """The tasks this one ran after (several for a join)."""
+        record = self._record() or {}
+        parents = record.get("parents")
+        if parents is None:
+            manifest = self._manifest()
+            parents = ((manifest.meta if manifest else {}).get("info") or {}).get("parents", [])
+        run = self._step._run
+        return [run[step][task_id] for step, task_id in (p.split("/") for p in parents)]
+
+    # --- artifacts -------------------------------------------------------------------
+
+    def _own_refs(self) -> dict[str, ArtifactRef]:
+        manifest = self._manifest()
+        return dict(manifest.artifacts) if manifest else {}
+
+    def _artifact_names(self) -> list[str]:
+        own = self._own_refs()
+        params = self._step._run._parameter_refs()
+        return sorted(own) + sorted(n for n in params if n not in own)
+
+    def _artifact_ref(self, name: str, *, key_error: bool = False) -> ArtifactRef:
+        ref = self._own_refs().get(name) or self._step._run._parameter_refs().get(name)
+        if ref is not None:
+            return ref
+        cls = UnknownKeyError if key_error else UnknownAttributeError
+        if self._manifest() is None:
+            raise cls(f"task {self.pathspec} has no artifact {name!r}: it committed no "
+                      "artifacts (it failed, is running or was interrupted)")
+        raise cls(f"task {self.pathspec} has no artifact {name!r} "
+                  f"(artifacts: {', '.join(self._artifact_names()) or 'none'})")
+
+    def _artifact(self, name: str, *, key_error: bool = False) -> DataArtifact:
+        ref = self._artifact_ref(name, key_error=key_error)
+        return DataArtifact(f"{self.pathspec}/{name}", self._context, _ref=ref, _task=self)
+
+    @property
+    def data(self) -> TaskData:
+        """Artifacts as attributes, loaded lazily: ``task.data.score``."""
+        return self._memo("data", lambda: TaskData(self))
+
+    @property
+    def artifacts(self) -> ArtifactSet:
+        """Artifacts as :class:`DataArtifact` objects: ``task.artifacts.score.size``."""
+        return ArtifactSet(self)
+
+    def __getitem__(self, name: str) -> DataArtifact:
+        return self._artifact(name, key_error=True)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._artifact_names()
+
+    def __iter__(self) -> Iterator[DataArtifact]:
+        return iter(self.artifacts)
+
+    @property
+    def code(self):
+        """The run's code snapshot (see :attr:`Run.code`)."""
+        return self._step._run.code
+
+    def _summary(self) -> dict[str, Any]:
+        record = self._record() or {}
+        return {"status": record.get("status", "running"), "attempt": self.current_attempt,
+                "started": self.created_at, "duration": record.get("duration"),
+                "host": record.get("host"), "artifacts": ", ".join(self._artifact_names())}
