@@ -65,8 +65,9 @@ def unreachable_steps(ctx: LintContext) -> Iterator[Problem]:
     """Every step can be reached from ``start``."""
     if "start" not in ctx.graph:
         return
+    reached = ctx.analysis.reached
     for node in ctx.graph:
-        if node.name not in ctx.analysis.reached:
+        if node.name not in reached:
             yield ctx.at_step(node, f"step {node.name!r} is never reached from 'start'",
                               "name it in some step's self.next(...), or delete it")
 

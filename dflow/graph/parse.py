@@ -173,8 +173,11 @@ def build_graph(flow_cls: type) -> FlowGraph:
     raws.sort(key=lambda r: (r.file != file, r.file, r.line))
     shapes = {r.name: StepShape(r.next.out, r.next.transition, r.takes_inputs) for r in raws}
     analysis = analyze(shapes)
-    in_steps = {r.name: tuple(p.name for p in raws if r.name in p.next.out) for r in raws}
-    nodes = tuple(_node(r, in_steps[r.name], analysis) for r in raws)
+    in_steps: dict[str, list[str]] = {r.name: [] for r in raws}
+    for raw in raws:
+        for target in dict.fromkeys(raw.next.out):
+            in_steps.get(target, []).append(raw.name)
+    nodes = tuple(_node(r, tuple(in_steps[r.name]), analysis) for r in raws)
     return FlowGraph(
         flow_name=flow_cls.__name__, file=file, steps=nodes,
         parameters=_parameters(flow_cls, index), doc=ast.get_docstring(cls_node) or "",

@@ -22,6 +22,8 @@ class SourceIndex:
 
     def __init__(self) -> None:
         self._trees: dict[str, ast.Module | None] = {}
+        self._functions: dict[str, dict[tuple[str, int], FunctionNode]] = {}
+        self._classes: dict[str, list[ast.ClassDef]] = {}
 
     def tree(self, filename: str) -> ast.Module | None:
         """The AST of a file (or notebook cell), None when its source is unavailable."""
@@ -41,16 +43,15 @@ class SourceIndex:
         code = getattr(func, "__code__", None)
         if code is None:
             return None
-        tree = self.tree(code.co_filename)
-        if tree is None:
-            return None
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                    node.name == code.co_name:
-                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-                if first == code.co_firstlineno:
-                    return code.co_filename, node
-        return None
+        functions = self._functions.get(code.co_filename)
+        if functions is None:
+            tree = self.tree(code.co_filename)
+            functions = self._functions[code.co_filename] = {
+                (node.name, min([node.lineno] + [d.lineno for d in node.decorator_list])): node
+                for node in (ast.walk(tree) if tree is not None else ())
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        node = functions.get((code.co_name, code.co_firstlineno))
+        return None if node is None else (code.co_filename, node)
 
     def class_node(self, cls: type) -> tuple[str, ast.ClassDef] | None:
         """``(file, ClassDef)`` of a class, found through its functions or its module."""
@@ -70,10 +71,11 @@ class SourceIndex:
         return None
 
     def _class_in(self, filename: str, name: str, line: int) -> ast.ClassDef | None:
-        tree = self.tree(filename)
-        if tree is None:
-            return None
-        candidates = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == name]
+        if filename not in self._classes:
+            tree = self.tree(filename)
+            self._classes[filename] = [n for n in (ast.walk(tree) if tree else ())
+                                       if isinstance(n, ast.ClassDef)]
+        candidates = [n for n in self._classes[filename] if n.name == name]
         for node in candidates:
             if line == 0 or node.lineno <= line <= (node.end_lineno or node.lineno):
                 return node

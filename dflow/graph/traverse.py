@@ -86,25 +86,27 @@ def analyze(shapes: Mapping[str, StepShape], start: str = "start") -> Analysis:
 
 
 def find_cycles(shapes: Mapping[str, StepShape]) -> list[list[str]]:
-    """Each cycle found by a depth-first walk, as the list of its steps (closed)."""
+    """Each cycle found by a depth-first walk, as the list of its steps (closed).
+
+    Iterative, so a flow of thousands of steps does not hit the recursion limit.
+    """
     cycles: list[list[str]] = []
-    state: dict[str, int] = {}  # 1 on the path, 2 done
-    path: list[str] = []
-
-    def visit(name: str) -> None:
-        state[name] = 1
-        path.append(name)
-        for target in shapes[name].out:
-            if target not in shapes:
-                continue
-            if state.get(target) == 1:
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in shapes:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        state[root] = 1
+        iters = [iter(shapes[root].out)]
+        while iters:
+            target = next(iters[-1], None)
+            if target is None:
+                iters.pop()
+                state[path.pop()] = 2
+            elif target in shapes and state.get(target) == 1:
                 cycles.append(path[path.index(target):] + [target])
-            elif target not in state:
-                visit(target)
-        path.pop()
-        state[name] = 2
-
-    for name in shapes:
-        if name not in state:
-            visit(name)
+            elif target in shapes and target not in state:
+                state[target] = 1
+                path.append(target)
+                iters.append(iter(shapes[target].out))
     return cycles
