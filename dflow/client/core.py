@@ -359,6 +359,12 @@ class Run(DflowObject):
         key = record.get("code_key")
         return RunCode(self.store, key, self.pathspec, record.get("code_file")) if key else None
 
+    def report(self) -> Any:
+        """The run's HTML report (a :class:`dflow.report.Report`: ``.save(path)``, Jupyter)."""
+        from dflow.report import build_report  # the report layer sits above the client
+
+        return build_report(*self.path_components, store=self.store)
+
     def _summary(self) -> dict[str, Any]:
         return {"status": self.status, "user": self.user, "tags": ", ".join(sorted(self.tags)),
                 "created_at": self.created_at, "duration": self.duration,
