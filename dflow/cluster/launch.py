@@ -108,7 +108,7 @@ def _scheduler_argv(opts: ClusterOptions, scheduler_file: Path, security: dict |
     if security:
         argv += ["--protocol", "tls", "--tls-ca-file", security["ca_file"],
                  "--tls-cert", security["scheduler_cert"], "--tls-key", security["scheduler_key"]]
-    for module in opts.preload:
+    for module in dict.fromkeys(("dflow.dashboard", *opts.preload)):  # the /dflow page
         argv += ["--preload", module]
     return argv
 
