@@ -24,7 +24,7 @@ def looks_like_file(target: str) -> bool:
     return path.endswith(".py") or os.path.exists(path)
 
 
-def show_run(pathspec: str, fmt: str) -> None:
+def show_run(pathspec: str, fmt: str, store: str | None = None) -> None:
     """Show a past run given as ``FLOW/RUN_ID`` (provided by the inspect commands)."""
     try:
         from dflow.cli.inspect_commands import show_run as _show_run  # type: ignore
@@ -32,7 +32,7 @@ def show_run(pathspec: str, fmt: str) -> None:
         raise DflowError(
             f"{pathspec!r} is not a flow file, and showing runs is not available yet",
             hint="pass a flow file: dflow show flow.py") from None
-    _show_run(pathspec, fmt)
+    _show_run(pathspec, fmt, store)
 
 
 @click.command("check", epilog="\b\nExamples:\n  dflow check flow.py\n"
@@ -49,16 +49,18 @@ def check(ctx: click.Context, flow: str) -> None:
 
 @click.command("show", epilog="\b\nExamples:\n  dflow show flow.py\n"
                "  dflow show flow.py:TrainFlow --format mermaid\n"
-               "  dflow show flow.py --format dot | dot -Tpng > flow.png")
-@click.argument("target", metavar="FILE[:FlowClass]")
+               "  dflow show flow.py --format dot | dot -Tpng > flow.png\n"
+               "  dflow show TrainFlow/latest --store s3://bucket/dflow")
+@click.argument("target", metavar="FILE[:FlowClass] | FLOW/RUN")
 @FORMAT_OPTION
-def show(target: str, fmt: str) -> None:
-    """Draw a flow's graph (text, dot or mermaid)."""
+@click.option("--store", metavar="URL", default=None, help="Store of the run (FLOW/RUN only).")
+def show(target: str, fmt: str, store: str | None) -> None:
+    """Draw a flow's graph (text, dot or mermaid), or show a past run FLOW/RUN."""
     from dflow.cli.flow_cli import show_flow
     from dflow.flowfile import load_flow
 
     if not looks_like_file(target):
-        show_run(target, fmt)
+        show_run(target, fmt, store)
         return
     click.echo(show_flow(load_flow(target), fmt), nl=False)
 

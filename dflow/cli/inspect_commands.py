@@ -1,0 +1,268 @@
+"""Inspect past runs: ``dflow runs``, ``logs``, ``dump``, ``tag``, ``code`` (and ``show RUN``).
+
+Each command parses its arguments, builds a :class:`~dflow.client.ClientContext` (the
+store from ``--store``, the namespace from ``--namespace`` / ``--all-namespaces``), calls
+the client API and formats the result. Pathspecs are ``Flow/run_id/step/task_id``;
+``latest`` may stand for the run id (the newest run of the namespace). An unknown
+flow, run, step, task or artifact is a DflowError: one sentence, exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from dflow.client import ClientContext, DataArtifact, Run, Step, Task
+from dflow.client.display import format_duration, format_run, format_runs, table
+from dflow.client.pathspecs import resolve, resolve_run
+from dflow.errors import DflowError, ObjectNotFoundError
+
+#: Arrays up to this many bytes are loaded to be printed; larger ones are summarized.
+PRINT_ARRAY_BYTES = 64 << 20
+PREVIEW_CHARS = 60
+
+
+def client_options(func: Callable) -> Callable:
+    """Add ``--store``, ``--namespace`` and ``--all-namespaces``; pass ``context``."""
+
+    @click.option("--store", "store_url", metavar="URL", default=None,
+                  help="Store to read (default: DFLOW_STORE or the nearest .dflow folder).")
+    @click.option("--namespace", "ns", metavar="NS", default=None,
+                  help="Namespace to look in (default: user:<you> or DFLOW_NAMESPACE).")
+    @click.option("--all-namespaces", "-A", is_flag=True, help="Look at every user's runs.")
+    @functools.wraps(func)
+    def wrapper(store_url: str | None, ns: str | None, all_namespaces: bool, **kwargs: Any):
+        context = make_context(store_url, ns, all_namespaces)
+        return func(context=context, **kwargs)
+
+    return wrapper
+
+
+def make_context(store_url: str | None, ns: str | None = None,
+                 all_namespaces: bool = False) -> ClientContext:
+    """The client context of a command: its store and namespace."""
+    context = ClientContext(store_url)
+    if all_namespaces:
+        context.namespace = None
+    elif ns:
+        context.namespace = ns
+    return context
+
+
+def single_task(pathspec: str, context: ClientContext) -> Task:
+    """The task a pathspec names: a task, or a step that has exactly one task."""
+    obj = resolve(pathspec, context)
+    if isinstance(obj, Step):
+        ids = obj.task_ids
+        if len(ids) != 1:
+            raise ObjectNotFoundError(
+                f"step {obj.pathspec} has {len(ids)} tasks: name one of them",
+                hint=f"for example {obj.pathspec}/{ids[0] if ids else '0'}")
+        return obj[ids[0]]
+    if not isinstance(obj, Task):
+        raise ObjectNotFoundError(
+            f"{pathspec!r} names a {obj._kind}, not a task",
+            hint="pass Flow/run_id/step/task_id (or Flow/run_id/step for a one-task step)")
+    return obj
+
+
+# --- runs -----------------------------------------------------------------------------
+
+@click.command("runs", epilog="\b\nExamples:\n  dflow runs TrainFlow\n"
+               "  dflow runs TrainFlow --tag nightly --all-namespaces\n"
+               "  dflow runs TrainFlow --store s3://bucket/dflow --limit 10")
+@click.argument("flow")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Only runs with this tag.")
+@click.option("--limit", "-n", type=int, default=0, show_default=True,
+              help="Show at most N runs (0: all).")
+@client_options
+def runs_command(context: ClientContext, flow: str, tags: tuple[str, ...], limit: int) -> None:
+    """List a flow's runs, newest first: id, status, start, duration, tags."""
+    from dflow.client import Flow
+
+    found = []
+    for run in Flow(flow, context).runs(*tags):
+        found.append(run)
+        if limit and len(found) >= limit:
+            break
+    if not found:
+        where = "any namespace" if context.namespace is None else context.namespace
+        click.echo(f"{flow}: no runs in {where}" + (f" tagged {', '.join(tags)}" if tags else ""),
+                   err=True)
+        return
+    click.echo(format_runs(found), nl=False)
+
+
+# --- logs -----------------------------------------------------------------------------
+
+@click.command("logs", epilog="\b\nExamples:\n  dflow logs TrainFlow/latest/fit/3\n"
+               "  dflow logs TrainFlow/1700000000000000/start --stderr\n"
+               "  dflow logs TrainFlow/latest/fit/3 --attempt 0")
+@click.argument("pathspec")
+@click.option("--stderr", "stderr", is_flag=True, help="Show stderr instead of stdout.")
+@click.option("--attempt", type=int, default=None, help="Attempt number (default: the latest).")
+@client_options
+def logs_command(context: ClientContext, pathspec: str, stderr: bool,
+                 attempt: int | None) -> None:
+    """Print what a task wrote to stdout (or stderr) in its latest or a given attempt."""
+    task = single_task(pathspec, context)
+    click.echo(task.log("stderr" if stderr else "stdout", attempt), nl=False)
+
+
+# --- dump -----------------------------------------------------------------------------
+
+def _array_summary(art: DataArtifact) -> dict:
+    z = art.zarr()
+    return {"encoding": "zarr", "shape": list(z.shape), "dtype": str(z.dtype), "sha": art.sha}
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "tolist"):
+        return _jsonable(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return repr(value)
+
+
+def artifact_value(art: DataArtifact, *, as_json: bool) -> Any:
+    """The value to print: the data, or a summary for arrays too large to load."""
+    if art.is_array and art.size > PRINT_ARRAY_BYTES:
+        return _array_summary(art)
+    return _jsonable(art.data) if as_json else art.data
+
+
+def preview(art: DataArtifact) -> str:
+    """A one-line preview of an artifact (arrays by shape, large values not loaded)."""
+    if art.is_array:
+        s = _array_summary(art)
+        return f"array{tuple(s['shape'])} {s['dtype']}"
+    if art.size > 1 << 20:
+        return "(large; use --artifact)"
+    text = " ".join(repr(art.data).split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
+
+
+@click.command("dump", epilog="\b\nExamples:\n  dflow dump TrainFlow/latest/end\n"
+               "  dflow dump TrainFlow/latest/fit/3 --artifact score\n"
+               "  dflow dump TrainFlow/1700000000000000/join/0 --json > join.json")
+@click.argument("pathspec")
+@click.option("--artifact", "name", metavar="NAME", default=None, help="Print only this one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (other values as repr).")
+@client_options
+def dump_command(context: ClientContext, pathspec: str, name: str | None, as_json: bool) -> None:
+    """Show a task's artifacts (type, size, preview) or print one artifact's value."""
+    task = single_task(pathspec, context)
+    if name is not None:
+        value = artifact_value(task[name], as_json=as_json)
+        click.echo(json.dumps(value, indent=1) if as_json else _pretty(value))
+        return
+    arts = list(task.artifacts)
+    if as_json:
+        doc = {a.id: artifact_value(a, as_json=True) for a in arts}
+        click.echo(json.dumps(doc, indent=1, sort_keys=True))
+        return
+    if not arts:
+        click.echo(f"{task.pathspec} has no artifacts"
+                   + ("" if task.successful else " (it did not commit any)"))
+        return
+    click.echo(table(["name", "type", "size", "encoding", "value"],
+                     [[a.id, a.type, str(a.size), a.encoding, preview(a)] for a in arts]),
+               nl=False)
+
+
+def _pretty(value: Any) -> str:
+    import pprint
+
+    return value if isinstance(value, str) else pprint.pformat(value)
+
+
+# --- tag ------------------------------------------------------------------------------
+
+@click.group("tag", epilog="\b\nExamples:\n  dflow tag add TrainFlow/1700000000000000 best\n"
+             "  dflow tag remove TrainFlow/latest draft\n  dflow tag list TrainFlow/latest")
+def tag_group() -> None:
+    """Add, remove or list the tags of a run (a tag is also a namespace)."""
+
+
+@tag_group.command("add", epilog="\b\nExample:\n  dflow tag add TrainFlow/1700000000000000 best")
+@click.argument("run_spec", metavar="FLOW/RUN")
+@click.argument("tags", nargs=-1, required=True)
+@client_options
+def tag_add(context: ClientContext, run_spec: str, tags: tuple[str, ...]) -> None:
+    """Add tags to a run."""
+    run = resolve_run(run_spec, context)
+    run.add_tags(tags)
+    click.echo(f"{run.pathspec}: {', '.join(sorted(run.tags))}")
+
+
+@tag_group.command("remove", epilog="\b\nExample:\n  dflow tag remove TrainFlow/latest draft")
+@click.argument("run_spec", metavar="FLOW/RUN")
+@click.argument("tags", nargs=-1, required=True)
+@client_options
+def tag_remove(context: ClientContext, run_spec: str, tags: tuple[str, ...]) -> None:
+    """Remove tags from a run."""
+    run = resolve_run(run_spec, context)
+    run.remove_tags(tags)
+    click.echo(f"{run.pathspec}: {', '.join(sorted(run.tags)) or '(no tags)'}")
+
+
+@tag_group.command("list", epilog="\b\nExample:\n  dflow tag list TrainFlow/latest")
+@click.argument("run_spec", metavar="FLOW/RUN")
+@client_options
+def tag_list(context: ClientContext, run_spec: str) -> None:
+    """Print a run's tags, one a line."""
+    for tag in sorted(resolve_run(run_spec, context).tags):
+        click.echo(tag)
+
+
+# --- code and show --------------------------------------------------------------------
+
+@click.command("code", epilog="\b\nExamples:\n  dflow code TrainFlow/latest\n"
+               "  dflow code TrainFlow/1700000000000000 --extract ./old-code")
+@click.argument("run_spec", metavar="FLOW/RUN")
+@click.option("--extract", "target", metavar="DIR", default=None,
+              help="Copy the snapshot's files into DIR (else print the flow file).")
+@client_options
+def code_command(context: ClientContext, run_spec: str, target: str | None) -> None:
+    """Print the flow file a run ran, or extract its whole code snapshot."""
+    run = resolve_run(run_spec, context)
+    code = run.code
+    if code is None:
+        raise ObjectNotFoundError(f"run {run.pathspec} has no code snapshot",
+                                  hint="its flow was defined outside a file (e.g. a notebook)")
+    if target is None:
+        click.echo(code.flowspec, nl=False)
+        return
+    path = code.extract(target)
+    click.echo(f"extracted the code of {run.pathspec} into {path} "
+               f"(flow file: {code.script_name or '?'})")
+
+
+def show_run(pathspec: str, fmt: str = "text", store: str | None = None) -> None:
+    """``dflow show FLOW/RUN``: print the run's steps, task counts, status and timing."""
+    if fmt != "text":
+        raise DflowError(f"--format {fmt} draws a flow file's graph; a run is shown as text",
+                         hint=f"dflow show {pathspec}")
+    run: Run = resolve_run(pathspec, make_context(store))
+    click.echo(format_run(run), nl=False)
+
+
+def register(main: click.Group) -> None:
+    """Add ``runs``, ``logs``, ``dump``, ``tag`` and ``code`` to the ``dflow`` group."""
+    for command in (runs_command, logs_command, dump_command, tag_group, code_command):
+        main.add_command(command)
+
+
+__all__ = ["format_duration", "format_run", "make_context", "register", "show_run",
+           "single_task"]
