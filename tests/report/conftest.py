@@ -1,0 +1,45 @@
+"""Fixtures of the report tests: runs of the report flows in a local store, and chromium.
+
+``tests/`` goes on ``sys.path`` so that ``browser`` (tests/browser.py) imports.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+_TESTS = Path(__file__).resolve().parents[1]
+if str(_TESTS) not in sys.path:
+    sys.path.insert(0, str(_TESTS))
+
+from browser import chromium_binary  # noqa: E402
+
+FLOWS = Path(__file__).resolve().parent / "flows"
+
+
+def run_flow_file(name: str, cls: str, store: str, params: dict | None = None):
+    """Run ``flows/<name>:<cls>`` in-process (scheduler "sync") and return the RunResult."""
+    from dflow.engine.launch import RunOptions, run_flow
+    from dflow.flowfile import load_flow
+
+    flow_cls = load_flow(f"{FLOWS / name}:{cls}")
+    return run_flow(flow_cls, params or {}, RunOptions(scheduler="sync", store=store, quiet=True))
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    """A finished run of ReportFlow (branch, foreach, a retried failure): (store url, result)."""
+    store = str(tmp_path_factory.mktemp("report-store"))
+    result = run_flow_file("report_flow.py", "ReportFlow", store)
+    assert result.status == "succeeded", result.error
+    return store, result
+
+
+@pytest.fixture
+def chrome_dir(tmp_path) -> Path:
+    """A fresh chromium profile folder; skips the test when no chromium is installed."""
+    if chromium_binary() is None:
+        pytest.skip("no chromium binary (install it: apt-get install -y chromium)")
+    return tmp_path / "chrome-profile"

@@ -1,0 +1,46 @@
+"""``dflow report`` and ``Run.report()``."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from dflow.cli.main import main
+from dflow.client import Run
+from dflow.client.context import ClientContext
+
+
+def test_cli_writes_one_html_file(report_run, tmp_path):
+    store, result = report_run
+    out = tmp_path / "out" / "run.html"
+    res = CliRunner().invoke(main, ["report", result.pathspec, "-o", str(out), "--store", store])
+    assert res.exit_code == 0, res.output
+    assert str(out) in res.output
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>") and f"{result.run_id}" in html
+
+
+def test_cli_default_file_name(report_run, tmp_path, monkeypatch):
+    store, result = report_run
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["report", result.pathspec, "--store", store])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / f"{result.flow_name}-{result.run_id}.html").is_file()
+
+
+def test_cli_unknown_run_is_one_clear_error(report_run):
+    store, result = report_run
+    res = CliRunner().invoke(main, ["report", f"{result.flow_name}/1", "--store", store])
+    assert res.exit_code != 0
+    assert "does not exist" in res.output and "Traceback" not in res.output
+    res = CliRunner().invoke(main, ["report", "no-slash", "--store", store])
+    assert res.exit_code != 0 and "does not name a run" in res.output
+
+
+def test_run_report_in_python(report_run, tmp_path):
+    store, result = report_run
+    run = Run(result.pathspec, ClientContext(store=store, namespace=None))
+    report = run.report()
+    inline = report._repr_html_()
+    assert inline.startswith("<iframe") and "srcdoc=" in inline and "&lt;svg" in inline
+    saved = report.save(tmp_path / "r.html")
+    assert saved.read_text() == report.html

@@ -1,0 +1,117 @@
+"""The run report: built from the store, opened offline in a real headless chromium."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from browser import ARTIFACTS, dump_dom, elements, screenshot
+from conftest import run_flow_file
+
+from dflow.report import build_report
+from dflow.report.collect import collect_run
+from dflow.report.graph import build_graph
+from dflow.store import open_store
+
+STEPS = ["start", "left", "right", "join_branches", "fan", "collect", "end"]
+
+
+def _no_remote_urls(html: str) -> None:
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']?\s*([^"'\s>]+)""", html, flags=re.I)
+    remote = [u for u in urls if re.match(r"(?i)(https?:)?//", u)]
+    assert remote == [], f"the report fetches {remote}"
+    assert not re.search(r"<link\b|<script[^>]*\bsrc=|@import|url\(\s*['\"]?https?:", html, re.I)
+
+
+def test_graph_is_rebuilt_from_task_records(report_run):
+    store, result = report_run
+    run = collect_run(open_store(store), result.flow_name, result.run_id)
+    graph = build_graph(run)
+    layer = {n.name: n.layer for n in graph.nodes}
+    kind = {n.name: n.kind for n in graph.nodes}
+    assert layer == {"start": 0, "left": 1, "right": 1, "join_branches": 2, "fan": 3,
+                     "collect": 4, "end": 5}
+    assert set(graph.edges) == {("start", "left"), ("start", "right"), ("left", "join_branches"),
+                                ("right", "join_branches"), ("join_branches", "fan"),
+                                ("fan", "collect"), ("collect", "end")}
+    assert kind["start"] == "start + split"
+    assert kind["join_branches"] == "join + foreach"
+    assert kind["collect"] == "join"
+    assert {n.name: n.tasks for n in graph.nodes}["fan"] == 4
+
+
+def test_report_renders_offline_in_chromium(report_run, chrome_dir):
+    store, result = report_run
+    report = build_report(result.flow_name, result.run_id, store=store)
+    _no_remote_urls(report.html)
+    path = report.save(chrome_dir.parent / "report.html")
+    dom = dump_dom(path.as_uri(), user_data_dir=chrome_dir)
+
+    # the inline script ran and saw every timeline bar: 10 tasks, one of them retried
+    body = elements(dom, "body")[0]
+    assert body["attrs"].get("data-report-ready") == "11"
+    # graph: every step is a node, with edges for the branch and the foreach
+    assert [n["attrs"]["data-step"] for n in elements(dom, "g", "node")] == STEPS
+    edges = {(e["attrs"]["data-from"], e["attrs"]["data-to"])
+             for e in elements(dom, "path", "edge")}
+    assert ("start", "right") in edges and ("join_branches", "fan") in edges
+    # timeline: the failed first attempt of `right` and its successful retry
+    bars = elements(dom, "rect", "tl-item")
+    assert len(bars) == 11
+    failed = elements(dom, "rect", "tl-item", data_step="right", data_attempt="0")
+    retry = elements(dom, "rect", "tl-item", data_step="right", data_attempt="1")
+    assert "failed" in failed[0]["attrs"]["class"].split()
+    assert {"succeeded", "retry"} <= set(retry[0]["attrs"]["class"].split())
+    assert len(elements(dom, "rect", "tl-item", data_step="fan")) == 4
+    assert "flaky on purpose" in failed[0]["text"]
+    # parameters, artifacts with type, size and preview
+    params = elements(dom, "table", "params")[0]["text"]
+    assert "scale" in params and "3" in params and "explode" in params
+    left = elements(dom, "section", "step", data_step="left")[0]["text"]
+    assert "matrix" in left and "numpy.ndarray" in left and "shape=(3, 4)" in left
+    # failures with the user's traceback, marked as retried
+    failure = elements(dom, "div", "failure", data_step="right")[0]["text"]
+    assert "RuntimeError" in failure and "retried" in failure
+    assert 'raise RuntimeError("flaky on purpose' in failure
+
+    shot = screenshot(path.as_uri(), ARTIFACTS / "report_flow.png", user_data_dir=chrome_dir)
+    assert shot.stat().st_size > 10_000
+
+
+def test_failed_run_report_names_the_failing_task(tmp_path, chrome_dir):
+    store = str(tmp_path / "store")
+    result = run_flow_file("report_flow.py", "ReportFlow", store, {"explode": True})
+    assert result.status == "failed"
+    path = build_report(result.flow_name, result.run_id, store=store).save(tmp_path / "f.html")
+    dom = dump_dom(path.as_uri(), user_data_dir=chrome_dir)
+    assert elements(dom, "span", "badge")[0]["text"] == "failed"
+    failure = elements(dom, "div", "failure", data_step="fan", data_task="2")[0]["text"]
+    assert "ValueError" in failure and "failed the run" in failure
+    assert "item 2 exploded on purpose" in failure
+    assert elements(dom, "g", "node", data_step="fan")[0]["attrs"]["class"] == "node failed"
+    assert not elements(dom, "g", "node", data_step="collect")  # never ran
+
+
+@pytest.mark.slow
+def test_report_of_1000_foreach_tasks_renders(tmp_path, chrome_dir):
+    store = str(tmp_path / "store")
+    result = run_flow_file("big_foreach.py", "BigForeachFlow", store)
+    assert result.status == "succeeded"
+    t0 = time.perf_counter()
+    report = build_report(result.flow_name, result.run_id, store=store)
+    build_s = time.perf_counter() - t0
+    path = report.save(tmp_path / "big.html")
+    t0 = time.perf_counter()
+    dom = dump_dom(path.as_uri(), user_data_dir=chrome_dir, timeout=60)
+    render_s = time.perf_counter() - t0
+    assert len(elements(dom, "rect", "tl-item", data_step="work")) == 1000
+    assert elements(dom, "body")[0]["attrs"]["data-report-ready"] == "1003"
+    # previews are capped: artifacts listed for a few tasks of the big step, not 1,000
+    work = elements(dom, "section", "step", data_step="work")[0]["text"]
+    assert "Artifacts of 995 more tasks not shown" in work
+    assert len(report.html) < 2_000_000
+    print(f"1,000-task report: built in {build_s:.2f} s, {len(report.html)} bytes, "
+          f"chromium dump-dom in {render_s:.2f} s")
+    assert build_s < 30 and render_s < 30
+    screenshot(path.as_uri(), ARTIFACTS / "report_1000.png", user_data_dir=chrome_dir)
