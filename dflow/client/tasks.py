@@ -172,10 +172,10 @@ class Task(DflowObject):
         self._context = _step._context
         self.address = TaskAddress(flow, run_id, step, task_id)
         self._attempt = attempt
+        self._cache: dict[str, Any] = {}
         if attempt is not None and attempt not in self.attempts:
             raise ObjectNotFoundError(
                 f"task {self.pathspec} has no attempt {attempt} (attempts: {self.attempts})")
-        self._cache: dict[str, Any] = {}
 
     def _memo(self, name: str, compute) -> Any:
         if name not in self._cache:
