@@ -112,16 +112,20 @@ def load_flow(spec: str) -> type[FlowSpec]:
 
 
 def flow_source_file(flow_cls: type) -> Path | None:
-    """The file a flow class is defined in, or None (e.g. a notebook cell)."""
-    candidates = []
-    module = sys.modules.get(flow_cls.__module__)
-    if getattr(module, "__file__", None):
-        candidates.append(module.__file__)
-    for value in vars(flow_cls).values():
-        code = getattr(value, "__code__", None)
-        if code is not None:
-            candidates.append(code.co_filename)
-    for name in candidates:
+    """The file a flow class is defined in, or None (e.g. a notebook cell).
+
+    The steps' own code decides: a class whose steps were compiled from a notebook cell
+    has no file even when its module (``__main__``) has one.
+    """
+    code_files = {
+        value.__code__.co_filename
+        for value in vars(flow_cls).values()
+        if getattr(value, "__code__", None) is not None
+    }
+    if not code_files:
+        module = sys.modules.get(flow_cls.__module__)
+        code_files = {module.__file__} if getattr(module, "__file__", None) else set()
+    for name in sorted(code_files):
         path = Path(name)
         if path.suffix == ".py" and path.is_file():
             return path.resolve()

@@ -178,6 +178,32 @@ class FlowSpec:
         return merge_artifacts(self, inputs, include=include, exclude=exclude)
 
     @classmethod
+    def run(cls, params: dict[str, Any] | None = None, /, **kwargs: Any) -> Any:
+        """Run the flow from Python (a script, a notebook, a Dask session) and wait for it.
+
+        Keyword arguments are the flow's parameters and the run options ``store``,
+        ``store_options``, ``scheduler``, ``max_workers``, ``tags``, ``with_decorators``,
+        ``quiet``, ``progress``, ``batch_size`` (a parameter named like an option goes in
+        ``params``). Inside ``with Client(...):`` the run uses that client and leaves it
+        open. Returns a :class:`~dflow.engine.launch.RunResult` (``.run_id``,
+        ``.successful``, ``.run`` for the client API)::
+
+            result = TrainFlow.run(alpha=0.7, tags=["try-1"])
+            result.run.data.best
+        """
+        from dflow.engine.launch import run_class
+
+        return run_class(cls, params, kwargs)
+
+    @classmethod
+    def resume(cls, origin_run_id: str | None = None, step: str | None = None,
+               **options: Any) -> Any:
+        """Resume a run of this flow (default: the latest one by this user); see ``run``."""
+        from dflow.engine.launch import resume_class
+
+        return resume_class(cls, origin_run_id, step, options)
+
+    @classmethod
     def _dflow_parameters(cls) -> list[tuple[str, Parameter]]:
         """``(attribute, Parameter)`` pairs in class order, inherited ones included."""
         found: dict[str, Parameter] = {}

@@ -143,8 +143,11 @@ def build_flow_cli(flow_cls: type) -> click.Group:
     return group
 
 
-def run_cli(flow_cls: type, argv: Sequence[str] | None = None) -> None:
+def run_cli(flow_cls: type, argv: Sequence[str] | None = None,
+            prog_name: str | None = None) -> None:
     """Run the flow's command line with ``argv`` (default ``sys.argv[1:]``); exits."""
     group = build_flow_cli(flow_cls)
-    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else flow_cls.__name__
-    group.main(args=list(argv) if argv is not None else None, prog_name=f"python {prog}")
+    if prog_name is None:
+        prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else flow_cls.__name__
+        prog_name = f"python {prog}"
+    group.main(args=list(argv) if argv is not None else None, prog_name=prog_name)

@@ -39,7 +39,8 @@ def report_error(exc: DflowError) -> None:
     click.echo(f"error: {exc}", err=True)
 
 
-@click.group(cls=DflowGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DflowGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="dflow")
 def main() -> None:
     """dflow: Metaflow-style workflows that run on Dask."""
@@ -49,7 +50,7 @@ def _register() -> None:
     from dflow.cli import flow_commands
 
     flow_commands.register(main)
-    for name in ("cluster_commands", "inspect_commands", "report_commands"):
+    for name in ("run_commands", "cluster_commands", "inspect_commands", "report_commands"):
         try:
             module = __import__(f"dflow.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:  # a command module not written yet

@@ -9,7 +9,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
 from dflow.engine.task import TaskFailure
+from dflow.errors import ParameterError
 from dflow.flowfile import flow_source_file
 from dflow.graph import validate
 from dflow.parameters import resolve_parameters
@@ -250,9 +251,42 @@ def resume_flow(flow_cls: type, origin_run_id: str | None = None, step: str | No
                                             origin_record=record, tags=tags))
 
 
-def run_class(flow_cls: type, params: Mapping[str, Any], **options: Any) -> RunResult:
-    """``FlowSpec.run(**params)``: run with keyword options (store=, scheduler=, tags=...)."""
-    tags: Sequence[str] = options.pop("tags", ()) or ()
-    with_: Sequence[str] = options.pop("with_decorators", ()) or ()
-    return run_flow(flow_cls, params, RunOptions(tags=tuple(tags), with_decorators=tuple(with_),
-                                                 **options))
+#: RunOptions a caller of FlowSpec.run may pass as keywords.
+PUBLIC_OPTIONS = ("store", "store_options", "scheduler", "max_workers", "tags",
+                  "with_decorators", "quiet", "progress", "batch_size")
+
+
+def _split_keywords(flow_cls: type, kwargs: Mapping[str, Any]) -> tuple[dict, dict]:
+    names = set()
+    for attr, param in flow_cls._dflow_parameters():
+        names.update({attr, param.name})
+    params, opts = {}, {}
+    for key, value in kwargs.items():
+        if key in names:
+            params[key] = value
+        elif key in PUBLIC_OPTIONS:
+            opts[key] = tuple(value) if key in ("tags", "with_decorators") else value
+        else:
+            raise ParameterError(
+                f"{flow_cls.__name__} has no parameter or run option {key!r}",
+                hint=f"parameters: {', '.join(sorted(names)) or 'none'}; "
+                f"options: {', '.join(PUBLIC_OPTIONS)}",
+            )
+    return params, opts
+
+
+def run_class(flow_cls: type, params: Mapping[str, Any] | None,
+              kwargs: Mapping[str, Any]) -> RunResult:
+    """``FlowSpec.run(params, **kwargs)``: keywords are parameters or run options."""
+    given, opts = _split_keywords(flow_cls, kwargs)
+    given.update(params or {})
+    return run_flow(flow_cls, given, RunOptions(**opts))
+
+
+def resume_class(flow_cls: type, origin_run_id: str | None, step: str | None,
+                 kwargs: Mapping[str, Any]) -> RunResult:
+    """``FlowSpec.resume(origin_run_id, step, **options)``."""
+    given, opts = _split_keywords(flow_cls, kwargs)
+    if given:
+        raise ParameterError("resume keeps the origin run's parameters; pass run options only")
+    return resume_flow(flow_cls, origin_run_id, step, RunOptions(**opts))

@@ -1,0 +1,134 @@
+"""``run`` and ``resume``: ``python flow.py run --alpha 0.7`` and ``dflow run flow.py
+--alpha 0.7`` are the same command (the second loads the file and hands the rest of its
+arguments to the first). Exit status 0 when the run succeeds, 1 when it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from dflow.cli.flow_cli import parameter_options, register_flow_command, run_cli
+
+RUN_OPTIONS = [
+    click.option("--store", metavar="URL", default=None,
+                 help="Store root: a folder, s3://bucket/prefix, memory://... "
+                 "[default: DFLOW_STORE, else .dflow found walking up]"),
+    click.option("--store-options", metavar="JSON", default=None,
+                 help='fsspec options as JSON, e.g. \'{"endpoint_url": "http://127.0.0.1:9000"}\''),
+    click.option("--scheduler", metavar="ADDRESS", default=None,
+                 help="A Dask scheduler address, or 'sync' to run every task in this process "
+                 "[default: DFLOW_SCHEDULER, the current Dask client, the cluster of "
+                 "`dflow cluster up`, else a local cluster]"),
+    click.option("--max-workers", type=click.IntRange(1), default=None,
+                 help="Worker processes of the local cluster started for the run."),
+    click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag the run (repeatable)."),
+    click.option("--with", "with_decorators", multiple=True, metavar="DECORATOR",
+                 help="Attach a decorator to every step, e.g. retry:times=2 (repeatable)."),
+    click.option("--quiet", is_flag=True, help="Print only the run id."),
+]
+
+
+def _apply(options: list, func: Callable) -> Callable:
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(kwargs: dict):
+    import json
+
+    from dflow.engine.launch import RunOptions
+    from dflow.errors import ConfigError
+
+    raw = kwargs.pop("store_options")
+    try:
+        store_options = json.loads(raw) if raw else None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--store-options is not valid JSON: {exc.msg}") from None
+    return RunOptions(
+        store=kwargs.pop("store"), store_options=store_options,
+        scheduler=kwargs.pop("scheduler"), max_workers=kwargs.pop("max_workers"),
+        tags=tuple(kwargs.pop("tags")), with_decorators=tuple(kwargs.pop("with_decorators")),
+        quiet=kwargs.pop("quiet"), parameters_from_cli=True,
+    )
+
+
+def _finish(ctx: click.Context, result) -> None:
+    if result.successful or not result.error:
+        click.echo(result.run_id if ctx.params.get("quiet") else f"run id: {result.run_id}")
+    ctx.exit(0 if result.successful else 1)
+
+
+def _run_command(flow_cls: type) -> click.Command:
+    names = {p.name.replace("-", "_"): p.name for _, p in flow_cls._dflow_parameters()}
+
+    @click.pass_context
+    def run(ctx: click.Context, **kwargs) -> None:
+        from dflow.engine.launch import run_flow
+
+        options = _options(kwargs)
+        params = {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
+        _finish(ctx, run_flow(flow_cls, params, options))
+
+    command = click.command(
+        "run", help="Run the flow on Dask. Parameters are options.",
+        epilog="\b\nExamples:\n  python flow.py run --alpha 0.7\n"
+        "  python flow.py run --scheduler sync        # in-process, for pdb\n"
+        "  python flow.py run --scheduler tcp://10.0.0.5:8786 --store s3://bucket/dflow",
+    )(_apply(RUN_OPTIONS, run))
+    command.params.extend(parameter_options(flow_cls))
+    return command
+
+
+def _resume_command(flow_cls: type) -> click.Command:
+    @click.argument("step", required=False)
+    @click.option("--origin-run-id", metavar="RUN_ID", default=None,
+                  help="The run to resume [default: the latest run of this flow by you].")
+    @click.pass_context
+    def resume(ctx: click.Context, step: str | None, origin_run_id: str | None, **kwargs) -> None:
+        from dflow.engine.launch import resume_flow
+
+        _finish(ctx, resume_flow(flow_cls, origin_run_id, step, _options(kwargs)))
+
+    return click.command(
+        "resume",
+        help="Resume a run: reuse what it committed, run what failed or is missing "
+        "(or everything from STEP on), with the same parameters.",
+        epilog="\b\nExamples:\n  python flow.py resume\n  python flow.py resume fit\n"
+        "  python flow.py resume --origin-run-id 1764203961123456",
+    )(_apply(RUN_OPTIONS, resume))
+
+
+register_flow_command(_run_command)
+register_flow_command(_resume_command)
+
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
+                 "allow_interspersed_args": False}
+
+
+def register(main: click.Group) -> None:
+    """Add ``dflow run FILE ...`` and ``dflow resume FILE ...`` to the dflow command."""
+
+    @main.command("run", context_settings=_PASS_THROUGH,
+                  epilog="\b\nExamples:\n  dflow run train.py --alpha 0.7\n"
+                  "  dflow run train.py:TrainFlow --scheduler sync\n"
+                  "  dflow run train.py --help      # the flow's parameters and options")
+    @click.argument("flow_file", metavar="FILE[:FlowClass]")
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def run(flow_file: str, args: tuple[str, ...]) -> None:
+        """Run a flow file on Dask (all options of `python FILE run`)."""
+        from dflow.flowfile import load_flow
+
+        run_cli(load_flow(flow_file), ["run", *args], prog_name=f"dflow {flow_file}")
+
+    @main.command("resume", context_settings=_PASS_THROUGH,
+                  epilog="\b\nExamples:\n  dflow resume train.py\n  dflow resume train.py fit "
+                  "--origin-run-id 1764203961123456")
+    @click.argument("flow_file", metavar="FILE[:FlowClass]")
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def resume(flow_file: str, args: tuple[str, ...]) -> None:
+        """Resume the latest (or a given) run of a flow file."""
+        from dflow.flowfile import load_flow
+
+        run_cli(load_flow(flow_file), ["resume", *args], prog_name=f"dflow {flow_file}")

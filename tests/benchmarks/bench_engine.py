@@ -1,0 +1,140 @@
+"""Engine benchmark: dflow against Metaflow and plain dask.delayed, side by side.
+
+Run by hand (not collected by pytest)::
+
+    python tests/benchmarks/bench_engine.py                      # everything, 3 repeats
+    python tests/benchmarks/bench_engine.py --cases foreach:100,linear --repeat 5
+    python tests/benchmarks/bench_engine.py --metaflow-python /path/to/venv/bin/python
+
+Every case runs in a fresh process (``python flow.py run``), timed from the outside:
+whole-process wall time, cluster start included, and the peak RSS of the largest
+process of the tree (ru_maxrss of the waited-for children). Metaflow runs when a Python
+with ``metaflow`` importable is given or found; plain Dask runs the same N trivial
+functions as one ``dask.delayed`` task each on a fresh LocalCluster. Prints medians and
+the ratio against dflow measured in the same invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from flows_bench import render  # noqa: E402
+
+MEASURE = r"""
+import resource, subprocess, sys, time, json
+t = time.perf_counter()
+proc = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True)
+wall = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"wall": wall, "peak_mb": peak, "rc": proc.returncode,
+                  "out": proc.stdout[-2000:], "err": proc.stderr[-2000:]}))
+"""
+
+PLAIN_DASK = r"""
+import sys
+from dask import delayed
+from distributed import Client, LocalCluster
+
+def work(i):
+    return i + 1
+
+if __name__ == "__main__":
+    n = int(sys.argv[1])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=50) as cluster, Client(cluster):
+        total = delayed(sum)([delayed(work)(i) for i in range(n)]).compute()
+    print("total", total)
+"""
+
+
+def measure(folder: Path, argv: list[str], env: dict | None = None) -> dict:
+    """Run ``argv`` in ``folder`` in a fresh measuring process."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, str(folder), *argv],
+                         capture_output=True, text=True, env=env)
+    result = json.loads(out.stdout)
+    if result["rc"] != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{result['err']}")
+    return result
+
+
+def find_metaflow(given: str | None) -> str | None:
+    """A Python that can import metaflow, or None."""
+    for candidate in [given, sys.executable, "/tmp/mfvenv/bin/python"]:
+        if candidate and shutil.which(candidate) or (candidate and Path(candidate).exists()):
+            ok = subprocess.run([candidate, "-c", "import metaflow"], capture_output=True)
+            if ok.returncode == 0:
+                return candidate
+    return None
+
+
+def case_argv(kind: str, n: int | None, python: str) -> list[str]:
+    """The command line of one case."""
+    argv = [python, f"{kind}.py", "run"]
+    if kind == "foreach":
+        argv += ["--n", str(n)]
+    return argv
+
+
+def main() -> None:
+    """Parse options, run every case, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", default="linear,foreach:100,foreach:1000,foreach:10000,array")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--metaflow-python", default=None)
+    parser.add_argument("--metaflow-max-n", type=int, default=1000,
+                        help="skip Metaflow foreach cases above this N (10,000 takes ~30 min)")
+    parser.add_argument("--array-mb", type=int, default=512)
+    args = parser.parse_args()
+    mf_python = find_metaflow(args.metaflow_python)
+    work = Path(tempfile.mkdtemp(prefix="dflow-bench-"))
+    frameworks = {"dflow": work / "dflow", "metaflow": work / "metaflow"}
+    for name, folder in frameworks.items():
+        folder.mkdir()
+        for kind in ("foreach", "linear", "array"):
+            (folder / f"{kind}.py").write_text(render(kind, name))
+    (work / "plain_dask.py").write_text(PLAIN_DASK)
+    env = dict(os.environ, DFLOW_STORE=str(work / "dflow" / ".dflow"),
+               METAFLOW_DEFAULT_DATASTORE="local", USERNAME="bench")
+    print(f"# {time.strftime('%Y-%m-%d %H:%M')}  cores={os.cpu_count()}  repeat={args.repeat}"
+          f"  metaflow={'yes' if mf_python else 'not found'}  folder={work}")
+    print(f"{'case':<16}{'system':<12}{'wall s (median)':>17}{'peak MB':>10}{'vs dflow':>10}")
+    for case in args.cases.split(","):
+        kind, _, n_text = case.partition(":")
+        n = int(n_text) if n_text else None
+        systems = {"dflow": (frameworks["dflow"], case_argv(kind, n, sys.executable))}
+        if kind == "array":
+            systems["dflow"][1].extend(["--mb", str(args.array_mb)])
+        if mf_python and not (kind == "foreach" and n > args.metaflow_max_n):
+            argv = case_argv(kind, n, mf_python)
+            if kind == "array":
+                argv += ["--mb", str(args.array_mb)]
+            systems["metaflow"] = (frameworks["metaflow"], argv)
+        if kind == "foreach":
+            systems["plain dask"] = (work, [sys.executable, "plain_dask.py", str(n)])
+        base = None
+        for system, (folder, argv) in systems.items():
+            runs = [measure(folder, argv, env) for _ in range(args.repeat)]
+            wall = statistics.median(r["wall"] for r in runs)
+            peak = max(r["peak_mb"] for r in runs)
+            base = base or wall
+            extra = ""
+            if kind == "array":
+                line = [ln for ln in runs[-1]["out"].splitlines() if "handoff" in ln]
+                extra = "  " + (line[-1].split("] ")[-1] if line else "")
+            print(f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{wall / base:>9.1f}x{extra}",
+                  flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
