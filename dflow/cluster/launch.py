@@ -92,6 +92,11 @@ def resources_argument(resources: dict[str, float]) -> str:
     return " ".join(f"{k}={v:g}" if v != int(v) else f"{k}={int(v)}" for k, v in resources.items())
 
 
+def _plain(options: dict) -> dict:
+    """The options as they read back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(options))
+
+
 def _pick_port(host: str, wanted: int | None, default: int) -> int:
     if wanted is not None:
         return wanted
@@ -248,7 +253,7 @@ def _start(opts: ClusterOptions, root: Path, home: str | Path | None) -> Cluster
             created_at=created,
             processes=tuple((r.pid, r.create_time) for r in refs),
             log_files=tuple(str(p) for p in logs),
-            options=asdict(opts),
+            options=_plain(asdict(opts)),
             state_dir=str(state),
         )
         _wait_for_workers(record, refs, logs, opts.workers, deadline)
@@ -321,7 +326,7 @@ def _start_ssh(opts: ClusterOptions, hosts: list[str], root: Path,
             address=info["address"], dashboard_link=info.get("dashboard_link"),
             scheduler_pid=ref.pid, worker_pids=(), security=None, created_at=created,
             processes=((ref.pid, ref.create_time),), log_files=(str(log),),
-            options={**asdict(opts), "ssh": hosts}, kind="ssh", state_dir=str(state),
+            options=_plain({**asdict(opts), "ssh": hosts}), kind="ssh", state_dir=str(state),
         )
         n = opts.workers * max(1, len(hosts) - 1)
         _wait_for_workers(record, [ref], [log], n, deadline)

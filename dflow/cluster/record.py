@@ -13,6 +13,7 @@ mistaken for them) and, for a TLS cluster, the certificate files. The engine cal
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import shutil
@@ -211,10 +212,14 @@ def connect(record: ClusterRecord, *, timeout: float = 10.0) -> distributed.Clie
     started = time.monotonic()
     try:
         return Client(record.address, security=record.to_security(), timeout=timeout)
-    except (OSError, TimeoutError) as exc:
-        waited = time.monotonic() - started
-        raise ClusterError(
-            f"cannot reach the cluster scheduler at {record.address} "
-            f"(gave up after {waited:.1f} s: {exc})",
-            hint="see `dflow cluster status`; `dflow cluster down` clears a dead cluster",
-        ) from exc
+    except (OSError, TimeoutError, TypeError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    # The failed Client is still referenced by the exception's traceback; collect it now,
+    # since a Client finalized later, while another one starts, can hang distributed.
+    gc.collect()
+    waited = time.monotonic() - started
+    raise ClusterError(
+        f"cannot reach the cluster scheduler at {record.address} "
+        f"(gave up after {waited:.1f} s: {reason})",
+        hint="see `dflow cluster status`; `dflow cluster down` clears a dead cluster",
+    )
