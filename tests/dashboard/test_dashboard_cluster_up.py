@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from conftest import FLOWS, BackgroundRun, find_run, get_json
+from dashkit import FLOWS, BackgroundRun, find_run, get_json
 
 from dflow.cluster.launch import ClusterOptions, start_cluster, stop_cluster
 

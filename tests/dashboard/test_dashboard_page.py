@@ -5,7 +5,7 @@ from __future__ import annotations
 import dask
 import pytest
 from browser import ARTIFACTS, dump_dom, elements, screenshot
-from conftest import FLOWS, REPORT_FLOWS, BackgroundRun, find_run, get_json, wait_for
+from dashkit import FLOWS, REPORT_FLOWS, BackgroundRun, find_run, get_json, wait_for
 from distributed import Client, Event, LocalCluster
 
 pytestmark = pytest.mark.cluster

@@ -15,17 +15,7 @@ if str(_TESTS) not in sys.path:
     sys.path.insert(0, str(_TESTS))
 
 from browser import chromium_binary  # noqa: E402
-
-FLOWS = Path(__file__).resolve().parent / "flows"
-
-
-def run_flow_file(name: str, cls: str, store: str, params: dict | None = None):
-    """Run ``flows/<name>:<cls>`` in-process (scheduler "sync") and return the RunResult."""
-    from dflow.engine.launch import RunOptions, run_flow
-    from dflow.flowfile import load_flow
-
-    flow_cls = load_flow(f"{FLOWS / name}:{cls}")
-    return run_flow(flow_cls, params or {}, RunOptions(scheduler="sync", store=store, quiet=True))
+from reportkit import run_flow_file  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 from browser import ARTIFACTS, dump_dom, elements, screenshot
-from conftest import run_flow_file
+from reportkit import run_flow_file
 
 from dflow.report import build_report
 from dflow.report.collect import collect_run
