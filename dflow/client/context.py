@@ -10,11 +10,11 @@ Namespaces follow Metaflow: the default is ``user:<name>`` (``METAFLOW_USER``,
 ``DFLOW_NAMESPACE`` says otherwise; ``namespace(None)`` sees every run. A run belongs to
 the namespace ``user:<its user>`` and to one namespace per tag.
 
->>> from dflow.client import namespace, get_namespace
->>> namespace("team:vision")
-'team:vision'
->>> get_namespace()
-'team:vision'
+Example::
+
+    from dflow.client import namespace, get_namespace
+    namespace("team:vision")     # only runs tagged team:vision
+    namespace(None)              # every run
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from dflow import config
-from dflow.store import Store, open_store
+from dflow.errors import StoreError
+from dflow.store import Store, open_store, resolve_store_url
+from dflow.store.location import protocol_of
 
 #: Marks "not chosen yet": the default namespace is read at call time.
 _DEFAULT = object()
@@ -83,9 +85,18 @@ class ClientContext:
 
     @property
     def store(self) -> Store:
-        """The store, opened on first use (StoreError if it cannot be opened)."""
+        """The store, opened on first use (StoreError if it cannot be opened).
+
+        The client only reads: a local store folder that does not exist is an error
+        (opening it would create an empty store), not an empty history.
+        """
         if self._store is None:
-            self._store = open_store(self._url, self._options)
+            url = resolve_store_url(self._url)
+            if protocol_of(url) == "file" and not os.path.isdir(url):
+                raise StoreError(
+                    f"there is no dflow store at {url}",
+                    hint="pass --store URL or set DFLOW_STORE (a run creates its store)")
+            self._store = open_store(url, self._options)
         return self._store
 
     def set_store(self, url: Store | str | None, options: dict | None = None) -> None:
@@ -137,7 +148,7 @@ def default_namespace() -> str:
 def set_store(url: Store | str | None, options: dict | None = None) -> None:
     """Make the client read the store at ``url`` (fsspec ``options``); ``None`` resets it.
 
-    >>> set_store("memory://doctest-client")
+    Example: ``set_store("s3://bucket/dflow", {"endpoint_url": "http://127.0.0.1:9000"})``.
     """
     DEFAULT_CONTEXT.set_store(url, options)
 

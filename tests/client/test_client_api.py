@@ -15,7 +15,7 @@ from dflow.client import (
     namespace,
     set_store,
 )
-from dflow.errors import ObjectNotFoundError
+from dflow.errors import ObjectNotFoundError, StoreError
 
 
 @pytest.fixture
@@ -198,8 +198,11 @@ def test_lookup_errors_are_also_key_and_attribute_errors(store, history):
 def test_objects_from_another_store_context(history, tmp_path):
     from dflow.client import ClientContext
 
-    empty = ClientContext(str(tmp_path / "empty"))
-    assert Metaflow(empty).flows == []
+    with pytest.raises(StoreError, match="there is no dflow store at"):
+        _ = Metaflow(ClientContext(str(tmp_path / "missing"))).flows
+    assert not (tmp_path / "missing").exists()  # reading never creates a store
+    (tmp_path / "empty").mkdir()
+    assert Metaflow(ClientContext(str(tmp_path / "empty"))).flows == []
     mine = ClientContext(history["store"], namespace=None)
     assert Flow("ParamsFlow", mine).latest_run.id == history["params_bob"]
     namespace("user:nobody")  # the default context does not affect an explicit one

@@ -140,3 +140,10 @@ def test_run_of_another_namespace(cli, history):
 def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_a_missing_store_is_one_sentence(tmp_path):
+    result = CliRunner().invoke(main, ["runs", "ParamsFlow", "--store", str(tmp_path / "no")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: there is no dflow store at {tmp_path / 'no'}")
+    assert not (tmp_path / "no").exists()
