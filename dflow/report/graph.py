@@ -3,7 +3,7 @@
 The graph comes from the run itself (each task's ``parents`` in its attempt record), so a
 report needs no import of the flow's code. Step kinds are inferred: ``start``, ``end``,
 ``join`` (a task with several parents), ``foreach`` (a step whose child has more tasks
-per parent task), ``split`` (several child steps) and ``linear``.
+than it), ``foreach body`` (that child), ``split`` (several child steps) and ``linear``.
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ def _kind(name: str, run: RunData, edges: list[tuple[str, str]]) -> str:
         kinds.append("foreach")
     elif len(children) > 1:
         kinds.append("split")
+    parents = [a for a, b in edges if b == name]
+    if not kinds and len(parents) == 1 and _fans_out(parents[0], [name], counts):
+        kinds.append("foreach body")
     return " + ".join(kinds) or "linear"
 
 

@@ -38,6 +38,7 @@ def test_graph_is_rebuilt_from_task_records(report_run):
     assert kind["start"] == "start + split"
     assert kind["join_branches"] == "join + foreach"
     assert kind["collect"] == "join"
+    assert kind["fan"] == "foreach body" and kind["left"] == "linear"
     assert {n.name: n.tasks for n in graph.nodes}["fan"] == 4
 
 

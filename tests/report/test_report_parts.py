@@ -1,0 +1,54 @@
+"""Report building blocks: capped previews, timeline lanes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dflow.report.collect import AttemptData, RunData, StepData, TaskData
+from dflow.report.preview import MAX_PREVIEW_CHARS, human_size, preview_value
+from dflow.report.timeline import place_items, render_timeline_svg
+from dflow.store import open_store
+
+
+class Opaque:
+    """A value only pickle can store."""
+
+
+def test_previews_are_capped_and_never_unpickle(tmp_path):
+    store = open_store(str(tmp_path / "store"))
+    big = store.save(np.arange(2_000_000, dtype="float64").reshape(1_000_000, 2))
+    assert big.encoding == "zarr"
+    text = preview_value(store, big)
+    assert text.startswith("array shape=(1000000, 2) dtype=float64") and "0." in text
+    assert len(text) <= MAX_PREVIEW_CHARS
+
+    pickled = store.save(Opaque())
+    assert pickled.encoding == "pickle"
+    assert preview_value(store, pickled) == f"<pickled {pickled.type_name}>"
+
+    long_list = store.save(list(range(100_000)))
+    assert "too large to preview" in preview_value(store, long_list)
+    assert preview_value(store, store.save({"a": 1, "b": [1, 2]})) == "{'a': 1, 'b': [1, 2]}"
+    assert human_size(1536) == "1.5 KiB" and human_size(10) == "10 B"
+
+
+def _attempt(n, start, end, worker, status="succeeded"):
+    return AttemptData(n, status, start, end, end - start, worker, "host", 1, None)
+
+
+def test_overlapping_attempts_of_one_worker_get_their_own_sub_lanes():
+    tasks = (
+        TaskData("s", "0", (_attempt(0, 0.0, 2.0, "w1"),), ()),
+        TaskData("s", "1", (_attempt(0, 1.0, 3.0, "w1", "failed"), _attempt(1, 3.0, 4.0, "w1")),
+                 ()),
+        TaskData("s", "2", (_attempt(0, 2.5, 3.5, "w1"),), ()),
+        TaskData("s", "3", (_attempt(0, 0.5, 1.0, "w2"),), ()),
+    )
+    run = RunData("F", "1", {}, (StepData("s", tasks),))
+    items, lanes = place_items(run)
+    assert lanes == ["w1", "w2"]
+    subs = {(i.task_id, i.attempt.attempt): i.sub for i in items}
+    assert subs == {("0", 0): 0, ("1", 0): 1, ("2", 0): 0, ("1", 1): 1, ("3", 0): 0}
+    svg = render_timeline_svg(run)
+    assert svg.count('class="tl-item') == 5
+    assert svg.count('class="tl-item failed"') == 1 and svg.count("retry") == 1
