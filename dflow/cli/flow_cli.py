@@ -130,6 +130,7 @@ def parameter_options(flow_cls: type) -> list[click.Option]:
 
 def build_flow_cli(flow_cls: type) -> click.Group:
     """The click group of a flow: a command per factory in :data:`FLOW_COMMANDS`."""
+    import dflow.cli.run_commands  # noqa: F401 - registers run and resume
     from dflow.cli.main import DflowGroup
 
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "flow.py"

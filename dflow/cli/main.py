@@ -7,6 +7,7 @@ clear message on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -23,6 +24,24 @@ Examples:
 """
 
 
+#: Each command of ``dflow`` and the module whose ``register(group)`` adds it. Modules are
+#: imported only when one of their commands is used, so ``dflow run`` does not pay for
+#: the client, the cluster tools or the report.
+COMMAND_MODULES: dict[str, str] = {
+    "check": "flow_commands",
+    "show": "flow_commands",
+    "run": "run_commands",
+    "resume": "run_commands",
+    "runs": "inspect_commands",
+    "logs": "inspect_commands",
+    "dump": "inspect_commands",
+    "tag": "inspect_commands",
+    "code": "inspect_commands",
+    "report": "report_commands",
+    "cluster": "cluster_commands",
+}
+
+
 class DflowGroup(click.Group):
     """A click group that turns DflowError into a clean message and exit status."""
 
@@ -34,33 +53,30 @@ class DflowGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
+class LazyDflowGroup(DflowGroup):
+    """The ``dflow`` group: commands are loaded from :data:`COMMAND_MODULES` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: D102
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            module = importlib.import_module(f"dflow.cli.{COMMAND_MODULES[cmd_name]}")
+            module.register(self)
+        return super().get_command(ctx, cmd_name)
+
+
 def report_error(exc: DflowError) -> None:
     """Print a DflowError as the CLI shows it: ``error: message`` (and its hint)."""
     click.echo(f"error: {exc}", err=True)
 
 
-@click.group(cls=DflowGroup, epilog=EPILOG,
+@click.group(cls=LazyDflowGroup, epilog=EPILOG,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="dflow")
 def main() -> None:
     """dflow: Metaflow-style workflows that run on Dask."""
 
-
-def _register() -> None:
-    from dflow.cli import flow_commands
-
-    flow_commands.register(main)
-    for name in ("run_commands", "cluster_commands", "inspect_commands", "report_commands"):
-        try:
-            module = __import__(f"dflow.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:  # a command module not written yet
-            if exc.name != f"dflow.cli.{name}":
-                raise
-            continue
-        module.register(main)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -222,11 +222,15 @@ def _print_log_event(event: tuple) -> None:
 
 
 def _versions() -> dict:
-    import dask
-    import distributed
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"dflow": __version__, "python": platform.python_version(),
-            "dask": dask.__version__, "distributed": distributed.__version__}
+    found = {"dflow": __version__, "python": platform.python_version()}
+    for package in ("dask", "distributed", "zarr", "numpy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
 
 
 def resume_flow(flow_cls: type, origin_run_id: str | None = None, step: str | None = None,

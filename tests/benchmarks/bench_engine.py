@@ -79,7 +79,7 @@ def find_metaflow(given: str | None) -> str | None:
 
 def case_argv(kind: str, n: int | None, python: str) -> list[str]:
     """The command line of one case."""
-    argv = [python, f"{kind}.py", "run"]
+    argv = [python, f"bench_{kind}.py", "run"]
     if kind == "foreach":
         argv += ["--n", str(n)]
     return argv
@@ -101,7 +101,7 @@ def main() -> None:
     for name, folder in frameworks.items():
         folder.mkdir()
         for kind in ("foreach", "linear", "array"):
-            (folder / f"{kind}.py").write_text(render(kind, name))
+            (folder / f"bench_{kind}.py").write_text(render(kind, name))
     (work / "plain_dask.py").write_text(PLAIN_DASK)
     env = dict(os.environ, DFLOW_STORE=str(work / "dflow" / ".dflow"),
                METAFLOW_DEFAULT_DATASTORE="local", USERNAME="bench")
