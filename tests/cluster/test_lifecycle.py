@@ -123,3 +123,25 @@ def test_failed_start_reports_the_log_and_leaves_nothing(home):
 def test_bad_worker_count_is_refused(home):
     with pytest.raises(ClusterError, match="at least 1"):
         start_cluster(ClusterOptions(workers=0))
+
+
+def test_cluster_outlives_the_up_command(home):
+    """`dflow cluster up` in its own process returns; the cluster keeps running."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DFLOW_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dflow.cli.main", "cluster", "up", "--workers", "1",
+         "--port", "0", "--dashboard-port", "0"],
+        env=env, capture_output=True, text=True, timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    record = active_cluster()
+    assert record is not None and f"scheduler: {record.address}" in done.stdout
+    assert psutil.Process(record.scheduler_pid).ppid() != os.getpid()  # not our child
+    down = subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 0, down.stderr
+    assert not psutil.pid_exists(record.scheduler_pid)
+    assert load_record() is None
