@@ -261,6 +261,7 @@ def _start(opts: ClusterOptions, root: Path, home: str | Path | None) -> Cluster
         return record
     except BaseException:
         stop_processes(refs, grace=5.0)
+        shutil.rmtree(state / "tls", ignore_errors=True)  # keep the logs, not the keys
         if not any(p.exists() for p in logs):
             shutil.rmtree(state, ignore_errors=True)
         raise

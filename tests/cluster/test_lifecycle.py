@@ -110,14 +110,18 @@ def test_stale_record_is_cleaned(home):
 
 
 def test_failed_start_reports_the_log_and_leaves_nothing(home):
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     with pytest.raises(ClusterError) as info:
-        start_cluster(ClusterOptions(workers=1, port=0, dashboard_port=0, timeout=30,
+        start_cluster(ClusterOptions(workers=1, port=0, dashboard_port=0, timeout=30, tls=True,
                                      preload=("dflow_no_such_module_xyz",)))
     message = str(info.value)
     assert "scheduler exited during start-up" in message
     assert "dflow_no_such_module_xyz" in message  # the log tail shows the cause
     assert load_record() is None
-    assert psutil.Process().children() == []
+    assert not list(home.glob("cluster-*/tls"))  # no keys left behind
+    after = {p.pid for p in psutil.Process().children(recursive=True)
+             if p.status() != psutil.STATUS_ZOMBIE}
+    assert after <= before
 
 
 def test_bad_worker_count_is_refused(home):
