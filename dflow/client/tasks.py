@@ -296,6 +296,9 @@ class Task(DflowObject):
     @property
     def index(self) -> int | None:
         """The task's foreach index (its innermost foreach), or None outside a foreach."""
+        stack = (self._record() or {}).get("foreach_stack")
+        if stack is not None:
+            return stack[-1] if stack else None
         parts = self.id.split(".")
         if len(parts) > 1 or len(self._step) > 1 or self.id != "0":
             return int(parts[-1])

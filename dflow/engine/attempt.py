@@ -96,6 +96,7 @@ def run_attempt(
         "pid": os.getpid(),
         "worker": _worker_address(),
         "parents": [f"{p.step}/{p.task_id}" for p in parents],
+        "foreach_stack": list(spec.stack),
     }
     sink = LogSink(publisher(plan, addr.pathspec, attempt))
     flow = flow_cls(use_cli=False)

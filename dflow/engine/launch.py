@@ -151,7 +151,6 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
             "with": list(options.with_decorators),
         }
         store.write_run_record(graph.flow_name, run_id, record)
-        store.set_run_status(graph.flow_name, run_id, "running")
         if not options.quiet:
             say(f"Run {graph.flow_name}/{run_id} started on {target.source} "
                 f"({target.address}); store {store.url}")
@@ -184,11 +183,12 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
             executor.client.unsubscribe_topic(plan.log_topic)
         worker_cache.forget_local_class(plan.run_id)
     status = "failed" if error else "succeeded"
+    # Tags may have been added or removed (dflow tag, Run.add_tag) while the run went on.
+    record["tags"] = store.read_run_record(plan.flow_name, plan.run_id).get("tags", [])
     record.update(status=status, finished_at=time.time(), error=error,
                   tasks={s: driver.done.get(s, 0) for s in driver.submitted})
     record["duration"] = record["finished_at"] - record["created_at"]
     store.write_run_record(plan.flow_name, plan.run_id, record)
-    store.set_run_status(plan.flow_name, plan.run_id, status)
     publish_run_event(client, plan.flow_name, plan.run_id, status, store.url, steps)
     if not options.quiet:
         if error:

@@ -110,7 +110,7 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
     error = user_traceback(outcome.error).to_dict()
     catch = decos.get("catch")
     if catch is not None:
-        return _caught(plan, store, addr, attempt, parents, catch, error)
+        return _caught(plan, store, spec, attempt, parents, catch, error)
     raise TaskFailure(addr.pathspec, attempt, error)
 
 
@@ -130,8 +130,9 @@ def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutco
                        info)
 
 
-def _caught(plan, store, addr, attempt, parents, catch, error) -> TaskResult:
+def _caught(plan, store, spec, attempt, parents, catch, error) -> TaskResult:
     """Commit a task whose step failed under @catch: the flow goes on from it."""
+    addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
     node = plan.graph[addr.step]
     refs = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
     var = catch.get("var")
@@ -144,7 +145,9 @@ def _caught(plan, store, addr, attempt, parents, catch, error) -> TaskResult:
             f"{node.transition.value}: its items or branch are unknown)"})
     attempt = store.start_attempt(addr)
     info = {"attempt": attempt, "started_at": time.time(), "finished_at": time.time(),
-            "status": "succeeded", "caught": error, "duration": 0.0}
+            "status": "succeeded", "caught": error, "duration": 0.0,
+            "parents": [f"{p.step}/{p.task_id}" for p in parents],
+            "foreach_stack": list(spec.stack)}
     manifest = store.commit_attempt(addr, attempt, refs, {"caught": True, "info": info})
     store.write_attempt_record(addr, attempt, info)
     return result_from_manifest(manifest)
@@ -157,9 +160,11 @@ def _reuse(plan: RunPlan, store: Store, addr: TaskAddress, origin: str) -> TaskR
     meta = dict(manifest.meta or {})
     meta["origin"] = origin
     attempt = store.start_attempt(addr)
+    origin_info = meta.get("info") or {}
     info = {"attempt": attempt, "started_at": time.time(), "finished_at": time.time(),
             "status": "succeeded", "origin": origin, "duration": 0.0,
-            "parents": (meta.get("info") or {}).get("parents", [])}
+            "parents": origin_info.get("parents", []),
+            "foreach_stack": origin_info.get("foreach_stack")}
     meta["info"] = info
     committed = store.commit_attempt(addr, attempt, manifest.artifacts, meta)
     store.write_attempt_record(addr, attempt, info)

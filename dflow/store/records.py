@@ -241,12 +241,13 @@ class RecordsMixin:
         self._set_index(flow, run_id, status)
 
     def _set_index(self, flow: str, run_id: str, status: str) -> None:
+        # Constant cost however long the history: the new marker first, then the markers
+        # of the other known statuses removed by name (removing an absent one is fine).
         index = f"flows/{flow}/index"
         self._write_checked(f"{index}/{run_id}.{status}", b"")
-        for name in self.io.ls(index):
-            rid, _, old = name.rpartition(".")
-            if rid == run_id and old != status:
-                self.io.rm(f"{index}/{name}")
+        for old in STATUS_PRECEDENCE:
+            if old != status:
+                self.io.rm(f"{index}/{run_id}.{old}")
 
     def list_flows(self) -> list[str]:
         """Names of the flows with anything in the store."""

@@ -112,10 +112,11 @@ def test_show_bad_format_is_a_usage_error():
     assert result.exit_code == 2 and "Invalid value for '--format'" in result.stderr
 
 
-def test_show_a_run_pathspec_is_a_clear_error_until_runs_can_be_shown():
-    result = invoke("show", "LinearFlow/123")
+def test_show_an_unknown_run_pathspec_is_one_clear_sentence(tmp_path):
+    result = invoke("show", "LinearFlow/123", "--store", str(tmp_path))
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: 'LinearFlow/123' is not a flow file")
+    assert result.stderr.startswith("error: ")
+    assert "LinearFlow" in result.stderr and "Traceback" not in result.output
 
 
 def test_version_and_help():

@@ -10,22 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clientkit import make_run  # noqa: F401 - kept importable from here
 
 _HERE = Path(__file__).resolve().parent
 for extra in (str(_HERE), str(_HERE.parent)):  # client_flows, and the shared zoo
     if extra not in sys.path:
         sys.path.insert(0, extra)
-
-
-def make_run(flow_cls: type, store: str, params: dict | None = None, *, user: str = "alice",
-             tags: tuple[str, ...] = ()):
-    """Run ``flow_cls`` in-process as ``user``; return the engine's RunResult."""
-    from dflow.engine.launch import RunOptions, run_flow
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("METAFLOW_USER", user)
-        return run_flow(flow_cls, params or {},
-                        RunOptions(scheduler="sync", store=store, quiet=True, tags=tags))
 
 
 @pytest.fixture(autouse=True)

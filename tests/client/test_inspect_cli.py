@@ -68,7 +68,7 @@ def test_dump(cli, history):
 
 def test_tags(cli, tmp_path):
     from client_flows import ParamsFlow
-    from conftest import make_run
+    from clientkit import make_run
 
     url = str(tmp_path / "store")
     rid = make_run(ParamsFlow, url).run_id

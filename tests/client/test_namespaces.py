@@ -86,7 +86,7 @@ def test_namespace_mismatch_is_not_object_not_found(store, history):
 
 def test_tags_are_stored_and_change_namespaces(store, tmp_path):
     from client_flows import ParamsFlow
-    from conftest import make_run
+    from clientkit import make_run
 
     url = str(tmp_path / "store")
     set_store(url)
