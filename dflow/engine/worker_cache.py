@@ -13,6 +13,7 @@ from typing import Any
 
 import cloudpickle
 
+from dflow import config
 from dflow.errors import FlowLoadError
 from dflow.plan import CodeRef, RunPlan
 from dflow.store import Store, open_store
@@ -25,13 +26,28 @@ _items: OrderedDict[str, list] = OrderedDict()
 _ITEMS_KEEP = 64
 
 
+def worker_store_options(plan: RunPlan) -> dict:
+    """The options this process opens the run's store with.
+
+    A store is identified by its URL; how to reach it can differ between machines (inside
+    a container network the S3 endpoint is not the one the client uses). A worker whose
+    own configuration (``DFLOW_STORE`` / ``dflow.store.url``) names the same store URL
+    lays its own ``DFLOW_STORE_OPTIONS`` over the client's.
+    """
+    options = dict(plan.store_options)
+    if config.get("store.url") == plan.store_url:
+        options.update(config.get("store.options") or {})
+    return options
+
+
 def store_for(plan: RunPlan) -> Store:
     """The run's store, opened once per process."""
-    key = (plan.store_url, json.dumps(plan.store_options, sort_keys=True, default=str))
+    options = worker_store_options(plan)
+    key = (plan.store_url, json.dumps(options, sort_keys=True, default=str))
     with _lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = open_store(plan.store_url, plan.store_options)
+            store = _stores[key] = open_store(plan.store_url, options)
         return store
 
 

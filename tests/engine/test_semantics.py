@@ -102,3 +102,22 @@ def test_run_record_says_what_ran(store_url):
     assert record["code_key"] and record["versions"]["dask"]
     assert record["finished_at"] >= record["created_at"]
     assert open_store(store_url).list_runs(result.flow_name)[0].status == "succeeded"
+
+
+def test_a_worker_configured_for_the_same_store_uses_its_own_options(monkeypatch, tmp_path):
+    from dflow.engine.worker_cache import worker_store_options
+    from dflow.plan import CodeRef, RunPlan
+
+    graph = load_zoo("good_linear.py")
+    from dflow.graph import build_graph
+
+    plan = RunPlan("LinearFlow", "1", build_graph(graph), "s3://bucket/store",
+                   {"endpoint_url": "http://127.0.0.1:5000", "key": "k"}, CodeRef("local"), {}, {})
+    monkeypatch.delenv("DFLOW_STORE", raising=False)
+    monkeypatch.delenv("DFLOW_STORE_OPTIONS", raising=False)
+    assert worker_store_options(plan)["endpoint_url"] == "http://127.0.0.1:5000"
+    monkeypatch.setenv("DFLOW_STORE", "s3://bucket/store")
+    monkeypatch.setenv("DFLOW_STORE_OPTIONS", '{"endpoint_url": "http://s3:5000"}')
+    assert worker_store_options(plan) == {"endpoint_url": "http://s3:5000", "key": "k"}
+    monkeypatch.setenv("DFLOW_STORE", "s3://another/store")
+    assert worker_store_options(plan)["endpoint_url"] == "http://127.0.0.1:5000"
