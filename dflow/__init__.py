@@ -3,6 +3,10 @@
 A workflow is a :class:`FlowSpec` subclass whose ``@step`` methods are joined by
 ``self.next(...)``. Every task runs as a Dask task; every artifact is stored once in a
 content-addressed store; every run can be inspected, reproduced and resumed.
+
+The client API (``Flow``, ``Run``, ``Step``, ``Task``, ``DataArtifact``, ``Metaflow``,
+``namespace``, ...) is importable from here too, as from ``metaflow``; it is loaded on
+first use, so defining and running flows does not pay for it.
 """
 
 __version__ = "0.1.0"
@@ -12,5 +16,16 @@ from dflow.decorators import catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
 from dflow.parameters import IncludeFile, JSONType, Parameter
 
+_CLIENT_NAMES = ("DataArtifact", "Flow", "Metaflow", "Run", "Step", "Task",
+                 "default_namespace", "get_namespace", "namespace")
+
 __all__ = ["FlowSpec", "IncludeFile", "JSONType", "Parameter", "__version__", "catch", "current",
-           "environment", "resources", "retry", "step", "timeout"]
+           "environment", "resources", "retry", "step", "timeout", *_CLIENT_NAMES]
+
+
+def __getattr__(name: str):
+    if name in _CLIENT_NAMES:
+        import dflow.client
+
+        return getattr(dflow.client, name)
+    raise AttributeError(f"module 'dflow' has no attribute {name!r}")

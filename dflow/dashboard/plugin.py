@@ -10,7 +10,7 @@ from typing import Any
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 from dflow.dashboard.state import RunBoard, parse_key
-from dflow.engine.events import RUNS_TOPIC, TASKS_TOPIC
+from dflow.events import RUNS_TOPIC, TASKS_TOPIC
 
 PLUGIN_NAME = "dflow-dashboard"
 

@@ -17,12 +17,12 @@ from dflow import __version__
 from dflow.decorators import parse_with_spec
 from dflow.engine import worker_cache
 from dflow.engine.driver import Driver, RunFailed
-from dflow.engine.events import publish_run_event
 from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
 from dflow.engine.task import TaskFailure
 from dflow.errors import ParameterError
+from dflow.events import publish_run_event
 from dflow.flowfile import flow_source_file
 from dflow.graph import validate
 from dflow.parameters import resolve_parameters
@@ -59,6 +59,7 @@ class RunResult:
     status: str  # "succeeded" or "failed"
     store_url: str
     error: dict | None = None
+    store_options: dict | None = None
 
     @property
     def pathspec(self) -> str:
@@ -69,6 +70,14 @@ class RunResult:
     def successful(self) -> bool:
         """True when every task succeeded."""
         return self.status == "succeeded"
+
+    @property
+    def run(self):
+        """This run in the client API (``dflow.client.Run``), read from the run's store."""
+        from dflow.client import ClientContext, Run
+
+        return Run(self.pathspec, ClientContext(self.store_url, self.store_options,
+                                                namespace=None))
 
 
 def user_name() -> str:
@@ -194,7 +203,8 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
         if error:
             say(f"Step {error.get('task', '?')} failed:\n{error.get('traceback', '').rstrip()}")
         say(f"Run {plan.flow_name}/{plan.run_id} {status} in {record['duration']:.1f} s")
-    return RunResult(plan.flow_name, plan.run_id, status, store.url, error)
+    return RunResult(plan.flow_name, plan.run_id, status, store.url, error,
+                     dict(store.options) or None)
 
 
 def _describe(error: BaseException) -> dict:

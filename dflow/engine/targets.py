@@ -128,6 +128,7 @@ def _local_cluster(max_workers: int | None):
         resources=resources,
         dashboard_address=":0",
         silence_logs=logging.CRITICAL,
+        scheduler_kwargs={"preload": ["dflow.dashboard"]},  # the /dflow page
     )
     try:
         with Client(cluster) as client:

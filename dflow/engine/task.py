@@ -13,9 +13,9 @@ import time
 from typing import Any
 
 from dflow.engine.attempt import AttemptOutcome, run_attempt
-from dflow.engine.events import publish_task_event
 from dflow.engine.tracebacks import user_traceback
 from dflow.engine.worker_cache import flow_class, store_for
+from dflow.events import publish_task_event
 from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import ArtifactRef, Manifest, Store, TaskAddress
 
