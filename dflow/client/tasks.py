@@ -269,7 +269,13 @@ class Task(DflowObject):
         if number not in self.attempts:
             raise ObjectNotFoundError(
                 f"task {self.pathspec} has no attempt {number} (attempts: {self.attempts})")
-        return self.store.read_log(self.address, number, stream).decode("utf-8", "replace")
+        address = self.address
+        origin = self.origin_pathspec if attempt is None else None
+        while origin:  # a task reused by resume: its output is its origin's (maybe a reuse too)
+            address = TaskAddress(*origin.split("/"))
+            number = max(self.store.committed_attempts(address), default=0)
+            origin = self.store.read_attempt_record(address, number).get("origin")
+        return self.store.read_log(address, number, stream).decode("utf-8", "replace")
 
     @property
     def stdout(self) -> str:

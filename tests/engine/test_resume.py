@@ -79,3 +79,59 @@ def test_resume_with_nothing_to_resume_says_so(store_url):
     run(flow_class("FlakyForeachFlow"), store_url)
     with pytest.raises(ObjectNotFoundError, match="no step 'nope'"):
         resume(flow_class("FlakyForeachFlow"), store_url, step="nope")
+
+
+def test_the_client_shows_the_failed_run_and_the_run_that_finished_it(store_url, tmp_path):
+    from dflow.client import ClientContext, Flow
+
+    marker = tmp_path / "fail"
+    marker.write_text("x")
+    cls = flow_class("FlakyForeachFlow")
+    failed = run(cls, store_url, {"marker": str(marker)})
+    marker.unlink()
+    resumed = resume(cls, store_url)
+    context = ClientContext(store_url, namespace=None)  # no global client state touched
+    runs = list(Flow("FlakyForeachFlow", context).runs())
+    assert [r.id for r in runs] == [resumed.run_id, failed.run_id]
+    new, old = runs
+    assert new.successful and new.finished and not old.successful
+    assert new.data.total == 1000
+    assert old["work"]["2"].successful is False
+    assert "child 3 fails" in old["work"]["2"].stderr
+    assert old["work"]["2"].exception.type.endswith("RuntimeError")
+    assert new["work"]["2"].stdout == "computed 300\n"  # rerun here
+    assert new["work"]["0"].stdout == "computed 100\n"  # reused: its origin's output
+    assert new["work"]["0"].data.value == 100
+    assert new["work"]["0"].origin_pathspec == f"FlakyForeachFlow/{failed.run_id}/work/0"
+    assert Flow("FlakyForeachFlow", context).latest_successful_run.id == resumed.run_id
+
+
+def test_a_driver_killed_mid_run_leaves_a_store_resume_can_finish(store_url, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from runkit import FLOWS, wait_for
+
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    spec = f"{FLOWS / 'killable.py'}:KillableFlow"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "dflow.cli.main", "run", spec, "--scheduler", "sync",
+         "--store", store_url, "--signal_dir", str(signals)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(signals.glob("pid-0-*")), what="the first child to start")
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(30)
+    store = open_store(store_url)
+    (origin,) = store.list_runs("KillableFlow")
+    assert origin.status == "running"  # nobody was left to say otherwise
+    (signals / "go").write_text("go")
+    cls = flow_class("KillableFlow", "killable.py")
+    finished = resume(cls, store_url)
+    assert finished.status == "succeeded", finished.error
+    assert artifacts(store_url, finished, "join")["values"] == [0, 10, 20, 30, 40, 50]
+    start = store.latest_commit(TaskAddress("KillableFlow", finished.run_id, "start", "0"))
+    assert start.meta["origin"] == f"KillableFlow/{origin.run_id}/start/0"
