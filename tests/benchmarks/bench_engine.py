@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--metaflow-max-n", type=int, default=1000,
                         help="skip Metaflow foreach cases above this N (10,000 takes ~30 min)")
     parser.add_argument("--array-mb", type=int, default=512)
+    parser.add_argument("--no-warm", action="store_true",
+                        help="skip the 'dflow warm' rows (runs on a `dflow cluster up` cluster)")
     args = parser.parse_args()
     mf_python = find_metaflow(args.metaflow_python)
     work = Path(tempfile.mkdtemp(prefix="dflow-bench-"))
@@ -104,26 +106,36 @@ def main() -> None:
             (folder / f"bench_{kind}.py").write_text(render(kind, name))
     (work / "plain_dask.py").write_text(PLAIN_DASK)
     env = dict(os.environ, DFLOW_STORE=str(work / "dflow" / ".dflow"),
-               METAFLOW_DEFAULT_DATASTORE="local", USERNAME="bench")
+               METAFLOW_DEFAULT_DATASTORE="local", USERNAME="bench",
+               DFLOW_HOME=str(work / "cold-home"))
+    env.pop("DFLOW_SCHEDULER", None)
+    warm_env = dict(env, DFLOW_HOME=str(work / "warm-home"))
+    if not args.no_warm:
+        subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "up", "--workers",
+                        "2", "--port", "0", "--dashboard-port", "0"], env=warm_env, check=True,
+                       capture_output=True)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  cores={os.cpu_count()}  repeat={args.repeat}"
           f"  metaflow={'yes' if mf_python else 'not found'}  folder={work}")
     print(f"{'case':<16}{'system':<12}{'wall s (median)':>17}{'peak MB':>10}{'vs dflow':>10}")
     for case in args.cases.split(","):
         kind, _, n_text = case.partition(":")
         n = int(n_text) if n_text else None
-        systems = {"dflow": (frameworks["dflow"], case_argv(kind, n, sys.executable))}
+        dflow_argv = case_argv(kind, n, sys.executable)
         if kind == "array":
-            systems["dflow"][1].extend(["--mb", str(args.array_mb)])
+            dflow_argv += ["--mb", str(args.array_mb)]
+        systems = {"dflow": (frameworks["dflow"], dflow_argv, env)}
+        if not args.no_warm:
+            systems["dflow warm"] = (frameworks["dflow"], dflow_argv, warm_env)
         if mf_python and not (kind == "foreach" and n > args.metaflow_max_n):
             argv = case_argv(kind, n, mf_python)
             if kind == "array":
                 argv += ["--mb", str(args.array_mb)]
-            systems["metaflow"] = (frameworks["metaflow"], argv)
+            systems["metaflow"] = (frameworks["metaflow"], argv, env)
         if kind == "foreach":
-            systems["plain dask"] = (work, [sys.executable, "plain_dask.py", str(n)])
+            systems["plain dask"] = (work, [sys.executable, "plain_dask.py", str(n)], env)
         base = None
-        for system, (folder, argv) in systems.items():
-            runs = [measure(folder, argv, env) for _ in range(args.repeat)]
+        for system, (folder, argv, system_env) in systems.items():
+            runs = [measure(folder, argv, system_env) for _ in range(args.repeat)]
             wall = statistics.median(r["wall"] for r in runs)
             peak = max(r["peak_mb"] for r in runs)
             base = base or wall
@@ -133,6 +145,9 @@ def main() -> None:
                 extra = "  " + (line[-1].split("] ")[-1] if line else "")
             print(f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{wall / base:>9.1f}x{extra}",
                   flush=True)
+    if not args.no_warm:
+        subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
+                       env=warm_env, capture_output=True)
     shutil.rmtree(work, ignore_errors=True)
 
 
