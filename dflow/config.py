@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 from pathlib import Path
@@ -75,6 +76,20 @@ def get(key: str, default: Any = None, *, override: Any = None) -> Any:
     if value is _MISSING or value is None:
         return default
     return value
+
+
+def user_name() -> str:
+    """The user, as Metaflow names it: ``METAFLOW_USER``, ``USERNAME``, ``USER``, login.
+
+    It names the default namespace (``user:<name>``) and is recorded with every run.
+    """
+    for var in ("METAFLOW_USER", "USERNAME", "USER"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name at all
+        return "unknown"
 
 
 def dflow_home(override: str | os.PathLike | None = None) -> Path:

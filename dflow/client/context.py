@@ -19,29 +19,18 @@ Example::
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Iterable
 from typing import Any
 
 from dflow import config
+from dflow.config import user_name
 from dflow.errors import StoreError
 from dflow.store import Store, open_store, resolve_store_url
 from dflow.store.location import protocol_of
 
 #: Marks "not chosen yet": the default namespace is read at call time.
 _DEFAULT = object()
-
-
-def user_name() -> str:
-    """The user, as Metaflow names it: ``METAFLOW_USER``, ``USERNAME``, ``USER``, login."""
-    for var in ("METAFLOW_USER", "USERNAME", "USER"):
-        if os.environ.get(var):
-            return os.environ[var]
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name at all
-        return "unknown"
 
 
 def resolve_default_namespace() -> str:

@@ -4,8 +4,6 @@ and record how it went. Used by ``dflow run``, ``python flow.py run`` and
 
 from __future__ import annotations
 
-import getpass
-import os
 import platform
 import sys
 import time
@@ -14,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dflow import __version__
+from dflow.config import user_name
 from dflow.decorators import parse_with_spec
 from dflow.engine import worker_cache
 from dflow.engine.driver import Driver, RunFailed
@@ -78,17 +77,6 @@ class RunResult:
 
         return Run(self.pathspec, ClientContext(self.store_url, self.store_options,
                                                 namespace=None))
-
-
-def user_name() -> str:
-    """The user, as Metaflow names it: USERNAME, else USER, else the login name."""
-    for var in ("METAFLOW_USER", "USERNAME", "USER"):
-        if os.environ.get(var):
-            return os.environ[var]
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name: fall back
-        return "unknown"
 
 
 def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, str | None]:
@@ -170,12 +158,15 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
 
 def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
            options: RunOptions) -> RunResult:
-    progress = Progress(enabled=False if options.quiet else options.progress)
     executor = target.executor
+    # In-process runs echo every line of output as it comes: that is their progress.
+    quiet = options.quiet or executor.in_process
+    progress = Progress(enabled=False if quiet else options.progress)
     if executor.in_process:
         worker_cache.register_local_class(plan.run_id, flow_cls)
     if plan.log_topic:
-        executor.client.subscribe_topic(plan.log_topic, _print_log_event)
+        executor.client.subscribe_topic(plan.log_topic,
+                                        lambda event: _print_log_event(event, progress))
     driver = Driver(plan, executor, batch_size=options.batch_size, slots=target.slots,
                     on_progress=progress.update)
     client = getattr(executor, "client", None)
@@ -222,8 +213,9 @@ def _describe(error: BaseException) -> dict:
     }
 
 
-def _print_log_event(event: tuple) -> None:
+def _print_log_event(event: tuple, progress: Progress) -> None:
     _, msg = event
+    progress.clear()
     stream = sys.stdout if msg.get("stream") == "stdout" else sys.stderr
     attempt = msg.get("attempt") or 0
     prefix = f"[{msg['task']} (attempt {attempt})]" if attempt else f"[{msg['task']}]"
