@@ -103,3 +103,19 @@ def test_environment_does_not_leak_into_tasks_beside_it(store_url):
     join = artifacts(store_url, result, "join")
     assert join["left_saw"] == "secret"
     assert join["right_saw"] == [None]
+
+
+def test_every_good_zoo_flow_runs_inside_a_users_client_session(scheduler, store_url,
+                                                                monkeypatch):
+    from zoo import GOOD_FLOWS, ZOO_DIR, load_zoo
+
+    monkeypatch.chdir(ZOO_DIR)  # the parameters flow includes a file by relative path
+    with Client(scheduler) as client:
+        for name in sorted(GOOD_FLOWS):
+            cls = load_zoo(name)
+            params = {"seed": 1} if name == "good_parameters.py" else {}
+            result = cls.run(store=store_url, quiet=True, **params)
+            assert result.successful, (name, result.error)
+            assert open_store(store_url).read_run_record(
+                result.flow_name, result.run_id)["scheduler"]["source"] == "session"
+        assert client.status == "running"
