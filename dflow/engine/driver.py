@@ -30,6 +30,27 @@ class Group:
     slots: tuple[tuple[Stack, int], ...]
 
 
+def _branches(graph) -> dict[tuple[str, str], int]:
+    """``(split, step) -> branch index`` for every step inside a static split's branches."""
+    found: dict[tuple[str, str], int] = {}
+    for split in graph:
+        if split.transition != Transition.SPLIT or not split.matching_join:
+            continue
+        for index, first in enumerate(split.out):
+            todo = [first]
+            while todo:
+                name = todo.pop()
+                if name == split.matching_join or (split.name, name) in found:
+                    continue
+                found[(split.name, name)] = index
+                todo.extend(graph[name].out)
+    return found
+
+
+class RunStalled(Exception):
+    """The driver ran out of work before the end step ran: a defect, never a success."""
+
+
 class RunFailed(Exception):
     """The run stopped at a failed unit; ``error`` is what the unit raised."""
 
@@ -58,6 +79,7 @@ class Driver:
         self.on_progress = on_progress or (lambda step, done, total: None)
         self.plan_ref = executor.constant(plan, key=f"dflow-plan-{plan.run_id}")
         self._closes = {n.matching_join: n for n in self.graph if n.matching_join}
+        self._branch_of = _branches(self.graph)
         self._cards: dict[tuple[str, Stack], int] = {}
         self._joins: dict[tuple[str, Stack], dict[int, tuple[object, int]]] = {}
         self._groups: dict[str, Group] = {}  # key -> group
@@ -102,9 +124,9 @@ class Driver:
             if split.transition == Transition.FOREACH:
                 join_stack, index = stack[:-1], stack[-1]
                 expected = self._cards[(split.name, join_stack)]
-            else:
-                join_stack, index = stack, node.in_steps.index(group.step)
-                expected = len(node.in_steps)
+            else:  # a static split: one arrival per branch (a switch inside one counts once)
+                join_stack, index = stack, self._branch_of[(split.name, group.step)]
+                expected = len(split.out)
             arrived = self._joins.setdefault((target, join_stack), {})
             arrived[index] = (group.handle, pos)
             if len(arrived) == expected:
@@ -160,3 +182,8 @@ class Driver:
                 if handle.key in self._watch:
                     self._watch.discard(handle.key)
                     self._fan_out(group, handle.result())
+        if not self.done.get("end"):
+            waiting = sorted({join for join, _ in self._joins})
+            raise RunFailed(RunStalled(
+                f"the run stopped before its end step: joins still waiting for inputs: "
+                f"{waiting or 'none'} (tasks done per step: {self.done})"))

@@ -121,3 +121,10 @@ def test_a_worker_configured_for_the_same_store_uses_its_own_options(monkeypatch
     assert worker_store_options(plan) == {"endpoint_url": "http://s3:5000", "key": "k"}
     monkeypatch.setenv("DFLOW_STORE", "s3://another/store")
     assert worker_store_options(plan)["endpoint_url"] == "http://127.0.0.1:5000"
+
+
+def test_a_switch_inside_a_branch_sends_one_input_per_branch_to_the_join(store_url):
+    result = run(flow_class("SwitchInBranchFlow"), store_url)
+    assert result.status == "succeeded", result.error
+    assert artifacts(store_url, result, "join")["vs"] == ["b", "x"]
+    assert artifacts(store_url, result, "end")["vs"] == ["b", "x"]

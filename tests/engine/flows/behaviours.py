@@ -269,3 +269,41 @@ class FlakyForeachFlow(FlowSpec):
     @step
     def end(self):
         self.total = sum(self.values)
+
+
+
+class SwitchInBranchFlow(FlowSpec):
+    """A switch inside one branch of a static split: the join gets one input per branch."""
+
+    @step
+    def start(self):
+        self.mode = "x"
+        self.next(self.a, self.b)
+
+    @step
+    def a(self):
+        self.next({"x": self.x, "y": self.y}, condition="mode")
+
+    @step
+    def x(self):
+        self.v = "x"
+        self.next(self.join)
+
+    @step
+    def y(self):
+        self.v = "y"
+        self.next(self.join)
+
+    @step
+    def b(self):
+        self.v = "b"
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.vs = sorted(i.v for i in inputs)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print(self.vs)
