@@ -271,7 +271,6 @@ class FlakyForeachFlow(FlowSpec):
         self.total = sum(self.values)
 
 
-
 class SwitchInBranchFlow(FlowSpec):
     """A switch inside one branch of a static split: the join gets one input per branch."""
 
