@@ -227,7 +227,8 @@ def _persist(
     _check_next(flow, node)
     refs = dict(inherited)
     refs.update(flow.__dict__.get("_dflow_merged", {}))
-    for name, value in set_artifacts(flow).items():
+    written = set_artifacts(flow)
+    for name, value in written.items():
         refs[name] = store.save(value)
     meta: dict[str, Any] = {"info": info}
     foreach = switch_to = None
@@ -251,7 +252,7 @@ def _persist(
             )
         switch_to = cases[value]
         meta["switch_to"] = switch_to
-    manifest = store.commit_attempt(addr, attempt, refs, meta)
+    manifest = store.commit_attempt(addr, attempt, refs, meta, written=written)
     return TaskResult(
         step=spec.step,
         task_id=spec.task_id,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from dflow.errors import (
@@ -116,8 +116,15 @@ class RecordsMixin:
         attempt: int,
         artifacts: Mapping[str, ArtifactRef],
         meta: Mapping[str, Any] | None = None,
+        *,
+        written: Collection[str] | None = None,
     ) -> Manifest:
-        """Commit an attempt: check every object exists, write the manifest, then DONE."""
+        """Commit an attempt: check its objects exist, write the manifest, then DONE.
+
+        ``written`` names the artifacts this attempt stored itself; only their objects are
+        checked (the others come from committed manifests, checked when those committed).
+        None checks every artifact.
+        """
         base = self._attempt_dir(t, attempt)
         if self.io.exists(f"{base}/DONE"):
             raise StoreError(
@@ -126,6 +133,8 @@ class RecordsMixin:
                 hint="start a new attempt with start_attempt()",
             )
         for name, ref in artifacts.items():
+            if written is not None and name not in written:
+                continue
             if not self.has(ref.key):
                 raise ArtifactNotFoundError(
                     f"cannot commit {t.pathspec} attempt {attempt}: artifact {name!r} "
