@@ -117,38 +117,43 @@ def main() -> None:
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  cores={os.cpu_count()}  repeat={args.repeat}"
           f"  metaflow={'yes' if mf_python else 'not found'}  folder={work}")
     print(f"{'case':<16}{'system':<12}{'wall s (median)':>17}{'peak MB':>10}{'vs dflow':>10}")
-    for case in args.cases.split(","):
-        kind, _, n_text = case.partition(":")
-        n = int(n_text) if n_text else None
-        dflow_argv = case_argv(kind, n, sys.executable)
-        if kind == "array":
-            dflow_argv += ["--mb", str(args.array_mb)]
-        systems = {"dflow": (frameworks["dflow"], dflow_argv, env)}
+    try:
+        for case in args.cases.split(","):
+            kind, _, n_text = case.partition(":")
+            n = int(n_text) if n_text else None
+            dflow_argv = case_argv(kind, n, sys.executable)
+            if kind == "array":
+                dflow_argv += ["--mb", str(args.array_mb)]
+            systems = {"dflow": (frameworks["dflow"], dflow_argv, env)}
+            if not args.no_warm:
+                systems["dflow warm"] = (frameworks["dflow"], dflow_argv, warm_env)
+            if mf_python and not (kind == "foreach" and n > args.metaflow_max_n):
+                argv = case_argv(kind, n, mf_python)
+                if kind == "foreach":  # Metaflow refuses more than 100 children by default
+                    argv += ["--max-num-splits", str(max(n, 100))]
+                if kind == "array":
+                    argv += ["--mb", str(args.array_mb)]
+                systems["metaflow"] = (frameworks["metaflow"], argv, env)
+            if kind == "foreach":
+                systems["plain dask"] = (work, [sys.executable, "plain_dask.py", str(n)], env)
+            base = None
+            for system, (folder, argv, system_env) in systems.items():
+                runs = [measure(folder, argv, system_env) for _ in range(args.repeat)]
+                wall = statistics.median(r["wall"] for r in runs)
+                peak = max(r["peak_mb"] for r in runs)
+                base = base or wall
+                extra = ""
+                if kind == "array":
+                    line = [ln for ln in runs[-1]["out"].splitlines() if "handoff" in ln]
+                    extra = "  " + (line[-1].split("] ")[-1] if line else "")
+                ratio = wall / base
+                print(f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{ratio:>9.1f}x{extra}",
+                      flush=True)
+    finally:
         if not args.no_warm:
-            systems["dflow warm"] = (frameworks["dflow"], dflow_argv, warm_env)
-        if mf_python and not (kind == "foreach" and n > args.metaflow_max_n):
-            argv = case_argv(kind, n, mf_python)
-            if kind == "array":
-                argv += ["--mb", str(args.array_mb)]
-            systems["metaflow"] = (frameworks["metaflow"], argv, env)
-        if kind == "foreach":
-            systems["plain dask"] = (work, [sys.executable, "plain_dask.py", str(n)], env)
-        base = None
-        for system, (folder, argv, system_env) in systems.items():
-            runs = [measure(folder, argv, system_env) for _ in range(args.repeat)]
-            wall = statistics.median(r["wall"] for r in runs)
-            peak = max(r["peak_mb"] for r in runs)
-            base = base or wall
-            extra = ""
-            if kind == "array":
-                line = [ln for ln in runs[-1]["out"].splitlines() if "handoff" in ln]
-                extra = "  " + (line[-1].split("] ")[-1] if line else "")
-            print(f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{wall / base:>9.1f}x{extra}",
-                  flush=True)
-    if not args.no_warm:
-        subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
-                       env=warm_env, capture_output=True)
-    shutil.rmtree(work, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
+                           env=warm_env, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
