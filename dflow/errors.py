@@ -80,6 +80,14 @@ class NotCommittedError(StoreError):
     """A task attempt has no DONE marker: its artifacts cannot be trusted."""
 
 
+class ArtifactUnreadableError(StoreError):
+    """A stored pickle cannot be loaded here: a module or class it needs is not importable."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A store opened with ``writable=False`` was asked to write."""
+
+
 class ObjectNotFoundError(DflowError):
     """An unknown flow, run, step, task or artifact was asked for (client API, CLI)."""
 
