@@ -20,18 +20,27 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
                                    then the payload. k = xxh3-128 hex of the raw bytes.
     arrays/<k[:2]>/<k[2:]>/        zarr v3 array (chunks of whole rows, crc32c per chunk,
                                    blosc-lz4 only when it pays) and, written last,
-        dflow-complete.json        {"layout": 1, "key", "dtype", "shape", "chunks", "codecs"}
+        dflow-complete.json        {"layout": 1, "key", "dtype", "shape", "chunks", "codecs",
+                                   "all_chunks": true}; all_chunks: every chunk is stored
+                                   (even all-fill ones), so a missing chunk is corruption.
                                    k = xxh3-128 of a canonical header + the C-order buffer.
     flows/<flow>/index/<run_id>.<status>          empty: the cheap run index
     flows/<flow>/runs/<run_id>/run.json           run record ({"layout": 1, ...})
+    flows/<flow>/runs/<run_id>/tags/<encoded tag> empty, one per tag; tags/@seeded marks
+                                   the folder complete (before it: run.json's "tags").
+                                   Encoding: see dflow.store.tags (a-z 0-9 _ - kept,
+                                   upper case as ^ + lower, others as %xx UTF-8 bytes;
+                                   too long: ~<xxh3 of the tag> holding the tag)
     flows/<flow>/runs/<run_id>/steps/<step>/<task_id>/<attempt>/
         started.json, record.json, manifest.json, DONE, stdout.log, stderr.log
+        (started.json and DONE are created atomically and exclusively)
     tmp/                           local stores only: arrays being written
 
 Values are encoded as ``msgpack`` (plain data with extension types, see
 :mod:`dflow.store.plaindata`), ``zarr`` (numpy arrays of at least
 ``store.array-threshold`` bytes) or ``pickle`` (cloudpickle, everything else; refused
-by stores opened with ``trusted=False``). Code snapshots are blobs holding a deterministic
+by stores opened with ``trusted=False``; a pickle whose class cannot be imported is an
+ArtifactUnreadableError). Code snapshots are blobs holding a deterministic
 tar (:mod:`dflow.store.snapshots`). Records and manifests carry ``"layout": 1``; the golden
 files in ``tests/golden/store/`` pin this format.
 """
@@ -57,14 +66,23 @@ __all__ = [
 
 
 def open_store(
-    url: str | None = None, options: dict | None = None, *, trusted: bool = True
+    url: str | None = None,
+    options: dict | None = None,
+    *,
+    trusted: bool = True,
+    writable: bool = True,
 ) -> Store:
     """Open the store at ``url`` (resolved by :func:`resolve_store_url`).
 
     ``options`` are fsspec storage options (default: ``DFLOW_STORE_OPTIONS`` /
-    ``dflow.store.options``). Raises BackendMissingError when the URL's fsspec backend is
-    not installed and StoreError when the root cannot be read.
+    ``dflow.store.options``). A writable store's local root is created if absent; with
+    ``writable=False`` the root must exist and only read access is needed (a read-only
+    mount, another user's store), and every write raises ReadOnlyStoreError. Raises
+    BackendMissingError when the URL's fsspec backend is not installed and StoreError
+    when the root cannot be used.
     """
-    store = Store(resolve_store_url(url), resolve_options(options), trusted=trusted)
+    store = Store(
+        resolve_store_url(url), resolve_options(options), trusted=trusted, writable=writable
+    )
     store.io  # noqa: B018 - create the filesystem and check the root now
     return store

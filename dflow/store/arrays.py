@@ -1,10 +1,14 @@
 """Large numpy arrays as zarr v3 arrays: chunked by whole rows, checksummed per chunk.
 
-Every chunk ends with a crc32c checksum (zarr's ``crc32c`` codec), so a partial read
-(``open_array``, ``load_dask_array``) is verified chunk by chunk; a full ``load`` also
-re-checks the whole-array digest (canonical header + buffer, see :mod:`dflow.store.keys`),
-which catches missing chunks too. Compression (blosc lz4 with byte shuffle) is used only
-when a sampled chunk shows it pays; random floats are stored raw.
+Every chunk is written, even one equal to the fill value (``write_empty_chunks``), and
+ends with a crc32c checksum (zarr's ``crc32c`` codec). Reads go through
+:class:`CheckedChunkStore`, which checks each chunk as it is fetched: a chunk that is
+absent (for arrays whose marker says ``"all_chunks": true``) or fails its checksum is an
+ArtifactCorruptError naming the artifact, on every read path (a full ``load``,
+``open_array`` slices, ``load_dask_array``), instead of zarr's silent fill value. A full
+``load`` also re-checks the whole-array digest (canonical header + buffer, see
+:mod:`dflow.store.keys`). Compression (blosc lz4 with byte shuffle) is used only when a
+sampled chunk shows it pays; random floats are stored raw.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import google_crc32c
 import numpy as np
 import zarr
 from numcodecs import Blosc
 from zarr.codecs import BloscCodec, Crc32cCodec
+from zarr.storage import WrapperStore
 
-from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
+from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError, StoreError
 from dflow.store.keys import array_digest
 
 #: dtype kinds stored as zarr (bool, int, uint, float, complex); others use msgpack/pickle.
@@ -80,9 +86,11 @@ def write_zarr(zstore: Any, arr: np.ndarray, chunk_bytes: int) -> dict:
         fill_value=0,
         overwrite=True,
         zarr_format=3,
+        config={"write_empty_chunks": True},
     )
     z[...] = arr
     return {
+        "all_chunks": True,
         "chunks": list(chunks),
         "codecs": [type(c).__name__ for c in compressors],
     }
@@ -100,10 +108,70 @@ def corrupt(key: str, name: str, exc: BaseException) -> ArtifactCorruptError:
     )
 
 
-def open_zarr(zstore: Any, key: str, name: str) -> zarr.Array:
-    """Open a stored array read-only (its chunks are verified as they are read)."""
+def is_chunk_key(key: str) -> bool:
+    """True for a chunk's key in a zarr v3 array (default key encoding: ``c/0/1``)."""
+    return key == "c" or key.startswith("c/")
+
+
+class CheckedChunkStore(WrapperStore):
+    """A read-only zarr store wrapper that checks every chunk as it is fetched.
+
+    A chunk that fails its crc32c (the last 4 bytes of every stored chunk), or that is
+    absent when ``all_chunks`` is set (arrays written with every chunk present), raises
+    ArtifactCorruptError naming the artifact; a backend failure raises StoreError naming
+    it. Without the wrapper zarr would read an absent chunk as the fill value.
+    """
+
+    def __init__(self, store: Any, key: str = "", name: str = "", all_chunks: bool = False):
+        super().__init__(store)
+        self.key, self.name, self.all_chunks = key, name, all_chunks
+
+    def _with_store(self, store: Any) -> CheckedChunkStore:
+        return type(self)(store, self.key, self.name, self.all_chunks)
+
+    async def get(self, key: str, prototype: Any, byte_range: Any = None) -> Any:
+        """Fetch ``key``; a chunk is checked (present, crc32c) before zarr decodes it."""
+        try:
+            buf = await self._store.get(key, prototype, byte_range)
+        except OSError as exc:
+            raise StoreError(
+                f"reading {_what(self.key, self.name)} failed at {key}: "
+                f"{type(exc).__name__}: {exc}",
+                hint="check that the store is reachable",
+            ) from exc
+        if not is_chunk_key(key):
+            return buf
+        if buf is None:
+            if self.all_chunks:
+                raise ArtifactCorruptError(
+                    f"{_what(self.key, self.name)} is corrupt: its chunk {key} is missing",
+                    hint="the store is damaged; rerun the step that produced it",
+                )
+            return None
+        if byte_range is None:
+            self._check_crc(key, buf.as_numpy_array())
+        return buf
+
+    def _check_crc(self, key: str, data: np.ndarray) -> None:
+        ok = len(data) >= 4 and np.uint32(
+            google_crc32c.value(np.ascontiguousarray(data[:-4]))
+        ).tobytes() == bytes(data[-4:])
+        if not ok:
+            raise ArtifactCorruptError(
+                f"{_what(self.key, self.name)} is corrupt: its chunk {key} fails its "
+                "crc32c checksum",
+                hint="the store is damaged; rerun the step that produced it",
+            )
+
+
+def open_zarr(zstore: Any, key: str, name: str, *, all_chunks: bool = False) -> zarr.Array:
+    """Open a stored array read-only; its chunks are checked as they are read.
+
+    ``all_chunks``: every chunk was written, so an absent one is corruption.
+    """
+    checked = CheckedChunkStore(zstore, key, name, all_chunks)
     try:
-        return zarr.open_array(zstore, mode="r", zarr_format=3)
+        return zarr.open_array(checked, mode="r", zarr_format=3)
     except FileNotFoundError as exc:
         raise ArtifactNotFoundError(f"{_what(key, name)} is missing: {exc}") from None
     except (ValueError, KeyError, TypeError) as exc:

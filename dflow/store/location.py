@@ -120,13 +120,16 @@ def make_filesystem(url: str, options: dict) -> tuple[Any, str]:
     return fs, str(root).rstrip("/") or "/"
 
 
-def check_root(fs: Any, root: str, url: str) -> None:
-    """Make sure the root exists (creating a local one) and is readable, else StoreError."""
+def check_root(fs: Any, root: str, url: str, *, writable: bool = True) -> None:
+    """Make sure the root exists and can be used, else StoreError.
+
+    A writable store's local root is created if absent and must be readable and writable;
+    a read-only store's root must already exist and be readable (a read-only mount or
+    another user's ``.dflow`` folder can be inspected).
+    """
     try:
         if protocol_of(url) == "file":
-            os.makedirs(root, exist_ok=True)
-            if not os.access(root, os.R_OK | os.W_OK | os.X_OK):
-                raise PermissionError(f"no read/write permission on {root}")
+            _check_local_root(root, writable)
             return
         bucket = root.split("/", 1)[0]
         if protocol_of(url) in ("s3", "s3a", "gs", "gcs") and not fs.exists(bucket):
@@ -138,3 +141,15 @@ def check_root(fs: Any, root: str, url: str) -> None:
             hint="check the URL, that the bucket or folder exists, and the credentials "
             "(DFLOW_STORE_OPTIONS)",
         ) from exc
+
+
+def _check_local_root(root: str, writable: bool) -> None:
+    if writable:
+        os.makedirs(root, exist_ok=True)
+        if not os.access(root, os.R_OK | os.W_OK | os.X_OK):
+            raise PermissionError(f"no read/write permission on {root}")
+        return
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"no store folder at {root}")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise PermissionError(f"no read permission on {root}")

@@ -10,8 +10,13 @@ Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole stor
         manifest.json   artifacts + meta, written by commit_attempt after all objects exist
         DONE            last: {"layout": 1, "manifest": <xxh3 of manifest.json>}
         <stream>.log    captured stdout / stderr
+    runs/<run_id>/tags/                     one object per tag (see :mod:`dflow.store.tags`)
 
-An attempt is committed once its DONE exists; readers trust nothing else.
+An attempt is committed once its DONE exists; readers trust nothing else. started.json and
+DONE are created atomically and exclusively (see :mod:`dflow.store.backends`). An attempt
+whose DONE or manifest is damaged is skipped by :meth:`RecordsMixin.latest_commit` (which
+falls back to the previous committed attempt), while :meth:`RecordsMixin.manifest` of that
+attempt raises ArtifactCorruptError.
 """
 
 from __future__ import annotations
@@ -162,6 +167,7 @@ class RecordsMixin:
     def manifest(self, t: TaskAddress, attempt: int) -> Manifest:
         """The manifest of a committed attempt; NotCommittedError without DONE."""
         base = self._attempt_dir(t, attempt)
+        what = f"{t.pathspec} attempt {attempt}"
         try:
             done = self._read_json(f"{base}/DONE")
         except FileNotFoundError:
@@ -169,25 +175,49 @@ class RecordsMixin:
                 f"attempt {attempt} of task {t.pathspec} is not committed (no DONE marker)",
                 hint="only committed attempts can be read; see committed_attempts()",
             ) from None
+        except ArtifactCorruptError as exc:
+            raise ArtifactCorruptError(
+                f"the DONE marker of {what} is damaged: {exc.message}",
+                hint="the store is damaged; rerun the task",
+            ) from None
+        except OSError as exc:
+            raise io_error("read", f"{base}/DONE", exc) from exc
         try:
             data = self.io.read(f"{base}/manifest.json")
         except FileNotFoundError:
             raise ArtifactCorruptError(
-                f"manifest of {t.pathspec} attempt {attempt} is missing"
+                f"manifest of {what} is missing", hint="the store is damaged; rerun the task"
             ) from None
-        if digest(data) != done.get("manifest"):
+        except OSError as exc:
+            raise io_error("read", f"{base}/manifest.json", exc) from exc
+        if not isinstance(done, dict) or digest(data) != done.get("manifest"):
             raise ArtifactCorruptError(
-                f"manifest of {t.pathspec} attempt {attempt} does not match its DONE marker",
+                f"manifest of {what} does not match its DONE marker",
                 hint="the store is damaged; rerun the task",
             )
-        doc = json.loads(data)
-        arts = {n: ArtifactRef.from_dict(d) for n, d in doc["artifacts"].items()}
-        return Manifest(t, attempt, arts, doc.get("meta", {}))
+        try:
+            doc = json.loads(data)
+            arts = {n: ArtifactRef.from_dict(d) for n, d in doc["artifacts"].items()}
+            return Manifest(t, attempt, arts, dict(doc.get("meta") or {}))
+        except (ValueError, KeyError, TypeError, AttributeError, StoreError) as exc:
+            raise ArtifactCorruptError(
+                f"manifest of {what} is malformed: {type(exc).__name__}: {exc}",
+                hint="the store is damaged; rerun the task",
+            ) from None
 
     def latest_commit(self, t: TaskAddress) -> Manifest | None:
-        """The manifest of the highest committed attempt, or None."""
-        done = self.committed_attempts(t)
-        return self.manifest(t, done[-1]) if done else None
+        """The manifest of the highest committed attempt that is intact, or None.
+
+        An attempt whose DONE or manifest is damaged is skipped (the previous committed
+        one is used); :meth:`manifest` of that attempt still raises ArtifactCorruptError.
+        Storage failures are raised, never skipped.
+        """
+        for attempt in reversed(self.committed_attempts(t)):
+            try:
+                return self.manifest(t, attempt)
+            except ArtifactCorruptError:
+                continue
+        return None
 
     def write_attempt_record(self, t: TaskAddress, attempt: int, record: Mapping) -> None:
         """Write (or overwrite) an attempt's JSON record (status, timings, host, error...)."""

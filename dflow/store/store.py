@@ -19,7 +19,13 @@ import zarr
 from zarr.storage import FsspecStore, LocalStore
 
 from dflow import config
-from dflow.errors import ArtifactNotFoundError, PickleRefusedError, StoreError
+from dflow.errors import (
+    ArtifactCorruptError,
+    ArtifactNotFoundError,
+    ArtifactUnreadableError,
+    PickleRefusedError,
+    StoreError,
+)
 from dflow.store import plaindata
 from dflow.store.arrays import (
     VerifiedChunks,
@@ -35,6 +41,7 @@ from dflow.store.location import check_root, make_filesystem, protocol_of
 from dflow.store.records import RecordsMixin
 from dflow.store.refs import ArtifactRef
 from dflow.store.snapshots import SnapshotsMixin
+from dflow.store.tags import TagsMixin
 
 LAYOUT_VERSION = 1
 ARRAY_MARKER = "dflow-complete.json"
@@ -50,11 +57,13 @@ def _what(key: str, name: str) -> str:
     return f"artifact {name!r} (object {key})" if name else f"object {key}"
 
 
-class Store(RecordsMixin, SnapshotsMixin):
+class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
     """A content-addressed artifact store rooted at ``url`` (any fsspec URL or local path).
 
-    Picklable: only ``url``, ``options`` and ``trusted`` are pickled; the filesystem is
-    created lazily on first use. Use :func:`dflow.store.open_store` to create one.
+    Picklable: only ``url``, ``options``, ``trusted`` and ``writable`` are pickled; the
+    filesystem is created lazily on first use. Use :func:`dflow.store.open_store` to
+    create one. A store opened with ``writable=False`` needs only read access and raises
+    ReadOnlyStoreError on any write.
 
     >>> store = Store("memory://doctest-store")
     >>> ref = store.save({"a": (1, 2)})
@@ -62,29 +71,41 @@ class Store(RecordsMixin, SnapshotsMixin):
     {'a': (1, 2)}
     """
 
-    def __init__(self, url: str, options: dict | None = None, *, trusted: bool = True) -> None:
+    def __init__(self, url: str, options: dict | None = None, *, trusted: bool = True,
+                 writable: bool = True) -> None:
         self.url = url
         self.options = dict(options or {})
         self.trusted = trusted
+        self.writable = writable
         self._io_obj: FileIO | None = None
 
     def __getstate__(self) -> dict:
-        return {"url": self.url, "options": self.options, "trusted": self.trusted}
+        return {"url": self.url, "options": self.options, "trusted": self.trusted,
+                "writable": self.writable}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["url"], state["options"], trusted=state["trusted"])
+        self.__init__(state["url"], state["options"], trusted=state["trusted"],
+                      writable=state.get("writable", True))
 
     def __repr__(self) -> str:
-        return f"Store({self.url!r}, trusted={self.trusted})"
+        return f"Store({self.url!r}, trusted={self.trusted}, writable={self.writable})"
+
+    def reopened(self, *, writable: bool) -> Store:
+        """This store (same URL, options and trust) opened writable or read-only."""
+        if writable == self.writable:
+            return self
+        other = Store(self.url, self.options, trusted=self.trusted, writable=writable)
+        other.io  # noqa: B018 - check the root now
+        return other
 
     @property
     def io(self) -> FileIO:
         """The backend (created, and the root checked, on first use)."""
         if self._io_obj is None:
             fs, root = make_filesystem(self.url, self.options)
-            check_root(fs, root, self.url)
-            local = protocol_of(self.url) == "file"
-            self._io_obj = LocalIO(fs, root) if local else FsspecIO(fs, root)
+            check_root(fs, root, self.url, writable=self.writable)
+            backend = LocalIO if protocol_of(self.url) == "file" else FsspecIO
+            self._io_obj = backend(fs, root, writable=self.writable)
         return self._io_obj
 
     # --- blobs -------------------------------------------------------------------------
@@ -159,7 +180,7 @@ class Store(RecordsMixin, SnapshotsMixin):
         data = self.get_bytes(ref.key, name=name)
         if ref.encoding == "msgpack":
             return plaindata.unpack(data)
-        return cloudpickle.loads(data)
+        return _unpickle(data, ref, name)
 
     def open_array(self, ref: ArtifactRef, *, name: str = "") -> zarr.Array:
         """Open a zarr-encoded artifact read-only; chunks are crc32c-checked as read."""
@@ -202,13 +223,25 @@ class Store(RecordsMixin, SnapshotsMixin):
         )
 
     def _open_checked(self, key: str, name: str) -> zarr.Array:
-        if not self.io.exists(f"arrays/{shard(key)}/{ARRAY_MARKER}"):
+        rel = f"arrays/{shard(key)}/{ARRAY_MARKER}"
+        try:
+            marker = json.loads(self.io.read(rel))
+        except FileNotFoundError:
             raise ArtifactNotFoundError(
                 f"array {_what(key, name)} is missing from the store at {self.url} "
                 "(or was never completely written)",
                 hint="the store may be incomplete; rerun the step that produced it",
-            )
-        return open_zarr(self._zarr_store(key, read_only=True), key, name)
+            ) from None
+        except ValueError as exc:
+            raise ArtifactCorruptError(
+                f"array {_what(key, name)} is corrupt: its {ARRAY_MARKER} is not valid JSON "
+                f"({exc})", hint="the store is damaged; rerun the step that produced it",
+            ) from None
+        except OSError as exc:
+            raise io_error("read", rel, exc) from exc
+        all_chunks = isinstance(marker, dict) and marker.get("all_chunks") is True
+        zstore = self._zarr_store(key, read_only=True)
+        return open_zarr(zstore, key, name, all_chunks=all_chunks)
 
     def _save_array(self, arr: np.ndarray) -> ArtifactRef:
         arr = np.ascontiguousarray(arr)
@@ -217,6 +250,7 @@ class Store(RecordsMixin, SnapshotsMixin):
         rel = f"arrays/{shard(key)}"
         if self.io.exists(f"{rel}/{ARRAY_MARKER}"):
             return ref
+        self.io.check_writable(rel)
         chunk_bytes = int(config.get("store.array-chunk-bytes", 1 << 24))
         try:
             if self.io.local:
@@ -261,3 +295,28 @@ def _marker(arr: np.ndarray, key: str, summary: dict) -> bytes:
 
 def _reopen(store: Store, key: str, name: str) -> zarr.Array:
     return store._open_checked(key, name)
+
+
+def _unpickle(data: bytes, ref: ArtifactRef, name: str) -> Any:
+    """Unpickle a stored value; a class or module that cannot be imported here is an
+    ArtifactUnreadableError naming the artifact and what is missing."""
+    try:
+        return cloudpickle.loads(data)
+    except ModuleNotFoundError as exc:
+        missing = f"module {exc.name!r}" if exc.name else str(exc)
+    except (AttributeError, ImportError) as exc:
+        missing = str(exc)
+    except Exception as exc:  # a user class's __setstate__/__reduce__ failed
+        raise ArtifactUnreadableError(
+            f"{_what(ref.key, name)} (a pickled {ref.type_name}) cannot be unpickled: "
+            f"{type(exc).__name__}: {exc}",
+            hint="load it with the same package versions and code that wrote it",
+        ) from exc
+    module = ref.type_name.rpartition(".")[0] or "?"
+    raise ArtifactUnreadableError(
+        f"{_what(ref.key, name)} is a pickled {ref.type_name} that cannot be loaded here: "
+        f"{missing} is not importable",
+        hint=f"make {module!r} importable in this Python (install the package that "
+        "provides it, or add the folder that holds it to PYTHONPATH; a run's own code can "
+        "be extracted with `dflow code FLOW/RUN`)",
+    )

@@ -53,6 +53,7 @@ def _build(store) -> None:
     store.write_log(t, n, "stdout", b"hello\n")
     store.commit_attempt(t, n, refs, {"code_key": "0" * 32})
     store.set_run_status("GoldenFlow", "1", "succeeded")
+    store.add_run_tags("GoldenFlow", "1", ["Team:vision", "best", "x" * 300])
 
 
 def _snapshot(store) -> dict:
@@ -110,3 +111,4 @@ def test_record_golden_files_are_readable_as_documented(golden_store) -> None:
         loaded = golden_store.load(manifest.artifacts[name], name=name)
         assert loaded.keys() == value.keys()
     assert golden_store.read_run_record("GoldenFlow", "1")["status"] == "succeeded"
+    assert golden_store.run_tags("GoldenFlow", "1") == ["Team:vision", "best", "x" * 300]
