@@ -39,9 +39,13 @@ def resolve_default_namespace() -> str:
     return str(value) if value else f"user:{user_name()}"
 
 
-def run_namespaces(record: dict) -> frozenset[str]:
-    """The namespaces a run (its run.json record) belongs to: its user and its tags."""
-    found = set(record.get("tags") or ())
+def run_namespaces(record: dict, tags: Iterable[str] | None = None) -> frozenset[str]:
+    """The namespaces a run belongs to: its user (from its run.json record) and its tags.
+
+    ``tags`` are the run's tags (:meth:`dflow.store.Store.run_tags`); None takes the
+    record's own ``"tags"`` (the tags the run started with).
+    """
+    found = set(record.get("tags") or ()) if tags is None else set(tags)
     if record.get("namespace"):
         found.add(str(record["namespace"]))
     if record.get("user"):
@@ -64,6 +68,7 @@ class ClientContext:
         namespace: Any = _DEFAULT,
     ) -> None:
         self._store = store if isinstance(store, Store) else None
+        self._writable: Store | None = None
         self._url = None if isinstance(store, Store) else store
         self._options = options
         self._namespace = namespace
@@ -76,8 +81,10 @@ class ClientContext:
     def store(self) -> Store:
         """The store, opened on first use (StoreError if it cannot be opened).
 
-        The client only reads: a local store folder that does not exist is an error
-        (opening it would create an empty store), not an empty history.
+        The client only reads: the store is opened read-only (``writable=False``: read
+        permission is enough, a read-only mount or another user's store can be inspected),
+        and a local store folder that does not exist is an error, not an empty history.
+        A :class:`~dflow.store.Store` passed in is used as it is.
         """
         if self._store is None:
             url = resolve_store_url(self._url)
@@ -85,8 +92,18 @@ class ClientContext:
                 raise StoreError(
                     f"there is no dflow store at {url}",
                     hint="pass --store URL or set DFLOW_STORE (a run creates its store)")
-            self._store = open_store(url, self._options)
+            self._store = open_store(url, self._options, writable=False)
         return self._store
+
+    @property
+    def writable_store(self) -> Store:
+        """The same store opened for writing (what tagging needs), opened on first use.
+
+        StoreError if the store cannot be written (for example a read-only mount).
+        """
+        if self._writable is None:
+            self._writable = self.store.reopened(writable=True)
+        return self._writable
 
     def set_store(self, url: Store | str | None, options: dict | None = None) -> None:
         """Read from another store from now on (``None``: the usual resolution)."""

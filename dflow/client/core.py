@@ -143,6 +143,7 @@ class Run(DflowObject):
         self._flow = _flow
         self._entry = _entry
         self._record_doc: dict | None = None
+        self._tags: frozenset[str] | None = None
         self._steps: list[str] | None = None
         self._params: dict[str, ArtifactRef] | None = None
         checked_name("flow", flow)
@@ -176,13 +177,13 @@ class Run(DflowObject):
 
     def refresh(self) -> Run:
         """Forget what was read, so the next access reads the store again; return self."""
-        self._record_doc, self._steps, self._entry = None, None, None
+        self._record_doc, self._steps, self._entry, self._tags = None, None, None, None
         return self
 
     @property
     def namespaces(self) -> frozenset[str]:
         """The namespaces the run belongs to: ``user:<its user>`` and each of its tags."""
-        return run_namespaces(self._record())
+        return run_namespaces(self._record(), self.tags)
 
     def in_namespace(self) -> bool:
         """True if the client's current namespace sees this run."""
@@ -232,8 +233,12 @@ class Run(DflowObject):
 
     @property
     def tags(self) -> frozenset[str]:
-        """The run's user tags."""
-        return frozenset(self._record().get("tags") or ())
+        """The run's user tags (read from the store once; :meth:`refresh` re-reads)."""
+        if self._tags is None:
+            flow, run_id = self.path_components
+            self._tags = frozenset(
+                self.store.run_tags(flow, run_id, record=self._record_doc))
+        return self._tags
 
     @property
     def user_tags(self) -> frozenset[str]:
@@ -265,19 +270,22 @@ class Run(DflowObject):
     # --- tags ------------------------------------------------------------------------
 
     def _retag(self, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+        # Tags live in their own store objects: tagging never rewrites run.json, so it
+        # cannot race with the driver's writes of the run's status.
         for tag in (*add, *remove):
             if not isinstance(tag, str) or not tag.strip() or len(tag) > 500:
                 raise DflowError(f"invalid tag {tag!r}: a tag is a non-empty string")
         flow, run_id = self.path_components
-        self.refresh()
-        record = self._record()
-        tags = (set(record.get("tags") or ()) | set(add)) - set(remove)
-        record = {**record, "tags": sorted(tags)}
-        self.store.write_run_record(flow, run_id, record)
-        self._record_doc = record
+        store = self._context.writable_store
+        if add:
+            store.add_run_tags(flow, run_id, add)
+        drop = tuple(t for t in remove if t not in add)
+        if drop:
+            store.remove_run_tags(flow, run_id, drop)
+        self._tags = None
 
     def add_tag(self, tag: str) -> None:
-        """Add a user tag to the run (stored in its run.json)."""
+        """Add a user tag to the run (one object in the store; run.json is not touched)."""
         self._retag(add=(tag,))
 
     def add_tags(self, tags: list[str] | tuple[str, ...]) -> None:
@@ -293,7 +301,7 @@ class Run(DflowObject):
         self._retag(remove=tuple(tags))
 
     def replace_tag(self, old: str, new: str) -> None:
-        """Replace user tag ``old`` with ``new`` in one write."""
+        """Replace user tag ``old`` with ``new`` (``new`` is added before ``old`` goes)."""
         self._retag(add=(new,), remove=(old,))
 
     # --- steps -----------------------------------------------------------------------
