@@ -80,7 +80,9 @@ class RunPlan:
     extra_decorators: tuple[DecoratorSpec, ...] = ()
     log_topic: str = ""  # Dask event topic that carries live log lines, "" for none
     echo_logs: bool = False  # print log lines directly (in-process runs)
-    reuse: dict = field(default_factory=dict)  # (step, task_id) -> origin pathspec (resume)
+    reuse: dict = field(default_factory=dict)  # "step/task_id" -> origin pathspec (resume)
+    #: the flow class itself, for in-process runs (CodeRef kind "local"); never shipped
+    local_class: type | None = field(default=None, compare=False, repr=False)
 
     def decorators(self, step: str) -> dict[str, DecoratorSpec]:
         """The decorators of a step, those given with ``--with`` included (the step's own win)."""

@@ -35,19 +35,25 @@ class ArtifactTable:
 
 
 def make_loader(flow, table: ArtifactTable, params: ArtifactTable):
-    """The ``_dflow_loader`` for a flow instance: artifacts, then parameters.
+    """The ``_dflow_loader`` for a flow instance: artifacts, merged ones, then parameters.
 
     A loaded artifact is kept on the instance (as Metaflow does), so it is loaded once and
-    in-place changes to it are persisted with the task.
+    in-place changes to it are persisted with the task. Artifacts a join adopted with
+    ``merge_artifacts`` are readable at once; parameter values are loaded once per task.
     """
+    param_values: dict[str, Any] = {}
 
     def loader(name: str) -> Any:
-        if name in table.refs:
-            value = table.load(name)
+        merged = flow.__dict__.get("_dflow_merged", {})
+        if name in table.refs or name in merged:
+            ref = merged.get(name) or table.refs[name]
+            value = table.store.load(ref, name=f"{table.owner}:{name}" if table.owner else name)
             flow.__dict__[name] = value
             return value
         if name in params.refs:
-            return params.load(name)
+            if name not in param_values:
+                param_values[name] = params.load(name)
+            return param_values[name]
         raise AttributeError(
             f"step has no artifact {name!r}: it was not set by this step or any step before it"
         )

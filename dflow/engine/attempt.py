@@ -32,6 +32,14 @@ class StepTimeoutError(DflowError):
     """A step ran longer than its @timeout allows."""
 
 
+class StepInterrupted(BaseException):
+    """Raised inside a timed-out step's thread to stop it at its next Python instruction.
+
+    A BaseException, so a step's own ``except Exception`` does not swallow it. Code running
+    in C (a long numpy call, a blocking read) is only interrupted when it returns to Python.
+    """
+
+
 @dataclass
 class AttemptOutcome:
     """What one attempt produced: a committed result, or the exception that ended it."""
@@ -186,7 +194,7 @@ def _call_with_timeout(call: Callable[[], Any], seconds: float) -> Any:
     thread.join(seconds)
     if thread.is_alive():
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(StepTimeoutError)
+            ctypes.c_ulong(thread.ident), ctypes.py_object(StepInterrupted)
         )
         raise StepTimeoutError(f"step timed out after {seconds:g} s (@timeout)")
     if "error" in box:

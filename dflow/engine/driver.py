@@ -37,6 +37,9 @@ def _branches(graph) -> dict[tuple[str, str], int]:
         if split.transition != Transition.SPLIT or not split.matching_join:
             continue
         for index, first in enumerate(split.out):
+            if first == split.matching_join:  # self.next(self.a, self.join): the split itself
+                found[(split.name, split.name)] = index  # arrives on that branch
+                continue
             todo = [first]
             while todo:
                 name = todo.pop()

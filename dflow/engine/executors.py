@@ -102,7 +102,13 @@ class DaskHandle(Handle):
         return self.future.result()
 
     def exception(self) -> BaseException | None:  # noqa: D102
-        return self.future.exception() if self.future.status == "error" else None
+        status = self.future.status
+        if status == "finished":
+            return None
+        if status == "error":
+            return self.future.exception()
+        # cancelled (someone cancelled it, or the client lost the scheduler) or lost
+        return RuntimeError(f"Dask task {self.key} ended as {status!r}")
 
 
 class DaskExecutor:

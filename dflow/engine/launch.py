@@ -14,7 +14,6 @@ from typing import Any
 from dflow import __version__
 from dflow.config import user_name
 from dflow.decorators import parse_with_spec
-from dflow.engine import worker_cache
 from dflow.engine.driver import Driver, RunFailed
 from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
@@ -134,6 +133,7 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
             extra_decorators=extra, echo_logs=target.executor.in_process and not options.quiet,
             log_topic="" if target.executor.in_process or options.quiet else f"dflow-logs-{run_id}",
             reuse=dict(options.reuse),
+            local_class=flow_cls if target.executor.in_process else None,
         )
         record = {
             "flow": graph.flow_name, "run_id": run_id, "status": "running", "user": user,
@@ -153,17 +153,15 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
                 f"({target.address}); store {store.url}")
             if target.dashboard_link:
                 say(f"Dask dashboard: {target.dashboard_link}")
-        return _drive(plan, target, store, record, flow_cls, options)
+        return _drive(plan, target, store, record, options)
 
 
-def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
+def _drive(plan: RunPlan, target, store: Store, record: dict,
            options: RunOptions) -> RunResult:
     executor = target.executor
     # In-process runs echo every line of output as it comes: that is their progress.
     quiet = options.quiet or executor.in_process
     progress = Progress(enabled=False if quiet else options.progress)
-    if executor.in_process:
-        worker_cache.register_local_class(plan.run_id, flow_cls)
     if plan.log_topic:
         executor.client.subscribe_topic(plan.log_topic,
                                         lambda event: _print_log_event(event, progress))
@@ -173,15 +171,19 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
     steps = list(plan.graph.names)
     publish_run_event(client, plan.flow_name, plan.run_id, "running", store.url, steps)
     error = None
+    interrupted: BaseException | None = None
     try:
         driver.run()
     except RunFailed as failed:
         error = _describe(failed.error)
+    except BaseException as exc:  # Ctrl-C, a lost scheduler, a defect: record, then re-raise
+        interrupted = exc
+        error = _describe(exc)
+        executor.cancel_all()
     finally:
         progress.clear()
         if plan.log_topic:
             executor.client.unsubscribe_topic(plan.log_topic)
-        worker_cache.forget_local_class(plan.run_id)
     status = "failed" if error else "succeeded"
     # Tags may have been added or removed (dflow tag, Run.add_tag) while the run went on.
     record["tags"] = store.read_run_record(plan.flow_name, plan.run_id).get("tags", [])
@@ -190,6 +192,8 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, flow_cls: type,
     record["duration"] = record["finished_at"] - record["created_at"]
     store.write_run_record(plan.flow_name, plan.run_id, record)
     publish_run_event(client, plan.flow_name, plan.run_id, status, store.url, steps)
+    if interrupted is not None:
+        raise interrupted
     if not options.quiet:
         if error:
             say(f"Step {error.get('task', '?')} failed:\n{error.get('traceback', '').rstrip()}")

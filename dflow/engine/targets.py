@@ -68,12 +68,12 @@ def _connect(address: str):
         ) from None
 
 
-def _memory_mb_per_worker(workers: int) -> int:
+def _machine_memory_mb() -> int:
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
         return 4096
-    return int(total / workers / 2**20)
+    return int(total / 2**20)
 
 
 @contextlib.contextmanager
@@ -119,8 +119,9 @@ def _local_cluster(max_workers: int | None):
     from distributed import Client, LocalCluster
 
     workers = int(config.get("max-workers", override=max_workers) or os.cpu_count() or 1)
-    # Workers declare what @resources asks for: one CPU each and their share of memory (MB).
-    resources = {"CPU": 1, "MEMORY": _memory_mb_per_worker(workers)}
+    # On one machine @resources is a gate: a step runs if this machine could run it. Each
+    # worker (one thread, so one task at a time) offers the machine's cores and memory (MB).
+    resources = {"CPU": os.cpu_count() or 1, "MEMORY": _machine_memory_mb()}
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,

@@ -21,7 +21,6 @@ from dflow.store import Store, open_store
 _lock = threading.RLock()
 _stores: dict[tuple, Store] = {}
 _classes: dict[CodeRef, type] = {}
-_local_classes: dict[str, type] = {}
 _items: OrderedDict[str, list] = OrderedDict()
 _ITEMS_KEEP = 64
 
@@ -51,29 +50,17 @@ def store_for(plan: RunPlan) -> Store:
         return store
 
 
-def register_local_class(run_id: str, flow_cls: type) -> None:
-    """Make a class available to in-process tasks of a run (``CodeRef(kind="local")``)."""
-    with _lock:
-        _local_classes[run_id] = flow_cls
-
-
-def forget_local_class(run_id: str) -> None:
-    """Drop the class registered for a finished in-process run."""
-    with _lock:
-        _local_classes.pop(run_id, None)
-
-
 def flow_class(plan: RunPlan, store: Store) -> type:
     """The flow class of a run, from the process, a code snapshot or a pickled class."""
     code = plan.code
     with _lock:
         if code.kind == "local":
-            if plan.run_id not in _local_classes:
+            if plan.local_class is None:
                 raise FlowLoadError(
                     "this run's flow class lives in another process and the run has no code "
                     "snapshot"
                 )
-            return _local_classes[plan.run_id]
+            return plan.local_class
         cls = _classes.get(code)
         if cls is None:
             cls = _classes[code] = _load_class(code, store)

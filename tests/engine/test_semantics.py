@@ -76,6 +76,7 @@ def test_inputs_by_step_name_and_merge_artifacts(store_url):
     assert join["left_side"] == "L"
     assert join["shared"] == "same everywhere"
     assert join["left_only"] == 1
+    assert join["shared_seen_in_join"] == "same everywhere"
     assert "side" not in join
 
 

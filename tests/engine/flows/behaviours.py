@@ -80,6 +80,25 @@ class TimeoutFlow(FlowSpec):
         pass
 
 
+class StubbornTimeoutFlow(FlowSpec):
+    """A timed-out step that swallows every Exception: it must still stop."""
+
+    @timeout(seconds=1)
+    @step
+    def start(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001 - on purpose: the interruption is not one
+                pass
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
 class ResourcesFlow(FlowSpec):
     """Asks for more GPUs than a laptop has."""
 
@@ -132,6 +151,7 @@ class MergeFlow(FlowSpec):
         self.sides = sorted(i.side for i in inputs)
         self.left_side = inputs.left.side
         self.merge_artifacts(inputs, exclude=["side"])
+        self.shared_seen_in_join = self.shared  # adopted values are readable at once
         self.next(self.end)
 
     @step
