@@ -1,0 +1,148 @@
+"""Exclusive creates (DONE, started.json) are atomic: never seen partial, never doubled."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from dflow.store import Store, open_store
+from dflow.store import backends as backends_module
+from dflow.store.backends import LocalIO
+
+DATA = b'{"layout": 1, "manifest": "' + b"ab" * 16 + b'"}'
+
+
+class _TornFile:
+    """A file whose write stops half-way: then ``after_half`` runs (a reader, a crash)."""
+
+    def __init__(self, real, after_half):
+        self.real, self.after_half = real, after_half
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.real.close()
+        return False
+
+    def write(self, data):
+        self.real.write(data[: len(data) // 2])
+        self.real.flush()
+        self.after_half()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def _local(tmp_path) -> LocalIO:
+    store = open_store(str(tmp_path / "store"))
+    io = store.io
+    assert isinstance(io, LocalIO)
+    return io
+
+
+def test_a_reader_never_sees_a_partial_create_and_a_failed_one_can_be_retried(
+        tmp_path, monkeypatch) -> None:
+    io = _local(tmp_path)
+    rel = "flows/F/runs/1/steps/s/0/0/DONE"
+    seen = []
+
+    def reader_then_failure():
+        try:
+            seen.append(io.read(rel))
+        except FileNotFoundError:
+            seen.append(None)
+        raise OSError(errno.ENOSPC, "disk full")
+
+    real_open = open
+    monkeypatch.setattr(backends_module, "open",
+                        lambda *a, **k: _TornFile(real_open(*a, **k), reader_then_failure),
+                        raising=False)
+    with pytest.raises(OSError, match="disk full"):
+        io.create(rel, DATA)
+    monkeypatch.undo()
+    assert seen == [None]  # the reader in between saw no file, not half of one
+    assert not io.exists(rel)
+    assert io.ls(os.path.dirname(rel)) == []  # no temp file left behind
+    assert io.create(rel, DATA) is True
+    assert io.read(rel) == DATA
+
+
+def test_a_process_killed_mid_create_leaves_no_partial_file(tmp_path) -> None:
+    io = _local(tmp_path)
+    rel = "flows/F/runs/1/steps/s/0/0/DONE"
+    child = textwrap.dedent(f"""
+        import os, signal, sys
+        from dflow.store import backends, open_store
+
+        real_open = open
+
+        class Killed:
+            def __init__(self, f):
+                self.f = f
+            def __enter__(self):
+                return self
+            def __exit__(self, *exc):
+                return False
+            def write(self, data):
+                self.f.write(data[: len(data) // 2])
+                self.f.flush()
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        backends.open = lambda *a, **k: Killed(real_open(*a, **k))
+        open_store({str(tmp_path / "store")!r}).io.create({rel!r}, {DATA!r})
+    """)
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    assert not io.exists(rel)  # the attempt is simply not committed
+    assert io.create(rel, DATA) is True and io.read(rel) == DATA
+
+
+def test_local_create_is_exclusive_under_threads(tmp_path) -> None:
+    io = _local(tmp_path)
+    results: dict[int, bool] = {}
+    barrier = threading.Barrier(8)
+
+    def create(i: int) -> None:
+        barrier.wait()
+        results[i] = io.create("race/DONE", f"writer {i}".encode())
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [i for i, won in results.items() if won]
+    assert len(winners) == 1
+    assert io.read("race/DONE") == f"writer {winners[0]}".encode()
+    assert io.ls("race") == ["DONE"]
+
+
+def test_create_without_hard_links_is_still_exclusive(tmp_path, monkeypatch) -> None:
+    io = _local(tmp_path)
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(backends_module.os, "link", no_links)
+    assert io.create("x/DONE", b"one") is True
+    assert io.create("x/DONE", b"two") is False
+    assert io.read("x/DONE") == b"one" and io.ls("x") == ["DONE"]
+
+
+def test_create_is_exclusive_even_if_a_writer_lands_after_the_check(
+        store: Store, monkeypatch) -> None:
+    """Every backend: a second create fails even when an existence check would say 'absent'
+    (the window of a check-then-PUT), because the create itself is conditional."""
+    monkeypatch.setattr(store.io, "exists", lambda rel: False)
+    assert store.io.create("x/DONE", b"first") is True
+    assert store.io.create("x/DONE", b"second") is False
+    assert store.io.read("x/DONE") == b"first"
+
