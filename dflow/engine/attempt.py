@@ -233,6 +233,10 @@ def _persist(
     info: dict,
 ) -> TaskResult:
     _check_next(flow, node)
+    if plan.code.kind == "snapshot":  # modules the step imported lazily, too
+        from dflow.engine.worker_cache import register_snapshot_modules
+
+        register_snapshot_modules()
     refs = dict(inherited)
     refs.update(flow.__dict__.get("_dflow_merged", {}))
     written = set_artifacts(flow)

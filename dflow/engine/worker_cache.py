@@ -21,6 +21,8 @@ from dflow.store import Store, open_store
 _lock = threading.RLock()
 _stores: dict[tuple, Store] = {}
 _classes: dict[CodeRef, type] = {}
+_snapshot_dirs: set[Path] = set()  # snapshot folders whose modules this process imported
+_by_value: set[str] = set()  # module names registered with cloudpickle by value
 _items: OrderedDict[str, list] = OrderedDict()
 _ITEMS_KEEP = 64
 
@@ -70,26 +72,60 @@ def flow_class(plan: RunPlan, store: Store) -> type:
 def _load_class(code: CodeRef, store: Store) -> type:
     if code.kind == "pickle":
         return cloudpickle.loads(store.get_bytes(code.key, name="flow class"))
-    folder = store.extract_code(code.key)
-    path = Path(folder) / code.module_path
+    folder = Path(store.extract_code(code.key)).resolve()
+    path = folder / code.module_path
+    _forget_other_snapshots(folder)
     module_name = f"dflow_flow_{code.key[:12]}_{path.stem}"
-    if str(path.parent) not in sys.path:
-        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise FlowLoadError(f"cannot import the flow file {code.module_path} from its snapshot")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
-    # Classes the flow file defines are pickled by value, so artifacts made of them can be
-    # loaded later by a client that has no copy of this module.
-    cloudpickle.register_pickle_by_value(module)
+    register_snapshot_modules(folder)
     try:
         return getattr(module, code.class_name)
     except AttributeError:
         raise FlowLoadError(
             f"the code snapshot's {code.module_path} has no class {code.class_name}"
         ) from None
+
+
+def _under(module, folder: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return bool(file) and Path(file).resolve().is_relative_to(folder)
+
+
+def _forget_other_snapshots(folder: Path) -> None:
+    """Make ``folder`` the snapshot that plain imports (``import helpers``) resolve to.
+
+    A warm worker that ran an older snapshot of the same project still has its modules in
+    ``sys.modules`` and its folder on ``sys.path``: both are dropped, so the new run imports
+    its own copies. (Module objects a loaded flow already holds stay as they are.)
+    """
+    for other in [f for f in _snapshot_dirs if f != folder]:
+        for name, module in list(sys.modules.items()):
+            if _under(module, other):
+                del sys.modules[name]
+        while str(other) in sys.path:
+            sys.path.remove(str(other))
+        _snapshot_dirs.discard(other)
+    _snapshot_dirs.add(folder)
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+
+def register_snapshot_modules(folder: Path | None = None) -> None:
+    """Pickle by value every module imported from a code snapshot.
+
+    Artifacts made of classes defined in the flow's own files (the flow file, its helper
+    modules) can then be loaded by a client that has no copy of that code.
+    """
+    folders = [folder] if folder is not None else list(_snapshot_dirs)
+    for name, module in list(sys.modules.items()):
+        if name not in _by_value and any(_under(module, f) for f in folders):
+            cloudpickle.register_pickle_by_value(module)
+            _by_value.add(name)
 
 
 def foreach_items(store: Store, ref: Any) -> list:
