@@ -186,8 +186,15 @@ class Run(DflowObject):
         return run_namespaces(self._record(), self.tags)
 
     def in_namespace(self) -> bool:
-        """True if the client's current namespace sees this run."""
-        return self._context.namespace is None or self._context.sees(self.namespaces)
+        """True if the client's current namespace sees this run.
+
+        The run's user namespace comes from its record; its tags (one listing) are read
+        only when that does not match.
+        """
+        current = self._context.namespace
+        if current is None or current in run_namespaces(self._record(), ()):
+            return True
+        return current in self.tags
 
     @property
     def parent(self) -> Flow:

@@ -103,3 +103,19 @@ def test_a_read_only_store_passed_in_is_reopened_for_tagging(tmp_path):
         context.store.add_run_tags(FLOW, RUN, ["x"])
     Run(f"{FLOW}/{RUN}", context).add_tag("x")
     assert open_store(url).run_tags(FLOW, RUN) == ["x"]
+
+
+def test_the_user_namespace_is_checked_without_listing_tags(tmp_path, monkeypatch):
+    url = str(tmp_path / "store")
+    store = _running_run(url, [])
+    store.set_run_status(FLOW, RUN, "running")
+    store.add_run_tags(FLOW, RUN, ["team"])
+    listed = []
+    real = Store.run_tags
+    monkeypatch.setattr(Store, "run_tags",
+                        lambda self, *a, **k: listed.append(a) or real(self, *a, **k))
+    assert [r.id for r in Flow(FLOW, ClientContext(url, namespace="user:alice"))] == [RUN]
+    assert listed == []
+    assert [r.id for r in Flow(FLOW, ClientContext(url, namespace="team"))] == [RUN]
+    assert listed == [(FLOW, RUN)]
+    assert list(Flow(FLOW, ClientContext(url, namespace="other"))) == []
