@@ -183,7 +183,11 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         return _unpickle(data, ref, name)
 
     def open_array(self, ref: ArtifactRef, *, name: str = "") -> zarr.Array:
-        """Open a zarr-encoded artifact read-only; chunks are crc32c-checked as read."""
+        """Open a zarr-encoded artifact read-only.
+
+        Every chunk is checked as it is read (present, crc32c); a damaged one raises
+        ArtifactCorruptError naming the artifact ``name``, on any kind of slice.
+        """
         self._check_array_ref(ref, name)
         return self._open_checked(ref.key, name)
 
