@@ -148,6 +148,9 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
             "with": list(options.with_decorators),
         }
         store.write_run_record(graph.flow_name, run_id, record)
+        # Tags live in their own objects (tagging never rewrites run.json); run.json keeps
+        # the tags the run started with.
+        store.add_run_tags(graph.flow_name, run_id, options.tags)
         if not options.quiet:
             say(f"Run {graph.flow_name}/{run_id} started on {target.source} "
                 f"({target.address}); store {store.url}")
@@ -185,8 +188,6 @@ def _drive(plan: RunPlan, target, store: Store, record: dict,
         if plan.log_topic:
             executor.client.unsubscribe_topic(plan.log_topic)
     status = "failed" if error else "succeeded"
-    # Tags may have been added or removed (dflow tag, Run.add_tag) while the run went on.
-    record["tags"] = store.read_run_record(plan.flow_name, plan.run_id).get("tags", [])
     record.update(status=status, finished_at=time.time(), error=error,
                   tasks={s: driver.done.get(s, 0) for s in driver.submitted})
     record["duration"] = record["finished_at"] - record["created_at"]
