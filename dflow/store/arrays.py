@@ -116,18 +116,23 @@ def is_chunk_key(key: str) -> bool:
 class CheckedChunkStore(WrapperStore):
     """A read-only zarr store wrapper that checks every chunk as it is fetched.
 
-    A chunk that fails its crc32c (the last 4 bytes of every stored chunk), or that is
-    absent when ``all_chunks`` is set (arrays written with every chunk present), raises
-    ArtifactCorruptError naming the artifact; a backend failure raises StoreError naming
-    it. Without the wrapper zarr would read an absent chunk as the fill value.
+    A chunk that is absent when ``all_chunks`` is set (arrays written with every chunk
+    present), or that fails its crc32c (the last 4 bytes of every stored chunk) when
+    ``check_crc`` is set, raises ArtifactCorruptError naming the artifact; a backend
+    failure raises StoreError naming it. Without the wrapper zarr would read an absent
+    chunk as the fill value. ``check_crc`` is for arrays handed to users as they are
+    (``open_array``), whose reads would otherwise raise zarr's own unnamed checksum error;
+    dflow's own read paths name that error themselves, so they skip the second crc pass.
     """
 
-    def __init__(self, store: Any, key: str = "", name: str = "", all_chunks: bool = False):
+    def __init__(self, store: Any, key: str = "", name: str = "", all_chunks: bool = False,
+                 check_crc: bool = False) -> None:
         super().__init__(store)
-        self.key, self.name, self.all_chunks = key, name, all_chunks
+        self.key, self.name = key, name
+        self.all_chunks, self.check_crc = all_chunks, check_crc
 
     def _with_store(self, store: Any) -> CheckedChunkStore:
-        return type(self)(store, self.key, self.name, self.all_chunks)
+        return type(self)(store, self.key, self.name, self.all_chunks, self.check_crc)
 
     async def get(self, key: str, prototype: Any, byte_range: Any = None) -> Any:
         """Fetch ``key``; a chunk is checked (present, crc32c) before zarr decodes it."""
@@ -148,7 +153,7 @@ class CheckedChunkStore(WrapperStore):
                     hint="the store is damaged; rerun the step that produced it",
                 )
             return None
-        if byte_range is None:
+        if self.check_crc and byte_range is None:
             self._check_crc(key, buf.as_numpy_array())
         return buf
 
@@ -164,12 +169,14 @@ class CheckedChunkStore(WrapperStore):
             )
 
 
-def open_zarr(zstore: Any, key: str, name: str, *, all_chunks: bool = False) -> zarr.Array:
+def open_zarr(zstore: Any, key: str, name: str, *, all_chunks: bool = False,
+              check_crc: bool = False) -> zarr.Array:
     """Open a stored array read-only; its chunks are checked as they are read.
 
     ``all_chunks``: every chunk was written, so an absent one is corruption.
+    ``check_crc``: check each chunk's crc32c before zarr does (errors name the artifact).
     """
-    checked = CheckedChunkStore(zstore, key, name, all_chunks)
+    checked = CheckedChunkStore(zstore, key, name, all_chunks, check_crc)
     try:
         return zarr.open_array(checked, mode="r", zarr_format=3)
     except FileNotFoundError as exc:

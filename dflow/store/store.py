@@ -189,7 +189,7 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         ArtifactCorruptError naming the artifact ``name``, on any kind of slice.
         """
         self._check_array_ref(ref, name)
-        return self._open_checked(ref.key, name)
+        return self._open_checked(ref.key, name, check_crc=True)
 
     def load_dask_array(self, ref: ArtifactRef, *, name: str = "") -> Any:
         """A lazy ``dask.array`` over a zarr-encoded artifact (nothing is read yet)."""
@@ -226,7 +226,7 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
             f"{proto}://{self.io.full(rel)}", storage_options=self.options, read_only=read_only
         )
 
-    def _open_checked(self, key: str, name: str) -> zarr.Array:
+    def _open_checked(self, key: str, name: str, *, check_crc: bool = False) -> zarr.Array:
         rel = f"arrays/{shard(key)}/{ARRAY_MARKER}"
         try:
             marker = json.loads(self.io.read(rel))
@@ -245,7 +245,7 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
             raise io_error("read", rel, exc) from exc
         all_chunks = isinstance(marker, dict) and marker.get("all_chunks") is True
         zstore = self._zarr_store(key, read_only=True)
-        return open_zarr(zstore, key, name, all_chunks=all_chunks)
+        return open_zarr(zstore, key, name, all_chunks=all_chunks, check_crc=check_crc)
 
     def _save_array(self, arr: np.ndarray) -> ArtifactRef:
         arr = np.ascontiguousarray(arr)
