@@ -32,7 +32,9 @@ def read_run_record(store_url: str, flow: str, run_id: str) -> dict:
     from dflow.store import open_store
 
     try:
-        record = open_store(store_url, trusted=False).read_run_record(flow, run_id)
+        store = open_store(store_url, trusted=False, writable=False)
+        record = dict(store.read_run_record(flow, run_id))
+        record["tags"] = store.run_tags(flow, run_id, record=record)
     except DflowError as exc:
         return {"store_error": f"{type(exc).__name__}: {exc}"}
     keep = ("status", "user", "tags", "parameters", "created_at", "finished_at", "duration",

@@ -257,7 +257,7 @@ def resume_flow(flow_cls: type, origin_run_id: str | None = None, step: str | No
     if not options.quiet:
         say(f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"
             + (f", rerunning from step {step}" if step else ""))
-    tags = options.tags or tuple(record.get("tags") or ())
+    tags = options.tags or tuple(store.run_tags(graph.flow_name, origin, record=record))
     return run_flow(flow_cls, None, replace(options, origin_run_id=origin, reuse=reuse,
                                             origin_record=record, tags=tags))
 

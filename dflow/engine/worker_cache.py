@@ -23,6 +23,7 @@ _stores: dict[tuple, Store] = {}
 _classes: dict[CodeRef, type] = {}
 _snapshot_dirs: set[Path] = set()  # snapshot folders whose modules this process imported
 _by_value: set[str] = set()  # module names registered with cloudpickle by value
+_examined: set[str] = set()  # module names register_snapshot_modules has looked at
 _items: OrderedDict[str, list] = OrderedDict()
 _ITEMS_KEEP = 64
 
@@ -107,6 +108,8 @@ def _forget_other_snapshots(folder: Path) -> None:
         for name, module in list(sys.modules.items()):
             if _under(module, other):
                 del sys.modules[name]
+                _examined.discard(name)  # a new module of that name is examined afresh
+                _by_value.discard(name)
         while str(other) in sys.path:
             sys.path.remove(str(other))
         _snapshot_dirs.discard(other)
@@ -122,8 +125,14 @@ def register_snapshot_modules(folder: Path | None = None) -> None:
     modules) can then be loaded by a client that has no copy of that code.
     """
     folders = [folder] if folder is not None else list(_snapshot_dirs)
-    for name, module in list(sys.modules.items()):
-        if name not in _by_value and any(_under(module, f) for f in folders):
+    # Only modules imported since the last call are looked at: a task's cost is a set
+    # difference, not a path resolution per module in sys.modules.
+    for name in [n for n in list(sys.modules) if n not in _examined]:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        _examined.add(name)
+        if any(_under(module, f) for f in folders):
             cloudpickle.register_pickle_by_value(module)
             _by_value.add(name)
 

@@ -72,6 +72,6 @@ def build_report(flow: str, run_id: str, *, store: str | Store | None = None,
     ``store`` is a Store or a URL (default: the configured store). Raises
     RecordNotFoundError when the store has no such run.
     """
-    st = store if isinstance(store, Store) else open_store(store, store_options)
+    st = store if isinstance(store, Store) else open_store(store, store_options, writable=False)
     run = collect_run(st, flow, run_id)
     return Report(run, render_page(run))

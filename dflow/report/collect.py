@@ -108,7 +108,8 @@ def _read_task(store: Store, addr: TaskAddress, with_artifacts: bool) -> TaskDat
 
 def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> RunData:
     """Read run ``flow/run_id`` from ``store``; RecordNotFoundError if there is no such run."""
-    record = store.read_run_record(flow, run_id)
+    record = dict(store.read_run_record(flow, run_id))
+    record["tags"] = store.run_tags(flow, run_id, record=record)  # tags live in their own objects
     jobs: list[tuple[str, TaskAddress, bool]] = []
     for step in store.list_steps(flow, run_id):
         ids = sorted(store.list_tasks(flow, run_id, step), key=_task_order)
