@@ -26,6 +26,9 @@ SKIP_DIRS = frozenset(
     {".dflow", ".git", "__pycache__", "node_modules", "site-packages", "venv", "env"}
 )
 META_MEMBER = ".dflow-code.json"
+#: A flow's folder holding more than this is not a project (say, a home folder): refused.
+MAX_FILES = 5_000
+MAX_TOTAL_BYTES = 64 << 20
 
 
 def _skip_dir(path: Path) -> bool:
@@ -38,9 +41,20 @@ def _skip_dir(path: Path) -> bool:
     )
 
 
+def _too_big(root: Path, what: str) -> StoreError:
+    return StoreError(
+        f"cannot snapshot the code of {root}: it holds {what}, which is not one project's code",
+        hint="keep the flow in a folder of its own (with its helper modules) and run it there",
+    )
+
+
 def code_files(root: Path) -> list[Path]:
-    """The files a snapshot of ``root`` holds, relative to it, sorted."""
+    """The files a snapshot of ``root`` holds, relative to it, sorted.
+
+    Stops with a StoreError past :data:`MAX_FILES` files or :data:`MAX_TOTAL_BYTES`.
+    """
     out: list[Path] = []
+    total = 0
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not _skip_dir(base / d))
@@ -53,6 +67,11 @@ def code_files(root: Path) -> list[Path]:
                 suffix in TEXT_SUFFIXES and path.stat().st_size <= MAX_TEXT_BYTES
             ):
                 out.append(path.relative_to(root))
+                total += path.stat().st_size
+                if len(out) > MAX_FILES:
+                    raise _too_big(root, f"more than {MAX_FILES:,} code files")
+                if total > MAX_TOTAL_BYTES:
+                    raise _too_big(root, f"more than {MAX_TOTAL_BYTES >> 20} MiB of code")
     return sorted(out, key=lambda p: p.as_posix())
 
 

@@ -95,3 +95,14 @@ def test_entry_outside_root_is_refused(tmp_path, store) -> None:
     (tmp_path / "other.py").write_text("")
     with pytest.raises(StoreError, match="not under"):
         store.save_code(root, tmp_path / "other.py")
+
+
+def test_a_folder_far_too_big_for_a_project_is_refused(tmp_path, monkeypatch):
+    from dflow.store import snapshots
+
+    monkeypatch.setattr(snapshots, "MAX_FILES", 3)
+    for i in range(5):
+        (tmp_path / f"m{i}.py").write_text("x = 1\n")
+    with pytest.raises(StoreError, match="more than 3 code files") as info:
+        snapshots.code_files(tmp_path)
+    assert "folder of its own" in str(info.value)
