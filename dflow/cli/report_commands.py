@@ -7,6 +7,7 @@ import click
 EPILOG = """\b
 Examples:
   dflow report TrainFlow/1795739563832009
+  dflow report TrainFlow/latest             the newest run (of any user)
   dflow report TrainFlow/1795739563832009 -o run.html --store s3://bucket/dflow
 """
 
@@ -18,9 +19,13 @@ Examples:
 @click.option("--store", default=None, help="Store URL [default: DFLOW_STORE or .dflow/].")
 def report(pathspec: str, output: str | None, store: str | None) -> None:
     """Write one self-contained HTML report of a run (graph, timeline, artifacts, failures)."""
+    from dflow.client import ClientContext
+    from dflow.client.pathspecs import resolve_run
     from dflow.report import build_report, parse_pathspec
 
     flow, run_id = parse_pathspec(pathspec)
+    if run_id == "latest":  # the same pathspecs as every other command
+        run_id = resolve_run(pathspec, ClientContext(store, namespace=None)).id
     result = build_report(flow, run_id, store=store)
     path = result.save(output or f"{flow}-{run_id}.html")
     click.echo(f"report of {flow}/{run_id} written to {path}")

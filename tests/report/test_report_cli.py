@@ -44,3 +44,16 @@ def test_run_report_in_python(report_run, tmp_path):
     assert inline.startswith("<iframe") and "srcdoc=" in inline and "&lt;svg" in inline
     saved = report.save(tmp_path / "r.html")
     assert saved.read_text() == report.html
+
+
+def test_cli_takes_latest_for_the_newest_run(report_run, tmp_path):
+    from click.testing import CliRunner
+
+    from dflow.cli.main import main
+
+    store, run = report_run
+    out = tmp_path / "latest.html"
+    result = CliRunner().invoke(main, ["report", f"{run.flow_name}/latest", "-o", str(out),
+                                       "--store", store])
+    assert result.exit_code == 0, result.output
+    assert run.run_id in result.output and out.exists()
