@@ -144,7 +144,7 @@ def main() -> None:
                 base = base or wall
                 extra = ""
                 if kind == "array":
-                    line = [ln for ln in runs[-1]["out"].splitlines() if "handoff" in ln]
+                    line = [ln for ln in runs[-1]["out"].splitlines() if "save+handoff" in ln]
                     extra = "  " + (line[-1].split("] ")[-1] if line else "")
                 ratio = wall / base
                 print(f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{ratio:>9.1f}x{extra}",
