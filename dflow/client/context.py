@@ -68,6 +68,7 @@ class ClientContext:
         namespace: Any = _DEFAULT,
     ) -> None:
         self._store = store if isinstance(store, Store) else None
+        self._given = isinstance(store, Store)
         self._writable: Store | None = None
         self._url = None if isinstance(store, Store) else store
         self._options = options
@@ -84,8 +85,13 @@ class ClientContext:
         The client only reads: the store is opened read-only (``writable=False``: read
         permission is enough, a read-only mount or another user's store can be inspected),
         and a local store folder that does not exist is an error, not an empty history.
-        A :class:`~dflow.store.Store` passed in is used as it is.
+        A :class:`~dflow.store.Store` passed in is used as it is. Left to the usual
+        resolution (``DFLOW_STORE``, the nearest ``.dflow``), the store is found again at
+        each use, so a notebook that changes ``DFLOW_STORE`` or its folder follows.
         """
+        if self._store is not None and self._url is None and not self._given:
+            if resolve_store_url(None) != self._store.url:
+                self._store = self._writable = None
         if self._store is None:
             url = resolve_store_url(self._url)
             if protocol_of(url) == "file" and not os.path.isdir(url):

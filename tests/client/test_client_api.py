@@ -207,3 +207,16 @@ def test_objects_from_another_store_context(history, tmp_path):
     assert Flow("ParamsFlow", mine).latest_run.id == history["params_bob"]
     namespace("user:nobody")  # the default context does not affect an explicit one
     assert Flow("ParamsFlow", mine).latest_run.id == history["params_bob"]
+
+
+def test_the_default_store_follows_dflow_store(tmp_path, monkeypatch):
+    from dflow.client import ClientContext
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    context = ClientContext()
+    monkeypatch.setenv("DFLOW_STORE", str(first))
+    assert context.store.url == str(first)
+    monkeypatch.setenv("DFLOW_STORE", str(second))
+    assert context.store.url == str(second)
