@@ -9,10 +9,12 @@ reading them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from dflow import config
 from dflow.client.base import DflowObject, UnknownKeyError, checked_name, to_datetime
 from dflow.client.code import RunCode
 from dflow.client.context import ClientContext, run_namespaces
@@ -205,8 +207,17 @@ class Run(DflowObject):
 
     @property
     def status(self) -> str:
-        """``"running"``, ``"succeeded"`` or ``"failed"``."""
-        return str(self._record().get("status", "running"))
+        """``"running"``, ``"succeeded"``, ``"failed"``, or ``"stalled"``: a run recorded
+        as running whose driver has not sent a heartbeat for ``dflow.heartbeat.timeout``
+        seconds (its driver was killed or its machine lost: ``resume`` finishes it)."""
+        record = self._record()
+        status = str(record.get("status", "running"))
+        if status == "running":
+            flow, run_id = self.path_components
+            last = self.store.read_heartbeat(flow, run_id) or record.get("created_at") or 0.0
+            if time.time() - last > float(config.get("heartbeat.timeout", 60)):
+                return "stalled"
+        return status
 
     @property
     def successful(self) -> bool:

@@ -15,6 +15,7 @@ from dflow import __version__
 from dflow.config import user_name
 from dflow.decorators import parse_with_spec
 from dflow.engine.driver import Driver, RunFailed
+from dflow.engine.heartbeat import heartbeat
 from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
@@ -176,7 +177,8 @@ def _drive(plan: RunPlan, target, store: Store, record: dict,
     error = None
     interrupted: BaseException | None = None
     try:
-        driver.run()
+        with heartbeat(store, plan.flow_name, plan.run_id):
+            driver.run()
     except RunFailed as failed:
         error = _describe(failed.error)
     except BaseException as exc:  # Ctrl-C, a lost scheduler, a defect: record, then re-raise

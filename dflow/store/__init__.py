@@ -26,6 +26,8 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
                                    k = xxh3-128 of a canonical header + the C-order buffer.
     flows/<flow>/index/<run_id>.<status>          empty: the cheap run index
     flows/<flow>/runs/<run_id>/run.json           run record ({"layout": 1, ...})
+    flows/<flow>/runs/<run_id>/heartbeat.json     {"layout": 1, "time": ...}: the driver is
+                                   alive (rewritten every few seconds while the run goes)
     flows/<flow>/runs/<run_id>/tags/<encoded tag> empty, one per tag; tags/@seeded marks
                                    the folder complete (before it: run.json's "tags").
                                    Encoding: see dflow.store.tags (a-z 0-9 _ - kept,

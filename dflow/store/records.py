@@ -261,6 +261,19 @@ class RecordsMixin:
         if "status" in record:
             self._set_index(flow, run_id, _check_status(record["status"]))
 
+    def write_heartbeat(self, flow: str, run_id: str) -> None:
+        """Record that the run's driver is alive now (``runs/<run_id>/heartbeat.json``)."""
+        rel = f"{self._run_dir(flow, run_id)}/heartbeat.json"
+        self._write_checked(rel, dump_json({"layout": RECORD_LAYOUT, "time": time.time()},
+                                           f"heartbeat of {flow}/{run_id}"))
+
+    def read_heartbeat(self, flow: str, run_id: str) -> float | None:
+        """When the run's driver last said it was alive (None if it never did)."""
+        try:
+            return float(self._read_json(f"{self._run_dir(flow, run_id)}/heartbeat.json")["time"])
+        except FileNotFoundError:
+            return None
+
     def read_run_record(self, flow: str, run_id: str) -> dict:
         """A run's JSON record; RecordNotFoundError (a StoreError) if there is none."""
         rel = f"{self._run_dir(flow, run_id)}/run.json"

@@ -16,9 +16,11 @@ RUN = "1700000000000000"
 
 
 def _running_run(url: str, tags: list[str]) -> Store:
+    """A run as its driver leaves it while going: recorded running, its heartbeat fresh."""
     store = open_store(url)
     store.write_run_record(FLOW, RUN, {"flow": FLOW, "run_id": RUN, "status": "running",
                                        "user": "alice", "tags": tags, "created_at": 1.0})
+    store.write_heartbeat(FLOW, RUN)
     return store
 
 

@@ -135,3 +135,33 @@ def test_a_driver_killed_mid_run_leaves_a_store_resume_can_finish(store_url, tmp
     assert artifacts(store_url, finished, "join")["values"] == [0, 10, 20, 30, 40, 50]
     start = store.latest_commit(TaskAddress("KillableFlow", finished.run_id, "start", "0"))
     assert start.meta["origin"] == f"KillableFlow/{origin.run_id}/start/0"
+
+
+def test_a_run_whose_driver_died_shows_as_stalled_and_a_live_one_as_running(store_url):
+    import dask
+
+    from dflow.client import ClientContext, Run
+    from dflow.store import open_store
+
+    store = open_store(store_url)
+    store.write_run_record("F", "1", {"flow": "F", "run_id": "1", "status": "running",
+                                      "user": "u", "created_at": 1.0})
+    run = Run("F/1", ClientContext(store_url, namespace=None))
+    assert run.status == "stalled" and not run.finished and not run.successful
+    store.write_heartbeat("F", "1")
+    assert Run("F/1", ClientContext(store_url, namespace=None)).status == "running"
+    with dask.config.set({"dflow.heartbeat.timeout": -1}):
+        assert Run("F/1", ClientContext(store_url, namespace=None)).status == "stalled"
+
+
+def test_the_driver_beats_while_the_run_goes(store_url):
+    import dask
+
+    from dflow.store import open_store
+
+    with dask.config.set({"dflow.heartbeat.interval": 0.05}):
+        result = run(flow_class("TimeoutFlow"), store_url, {"seconds": 0.5})
+    store = open_store(store_url)
+    record = store.read_run_record(result.flow_name, result.run_id)
+    beat = store.read_heartbeat(result.flow_name, result.run_id)
+    assert record["created_at"] + 0.3 < beat <= record["finished_at"]
