@@ -14,10 +14,12 @@ import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 from dflow import config
 from dflow.errors import StoreError
+from dflow.store.location import protocol_of
 
 #: Suffixes packed besides ``.py``; they must also be at most :data:`MAX_TEXT_BYTES`.
 TEXT_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".txt", ".cfg", ".toml", ".ini"})
@@ -48,16 +50,19 @@ def _too_big(root: Path, what: str) -> StoreError:
     )
 
 
-def code_files(root: Path) -> list[Path]:
+def code_files(root: Path, exclude: Collection[Path] = ()) -> list[Path]:
     """The files a snapshot of ``root`` holds, relative to it, sorted.
 
+    Folders in ``exclude`` (absolute; a store kept inside the project) are left out.
     Stops with a StoreError past :data:`MAX_FILES` files or :data:`MAX_TOTAL_BYTES`.
     """
     out: list[Path] = []
     total = 0
+    skipped = {Path(p).resolve() for p in exclude}
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _skip_dir(base / d))
+        dirs[:] = sorted(d for d in dirs
+                         if not _skip_dir(base / d) and (base / d).resolve() not in skipped)
         for name in files:
             path = base / name
             if name.startswith(".") or not path.is_file():
@@ -83,7 +88,7 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def pack_code(root: Path, entry: Path | None = None) -> bytes:
+def pack_code(root: Path, entry: Path | None = None, exclude: Collection[Path] = ()) -> bytes:
     """Deterministic tar bytes of the code under ``root`` (see the module docstring)."""
     root = Path(root).resolve()
     if not root.is_dir():
@@ -101,7 +106,7 @@ def pack_code(root: Path, entry: Path | None = None) -> bytes:
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
         meta = {"layout": 1, "entry": entry_name}
         _add(tar, META_MEMBER, json.dumps(meta, sort_keys=True).encode())
-        for rel in code_files(root):
+        for rel in code_files(root, exclude):
             _add(tar, rel.as_posix(), (root / rel).read_bytes())
     return buf.getvalue()
 
@@ -140,8 +145,12 @@ class SnapshotsMixin:
     """Code snapshots (mixed into :class:`~dflow.store.Store`)."""
 
     def save_code(self, root: Path, entry: Path | None = None) -> str:
-        """Pack the code under ``root`` deterministically, store it, return its key."""
-        return self.put_bytes(pack_code(Path(root), entry))
+        """Pack the code under ``root`` deterministically, store it, return its key.
+
+        A local store kept inside ``root`` is never packed as code.
+        """
+        own = [Path(self.url)] if protocol_of(self.url) == "file" else []
+        return self.put_bytes(pack_code(Path(root), entry, exclude=own))
 
     def extract_code(self, key: str, cache_dir: Path | None = None) -> Path:
         """Extract snapshot ``key`` once into ``cache_dir/<key>`` (safe if concurrent)."""

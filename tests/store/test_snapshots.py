@@ -106,3 +106,16 @@ def test_a_folder_far_too_big_for_a_project_is_refused(tmp_path, monkeypatch):
     with pytest.raises(StoreError, match="more than 3 code files") as info:
         snapshots.code_files(tmp_path)
     assert "folder of its own" in str(info.value)
+
+
+def test_a_store_kept_inside_the_project_is_not_packed_as_code(tmp_path):
+    import tarfile
+    from io import BytesIO
+
+    (tmp_path / "flow.py").write_text("x = 1\n")
+    store = open_store(str(tmp_path / "store"))  # not named .dflow: only its root says so
+    store.write_run_record("F", "1", {"status": "running"})
+    key = store.save_code(tmp_path, tmp_path / "flow.py")
+    names = tarfile.open(fileobj=BytesIO(store.get_bytes(key))).getnames()
+    assert "flow.py" in names
+    assert not any(n.startswith("store/") for n in names), names
