@@ -109,9 +109,5 @@ class SchedulerError(DflowError):
     """The Dask scheduler cannot be reached or set up."""
 
 
-class StepFailedError(DflowError):
-    """A step failed (after its retries); the run is recorded as failed."""
-
-
 class ClusterError(DflowError):
     """``dflow cluster`` could not start, find or stop a cluster."""

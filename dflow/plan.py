@@ -13,10 +13,8 @@ its task stream and progress bars by. Scheduling identity (the key) and storage 
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from dflow.graph.model import DecoratorSpec, FlowGraph
 
@@ -31,13 +29,6 @@ def new_run_id() -> str:
 def task_id_for(stack: Stack) -> str:
     """The task id of the task at a foreach stack (``()`` -> ``"0"``)."""
     return ".".join(str(i) for i in stack) if stack else "0"
-
-
-def stack_of(task_id: str, depth: int) -> Stack:
-    """The foreach stack of a task id, given the foreach depth of its step."""
-    if depth == 0:
-        return ()
-    return tuple(int(p) for p in task_id.split("."))
 
 
 def dask_key(flow: str, step: str, run_id: str, task_id: str) -> str:
@@ -127,20 +118,3 @@ class TaskResult:
     artifacts: dict
     foreach: tuple[str, int] | None = None
     switch_to: str | None = None
-    caught: bool = False
-    reused_from: str | None = None
-    info: dict = field(default_factory=dict)  # worker, host, timings: for the driver's records
-
-
-def host_name() -> str:
-    """This machine's host name."""
-    return os.uname().nodename if hasattr(os, "uname") else "localhost"
-
-
-def to_plain(value: Any) -> Any:
-    """A JSON-able copy of a decorator option value (tuples become lists)."""
-    if isinstance(value, tuple):
-        return [to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    return value

@@ -13,9 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dflow.errors import DflowError
-
-#: Attribute names a step may not use as artifacts (they belong to FlowSpec).
-RESERVED = frozenset({"next", "input", "index", "merge_artifacts", "run", "foreach_stack"})
+from dflow.flowspec import RESERVED_NAMES
 
 
 class ArtifactTable:
@@ -167,7 +165,7 @@ def set_artifacts(flow) -> dict[str, Any]:
     for name, value in flow.__dict__.items():
         if name.startswith("_"):
             continue
-        if name in RESERVED:
+        if name in RESERVED_NAMES:
             raise DflowError(f"{name!r} is reserved by FlowSpec and cannot be an artifact")
         values[name] = value
     return values

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import ctypes
 import os
+import platform
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from dflow.engine.envvars import step_environment
 from dflow.errors import DflowError
 from dflow.flowspec import LazyValue
 from dflow.graph.model import StepNode, Transition
-from dflow.plan import RunPlan, TaskResult, TaskSpec, host_name
+from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import Store, TaskAddress
 
 
@@ -100,7 +101,7 @@ def run_attempt(
     info = {
         "attempt": attempt,
         "started_at": time.time(),
-        "host": host_name(),
+        "host": platform.node(),
         "pid": os.getpid(),
         "worker": _worker_address(),
         "parents": [f"{p.step}/{p.task_id}" for p in parents],
@@ -272,5 +273,4 @@ def _persist(
         artifacts=manifest.artifacts,
         foreach=foreach,
         switch_to=switch_to,
-        info=info,
     )

@@ -167,9 +167,6 @@ class DaskExecutor:
         info = self.client.scheduler_info(n_workers=-1)
         return [dict(w.get("resources") or {}) for w in info["workers"].values()]
 
-    def pending(self) -> int:
-        """Units not finished yet."""
-        return len(self._handles)
 
 
 def _identity(value: Any) -> Any:

@@ -10,7 +10,6 @@ marks as reused (resume) commits a reference to its origin's artifacts.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from dflow.engine.attempt import AttemptOutcome, run_attempt
 from dflow.engine.tracebacks import user_traceback
@@ -64,7 +63,7 @@ def run_unit(plan: RunPlan, specs: tuple[TaskSpec, ...], *deps: list[TaskResult]
     return results
 
 
-def result_from_manifest(manifest: Manifest, **extra: Any) -> TaskResult:
+def result_from_manifest(manifest: Manifest) -> TaskResult:
     """The TaskResult of a committed attempt, rebuilt from its manifest."""
     meta = manifest.meta or {}
     foreach = None
@@ -77,10 +76,6 @@ def result_from_manifest(manifest: Manifest, **extra: Any) -> TaskResult:
         artifacts=dict(manifest.artifacts),
         foreach=foreach,
         switch_to=meta.get("switch_to"),
-        caught=bool(meta.get("caught")),
-        reused_from=meta.get("origin"),
-        info=meta.get("info", {}),
-        **extra,
     )
 
 
@@ -102,19 +97,20 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
     for tried in range(times + 1):
         attempt = store.start_attempt(addr)
         outcome = run_attempt(plan, store, flow_cls, spec, parents, attempt)
-        _record(store, addr, attempt, outcome)
-        if outcome.error is None:
+        error = _record(store, addr, attempt, outcome)
+        if error is None:
             return outcome.result
         if tried < times and wait:
             time.sleep(wait)
-    error = user_traceback(outcome.error).to_dict()
     catch = decos.get("catch")
     if catch is not None:
         return _caught(plan, store, spec, attempt, parents, catch, error)
     raise TaskFailure(addr.pathspec, attempt, error)
 
 
-def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome) -> None:
+def _record(store: Store, addr: TaskAddress, attempt: int,
+            outcome: AttemptOutcome) -> dict | None:
+    """Store an attempt's logs and record; return its error (type, message, traceback)."""
     info = dict(outcome.info)
     info["duration"] = info.get("finished_at", time.time()) - info["started_at"]
     info["status"] = "succeeded" if outcome.error is None else "failed"
@@ -128,6 +124,7 @@ def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutco
     store.write_attempt_record(addr, attempt, info)
     publish_task_event(addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"],
                        info)
+    return info.get("error")
 
 
 def _caught(plan, store, spec, attempt, parents, catch, error) -> TaskResult:
