@@ -95,11 +95,6 @@ def format_status(status: ClusterStatus) -> str:
 
 
 def _human_bytes(n: int) -> str:
-    if not n:
-        return "unlimited"
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
+    from dask.utils import format_bytes
+
+    return format_bytes(n) if n else "unlimited"
