@@ -68,7 +68,12 @@ def describe_artifacts(store: Store, artifacts: Mapping[str, ArtifactRef]) -> li
 
 
 def human_size(n: int | float | None) -> str:
-    """``1536`` -> ``"1.50 kiB"`` (Dask's format); None -> ``"-"``."""
-    from dask.utils import format_bytes
-
-    return "-" if n is None else format_bytes(int(n))
+    """``1536`` -> ``"1.5 KiB"``."""
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"  # pragma: no cover
