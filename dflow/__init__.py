@@ -16,11 +16,33 @@ from dflow.decorators import catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
 from dflow.parameters import IncludeFile, JSONType, Parameter
 
-_CLIENT_NAMES = ("DataArtifact", "Flow", "Metaflow", "Run", "Step", "Task",
-                 "default_namespace", "get_namespace", "namespace")
+_CLIENT_NAMES = (
+    "DataArtifact",
+    "Flow",
+    "Metaflow",
+    "Run",
+    "Step",
+    "Task",
+    "default_namespace",
+    "get_namespace",
+    "namespace",
+)
 
-__all__ = ["FlowSpec", "IncludeFile", "JSONType", "Parameter", "__version__", "catch", "current",
-           "environment", "resources", "retry", "step", "timeout", *_CLIENT_NAMES]
+__all__ = [
+    "FlowSpec",
+    "IncludeFile",
+    "JSONType",
+    "Parameter",
+    "__version__",
+    "catch",
+    "current",
+    "environment",
+    "resources",
+    "retry",
+    "step",
+    "timeout",
+    *_CLIENT_NAMES,
+]
 
 
 def __getattr__(name: str):

@@ -68,7 +68,7 @@ def get(key: str, default: Any = None, *, override: Any = None) -> Any:
             except json.JSONDecodeError as exc:
                 raise ConfigError(
                     f"{name} is not valid JSON: {exc.msg} (got {raw!r})",
-                    hint=f"for example {name}='{{\"endpoint_url\": \"http://127.0.0.1:9000\"}}'"
+                    hint=f'for example {name}=\'{{"endpoint_url": "http://127.0.0.1:9000"}}\''
                     if key == "store.options"
                     else None,
                 ) from None

@@ -73,10 +73,16 @@ def _env_vars(value: Any) -> str | None:
 DECORATOR_OPTIONS: dict[str, dict[str, tuple[Any, Callable[[Any], str | None]]]] = {
     "retry": {"times": (3, _non_negative_int), "minutes_between_retries": (2, _non_negative)},
     "catch": {"var": (None, _var_name), "print_exception": (True, _boolean)},
-    "timeout": {"seconds": (0, _non_negative), "minutes": (0, _non_negative),
-                "hours": (0, _non_negative)},
-    "resources": {"cpu": (1, _positive), "gpu": (0, _non_negative_int),
-                  "memory": (4096, _positive)},
+    "timeout": {
+        "seconds": (0, _non_negative),
+        "minutes": (0, _non_negative),
+        "hours": (0, _non_negative),
+    },
+    "resources": {
+        "cpu": (1, _positive),
+        "gpu": (0, _non_negative_int),
+        "memory": (4096, _positive),
+    },
     "environment": {"vars": (None, _env_vars)},
 }
 
@@ -90,16 +96,22 @@ def check_spec(spec: DecoratorSpec) -> list[tuple[str, str | None]]:
     problems: list[tuple[str, str | None]] = []
     for key, value in spec.options:
         if key not in known:
-            problems.append((
-                f"@{spec.name} has no option {key!r}",
-                f"@{spec.name} takes: {', '.join(sorted(known))}",
-            ))
+            problems.append(
+                (
+                    f"@{spec.name} has no option {key!r}",
+                    f"@{spec.name} takes: {', '.join(sorted(known))}",
+                )
+            )
             continue
         expected = known[key][1](value)
         if expected is not None:
             defaults = ", ".join(f"{k}={d!r}" for k, (d, _) in known.items())
-            problems.append((f"@{spec.name}({key}=...) must be {expected}, got {value!r}",
-                             f"@{spec.name} options and their defaults: {defaults}"))
+            problems.append(
+                (
+                    f"@{spec.name}({key}=...) must be {expected}, got {value!r}",
+                    f"@{spec.name} options and their defaults: {defaults}",
+                )
+            )
     return problems
 
 

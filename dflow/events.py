@@ -17,8 +17,9 @@ RUNS_TOPIC = "dflow-runs"
 TASKS_TOPIC = "dflow-tasks"
 
 
-def publish_task_event(flow: str, run_id: str, step: str, task_id: str, attempt: int,
-                       state: str, info: dict[str, Any]) -> None:
+def publish_task_event(
+    flow: str, run_id: str, step: str, task_id: str, attempt: int, state: str, info: dict[str, Any]
+) -> None:
     """Tell the scheduler (if this is a Dask worker) that an attempt ended."""
     try:
         from distributed import get_worker
@@ -27,8 +28,14 @@ def publish_task_event(flow: str, run_id: str, step: str, task_id: str, attempt:
     except (ImportError, ValueError):
         return
     msg = {
-        "flow": flow, "run_id": run_id, "step": step, "task_id": task_id, "attempt": attempt,
-        "state": state, "time": time.time(), "duration": info.get("duration"),
+        "flow": flow,
+        "run_id": run_id,
+        "step": step,
+        "task_id": task_id,
+        "attempt": attempt,
+        "state": state,
+        "time": time.time(),
+        "duration": info.get("duration"),
         "worker": worker.address,
     }
     try:
@@ -37,13 +44,20 @@ def publish_task_event(flow: str, run_id: str, step: str, task_id: str, attempt:
         pass
 
 
-def publish_run_event(client, flow: str, run_id: str, state: str, store_url: str,
-                      steps: list[str]) -> None:
+def publish_run_event(
+    client, flow: str, run_id: str, state: str, store_url: str, steps: list[str]
+) -> None:
     """Tell the scheduler that a run started or ended (no-op without a client)."""
     if client is None:
         return
-    msg = {"flow": flow, "run_id": run_id, "state": state, "time": time.time(),
-           "store": store_url, "steps": steps}
+    msg = {
+        "flow": flow,
+        "run_id": run_id,
+        "state": state,
+        "time": time.time(),
+        "store": store_url,
+        "steps": steps,
+    }
     try:
         client.log_event(RUNS_TOPIC, msg)
     except Exception:  # noqa: BLE001 - best effort, see above

@@ -35,8 +35,9 @@ def split_spec(spec: str) -> tuple[str, str | None]:
 def _module_name(path: Path) -> str:
     stem = path.stem
     existing = sys.modules.get(stem)
-    if stem.isidentifier() and (existing is None or getattr(existing, "__file__", None)
-                                == str(path)):
+    if stem.isidentifier() and (
+        existing is None or getattr(existing, "__file__", None) == str(path)
+    ):
         return stem
     digest = xxhash.xxh3_64_hexdigest(str(path).encode())[:8]
     safe = "".join(c if c.isalnum() else "_" for c in stem)
@@ -46,8 +47,11 @@ def _module_name(path: Path) -> str:
 def _user_traceback(exc: BaseException, path: Path) -> str:
     """The exception's traceback, keeping only frames outside importlib and dflow."""
     package = str(Path(__file__).resolve().parent) + os.sep
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(("<frozen", package))]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith(("<frozen", package))
+    ]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
     return "".join(lines).rstrip()
 
@@ -57,8 +61,9 @@ def _import(path: Path) -> types.ModuleType:
     try:
         compile(source, str(path), "exec")
     except SyntaxError as exc:
-        raise FlowLoadError(f"{path}:{exc.lineno}: syntax error: {exc.msg}",
-                            hint="fix the line and try again") from None
+        raise FlowLoadError(
+            f"{path}:{exc.lineno}: syntax error: {exc.msg}", hint="fix the line and try again"
+        ) from None
     name = _module_name(path)
     folder = str(path.parent)
     if folder not in sys.path:
@@ -73,9 +78,10 @@ def _import(path: Path) -> types.ModuleType:
         raise
     except Exception as exc:
         sys.modules.pop(name, None)
-        raise FlowLoadError(f"importing {path} failed:\n{_user_traceback(exc, path)}",
-                            hint="fix the error above (it happens when the file is imported)"
-                            ) from None
+        raise FlowLoadError(
+            f"importing {path} failed:\n{_user_traceback(exc, path)}",
+            hint="fix the error above (it happens when the file is imported)",
+        ) from None
     return module
 
 
@@ -88,26 +94,38 @@ def load_flow(spec: str) -> type[FlowSpec]:
     raw_path, class_name = split_spec(spec)
     path = Path(raw_path).expanduser().resolve()
     if not path.is_file():
-        raise FlowLoadError(f"no flow file {raw_path!r}",
-                            hint="pass the path of a .py file, e.g. dflow check flow.py")
+        raise FlowLoadError(
+            f"no flow file {raw_path!r}",
+            hint="pass the path of a .py file, e.g. dflow check flow.py",
+        )
     module = _import(path)
-    flows = {obj.__name__: obj for obj in vars(module).values()
-             if inspect.isclass(obj) and issubclass(obj, FlowSpec) and obj is not FlowSpec
-             and obj.__module__ == module.__name__}
+    flows = {
+        obj.__name__: obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, FlowSpec)
+        and obj is not FlowSpec
+        and obj.__module__ == module.__name__
+    }
     if class_name is not None:
         if class_name not in flows:
             known = ", ".join(sorted(flows)) or "none"
-            raise FlowLoadError(f"{raw_path} defines no flow class {class_name!r} "
-                                f"(flows there: {known})",
-                                hint=f"use {raw_path}:ClassName with one of: {known}")
+            raise FlowLoadError(
+                f"{raw_path} defines no flow class {class_name!r} (flows there: {known})",
+                hint=f"use {raw_path}:ClassName with one of: {known}",
+            )
         return flows[class_name]
     if not flows:
-        raise FlowLoadError(f"{raw_path} defines no FlowSpec subclass",
-                            hint="a flow is 'class MyFlow(FlowSpec):' with @step methods")
+        raise FlowLoadError(
+            f"{raw_path} defines no FlowSpec subclass",
+            hint="a flow is 'class MyFlow(FlowSpec):' with @step methods",
+        )
     if len(flows) > 1:
         names = ", ".join(sorted(flows))
-        raise FlowLoadError(f"{raw_path} defines several flows ({names})",
-                            hint=f"pick one: {raw_path}:{sorted(flows)[0]}")
+        raise FlowLoadError(
+            f"{raw_path} defines several flows ({names})",
+            hint=f"pick one: {raw_path}:{sorted(flows)[0]}",
+        )
     return next(iter(flows.values()))
 
 

@@ -77,8 +77,7 @@ class FlowSpec:
         """The flow's name (its class name)."""
         return type(self).__name__
 
-    def next(self, *targets: Any, foreach: str | None = None,
-             condition: str | None = None) -> None:
+    def next(self, *targets: Any, foreach: str | None = None, condition: str | None = None) -> None:
         """Name the step(s) to run after this one: ``self.next(self.a)``.
 
         ``self.next(self.a, self.b)`` branches; ``self.next(self.a, foreach="items")``
@@ -87,8 +86,10 @@ class FlowSpec:
         by the value of ``self.choice``. Must be the last statement of a step.
         """
         if self.__dict__.get("_dflow_next") is not None:
-            raise DflowError("self.next(...) was called twice in one step",
-                             hint="call self.next exactly once, as the step's last statement")
+            raise DflowError(
+                "self.next(...) was called twice in one step",
+                hint="call self.next exactly once, as the step's last statement",
+            )
         if condition is not None:
             call = self._switch_call(targets, foreach, condition)
         else:
@@ -106,20 +107,26 @@ class FlowSpec:
 
     def _plain_call(self, targets: tuple, foreach: Any) -> NextCall:
         if not targets:
-            raise DflowError("self.next() needs at least one step",
-                             hint="write self.next(self.end)")
+            raise DflowError(
+                "self.next() needs at least one step", hint="write self.next(self.end)"
+            )
         if any(isinstance(t, dict) for t in targets):
-            raise DflowError("self.next({...}) with a dict needs condition='attribute'",
-                             hint='write self.next({"a": self.a, "b": self.b}, condition="choice")')
+            raise DflowError(
+                "self.next({...}) with a dict needs condition='attribute'",
+                hint='write self.next({"a": self.a, "b": self.b}, condition="choice")',
+            )
         names = tuple(self._step_name(t) for t in targets)
         if foreach is not None:
             if not isinstance(foreach, str):
                 raise DflowError(
                     f"foreach= takes the name of an attribute as a string, got {foreach!r}",
-                    hint="write self.next(self.step, foreach=\"items\"), not foreach=self.items")
+                    hint='write self.next(self.step, foreach="items"), not foreach=self.items',
+                )
             if len(names) != 1:
-                raise DflowError("a foreach has exactly one target step",
-                                 hint=f"write self.next(self.{names[0]}, foreach={foreach!r})")
+                raise DflowError(
+                    "a foreach has exactly one target step",
+                    hint=f"write self.next(self.{names[0]}, foreach={foreach!r})",
+                )
         return NextCall(names, foreach=foreach)
 
     def _switch_call(self, targets: tuple, foreach: Any, condition: Any) -> NextCall:
@@ -127,10 +134,12 @@ class FlowSpec:
         if not isinstance(condition, str):
             raise DflowError(
                 f"condition= takes the name of an attribute as a string, got {condition!r}",
-                hint=f"write {form}")
+                hint=f"write {form}",
+            )
         if foreach is not None or len(targets) != 1 or not isinstance(targets[0], dict):
-            raise DflowError("a switch takes one dict {value: step} and condition=",
-                             hint=f"write {form}")
+            raise DflowError(
+                "a switch takes one dict {value: step} and condition=", hint=f"write {form}"
+            )
         cases = tuple((value, self._step_name(t)) for value, t in targets[0].items())
         if not cases:
             raise DflowError("a switch needs at least one case", hint=f"write {form}")
@@ -144,16 +153,23 @@ class FlowSpec:
                 return loader(name)
         known = [n for n in self.__dict__ if not n.startswith("_")]
         close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else (
-            "; an artifact exists once a step has assigned self.<name> = value"
-            if not name.startswith("_") else "")
+        hint = (
+            f" (did you mean {close[0]!r}?)"
+            if close
+            else (
+                "; an artifact exists once a step has assigned self.<name> = value"
+                if not name.startswith("_")
+                else ""
+            )
+        )
         raise AttributeError(f"{type(self).__name__} has no artifact {name!r}{hint}")
 
     def _foreach_value(self, key: str, what: str) -> Any:
         if key not in self.__dict__:
             raise DflowError(
                 f"self.{what} is only set in a step inside a foreach",
-                hint="self.input and self.index exist in the steps a foreach fans out to")
+                hint="self.input and self.index exist in the steps a foreach fans out to",
+            )
         return self.__dict__[key]
 
     @property
@@ -170,8 +186,12 @@ class FlowSpec:
         """In a foreach branch, the position of this task's element."""
         return self._foreach_value("_dflow_index", "index")
 
-    def merge_artifacts(self, inputs: Iterable[Any], include: Iterable[str] | None = None,
-                        exclude: Iterable[str] | None = None) -> None:
+    def merge_artifacts(
+        self,
+        inputs: Iterable[Any],
+        include: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+    ) -> None:
         """In a join, copy the artifacts the branches agree on (Metaflow semantics)."""
         from dflow.engine.artifacts import merge_artifacts
 
@@ -196,8 +216,9 @@ class FlowSpec:
         return run_class(cls, params, kwargs)
 
     @classmethod
-    def resume(cls, origin_run_id: str | None = None, step: str | None = None,
-               **options: Any) -> Any:
+    def resume(
+        cls, origin_run_id: str | None = None, step: str | None = None, **options: Any
+    ) -> Any:
         """Resume a run of this flow (default: the latest one by this user); see ``run``."""
         from dflow.engine.launch import resume_class
 

@@ -27,8 +27,13 @@ class JSONType:
     """Parameter type for any JSON value; CLI strings and ``str`` values are parsed."""
 
 
-TYPE_NAMES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool",
-                              JSONType: "json"}
+TYPE_NAMES: dict[Any, str] = {
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    JSONType: "json",
+}
 _TRUE = ("true", "yes", "1", "y", "on")
 _FALSE = ("false", "no", "0", "n", "off")
 
@@ -92,8 +97,14 @@ class Parameter:
 
     is_include_file = False
 
-    def __init__(self, name: str, default: Any = None, type: Any = None,  # noqa: A002
-                 help: str | None = None, required: bool = False) -> None:  # noqa: A002
+    def __init__(
+        self,
+        name: str,
+        default: Any = None,
+        type: Any = None,  # noqa: A002
+        help: str | None = None,
+        required: bool = False,
+    ) -> None:  # noqa: A002
         if not isinstance(name, str) or not name:
             raise ParameterError(f"a Parameter needs a name (a non-empty string), got {name!r}")
         self.name = name
@@ -170,8 +181,15 @@ class IncludeFile(Parameter):
 
     is_include_file = True
 
-    def __init__(self, name: str, default: str | None = None, help: str | None = None,  # noqa: A002
-                 is_text: bool = True, encoding: str = "utf-8", required: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        default: str | None = None,
+        help: str | None = None,  # noqa: A002
+        is_text: bool = True,
+        encoding: str = "utf-8",
+        required: bool = False,
+    ) -> None:
         super().__init__(name, default=default, type=str, help=help, required=required)
         self.is_text = is_text
         self.encoding = encoding
@@ -207,8 +225,9 @@ def _lookup(params: list[tuple[str, Parameter]], given: Mapping[str, Any]):
     return values, unknown
 
 
-def resolve_parameters(flow_cls: type, given: Mapping[str, Any], *,
-                       from_cli: bool = False) -> dict[str, Any]:
+def resolve_parameters(
+    flow_cls: type, given: Mapping[str, Any], *, from_cli: bool = False
+) -> dict[str, Any]:
     """The value of every parameter of ``flow_cls`` for a run, by parameter name.
 
     ``given`` maps parameter names (or attribute names) to values; ``None`` means "not
@@ -221,8 +240,10 @@ def resolve_parameters(flow_cls: type, given: Mapping[str, Any], *,
     problems: list[str] = []
     if unknown:
         names = ", ".join(p.name for _, p in params) or "(none)"
-        problems.append(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
-                        f"{flow_cls.__name__} takes: {names}")
+        problems.append(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
+            f"{flow_cls.__name__} takes: {names}"
+        )
     from dflow.flowfile import flow_source_file
 
     source = flow_source_file(flow_cls)
@@ -240,8 +261,9 @@ def resolve_parameters(flow_cls: type, given: Mapping[str, Any], *,
     return resolved
 
 
-def _resolve_one(param: Parameter, values: dict[str, Any], from_cli: bool,
-                 base: Path | None) -> Any:
+def _resolve_one(
+    param: Parameter, values: dict[str, Any], from_cli: bool, base: Path | None
+) -> Any:
     if param.name in values:
         value = values[param.name]
         if from_cli and isinstance(value, str):

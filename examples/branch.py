@@ -1,6 +1,6 @@
 """A static split: two models trained side by side, then compared in a join.
 
-    python examples/branch.py show --format mermaid
+python examples/branch.py show --format mermaid
 """
 
 from dflow import FlowSpec, step

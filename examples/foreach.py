@@ -1,6 +1,6 @@
 """A foreach: one task per element of a list, fanned out on Dask, then joined.
 
-    python examples/foreach.py run
+python examples/foreach.py run
 """
 
 from dflow import FlowSpec, retry, step

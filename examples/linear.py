@@ -1,8 +1,8 @@
 """A linear flow: three steps in a row, passing artifacts along.
 
-    python examples/linear.py check     # validate the graph
-    python examples/linear.py show      # draw it
-    python examples/linear.py run       # run it on Dask
+python examples/linear.py check     # validate the graph
+python examples/linear.py show      # draw it
+python examples/linear.py run       # run it on Dask
 """
 
 from dflow import FlowSpec, step

@@ -21,9 +21,17 @@ from pathlib import Path
 #: Where tests keep screenshots (git-ignored).
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--disable-dev-shm-usage"]
+_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_binary() -> str | None:
@@ -47,20 +55,35 @@ def _run(args: list[str], user_data_dir: Path, timeout: float) -> subprocess.Com
     return proc
 
 
-def dump_dom(url: str, *, user_data_dir: Path, budget_ms: int = 5000,
-             timeout: float = 90) -> str:
+def dump_dom(url: str, *, user_data_dir: Path, budget_ms: int = 5000, timeout: float = 90) -> str:
     """The serialized DOM of ``url`` after its scripts ran for ``budget_ms`` of virtual time."""
-    return _run([f"--virtual-time-budget={budget_ms}", "--dump-dom", url],
-                user_data_dir, timeout).stdout
+    return _run(
+        [f"--virtual-time-budget={budget_ms}", "--dump-dom", url], user_data_dir, timeout
+    ).stdout
 
 
-def screenshot(url: str, path: Path, *, user_data_dir: Path, budget_ms: int = 5000,
-               size: str = "1400,1000", timeout: float = 90) -> Path:
+def screenshot(
+    url: str,
+    path: Path,
+    *,
+    user_data_dir: Path,
+    budget_ms: int = 5000,
+    size: str = "1400,1000",
+    timeout: float = 90,
+) -> Path:
     """Save a PNG screenshot of ``url`` at ``path`` (its folder is created) and return it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _run([f"--virtual-time-budget={budget_ms}", f"--screenshot={path}",
-          f"--window-size={size}", url], user_data_dir, timeout)
+    _run(
+        [
+            f"--virtual-time-budget={budget_ms}",
+            f"--screenshot={path}",
+            f"--window-size={size}",
+            url,
+        ],
+        user_data_dir,
+        timeout,
+    )
     if not path.is_file() or path.stat().st_size == 0:
         raise RuntimeError(f"chromium wrote no screenshot at {path}")
     return path
@@ -95,8 +118,7 @@ class _Collector:
         self.parser = Parser()
 
 
-def elements(html: str, tag: str | None = None, cls: str | None = None,
-             **attrs: str) -> list[dict]:
+def elements(html: str, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[dict]:
     """Elements of ``html`` (dicts with tag, attrs, text) matching tag, a class and attrs."""
     collector = _Collector()
     collector.parser.feed(html)

@@ -15,14 +15,43 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dflow"
 
 #: module prefix -> prefixes it must not import (dflow.* and third-party alike)
 FORBIDDEN = {
-    "dflow.store": ("dflow.graph", "dflow.plan", "dflow.engine", "dflow.client", "dflow.cli",
-                    "dflow.cluster", "dflow.dashboard", "dflow.report", "dflow.flowspec",
-                    "dflow.parameters", "dflow.decorators", "dflow.current", "distributed"),
-    "dflow.graph": ("dflow.plan", "dflow.engine", "dflow.store", "dflow.client", "dflow.cli",
-                    "dflow.cluster", "dflow.dashboard", "dflow.report", "dask", "distributed",
-                    "zarr", "fsspec"),
-    "dflow.plan": ("dflow.engine", "dflow.store", "dflow.client", "dflow.cli", "dask",
-                   "distributed"),
+    "dflow.store": (
+        "dflow.graph",
+        "dflow.plan",
+        "dflow.engine",
+        "dflow.client",
+        "dflow.cli",
+        "dflow.cluster",
+        "dflow.dashboard",
+        "dflow.report",
+        "dflow.flowspec",
+        "dflow.parameters",
+        "dflow.decorators",
+        "dflow.current",
+        "distributed",
+    ),
+    "dflow.graph": (
+        "dflow.plan",
+        "dflow.engine",
+        "dflow.store",
+        "dflow.client",
+        "dflow.cli",
+        "dflow.cluster",
+        "dflow.dashboard",
+        "dflow.report",
+        "dask",
+        "distributed",
+        "zarr",
+        "fsspec",
+    ),
+    "dflow.plan": (
+        "dflow.engine",
+        "dflow.store",
+        "dflow.client",
+        "dflow.cli",
+        "dask",
+        "distributed",
+    ),
     "dflow.engine": ("dflow.cli", "dflow.dashboard", "dflow.report"),
     "dflow.client": ("dflow.engine", "dflow.cli", "dflow.cluster", "dflow.dashboard"),
     "dflow.dashboard": ("dflow.engine", "dflow.cli", "dflow.client"),
@@ -55,10 +84,14 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_imports_a_higher_layer(path):
     name = module_name(path)
-    rules = [bad for prefix, bad in FORBIDDEN.items() if name == prefix
-             or name.startswith(prefix + ".")]
+    rules = [
+        bad for prefix, bad in FORBIDDEN.items() if name == prefix or name.startswith(prefix + ".")
+    ]
     offending = sorted(
-        imported for imported in imports_of(path) for bad in rules for forbidden in bad
+        imported
+        for imported in imports_of(path)
+        for bad in rules
+        for forbidden in bad
         if (imported == forbidden or imported.startswith(forbidden + "."))
         and (name, forbidden) not in ALLOWED
     )

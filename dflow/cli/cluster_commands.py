@@ -27,32 +27,77 @@ def cluster() -> None:
 
 
 @cluster.command("up", epilog=UP_EPILOG)
-@click.option("--workers", "-n", type=int, default=2, show_default=True,
-              help="Worker processes (per host with --ssh).")
-@click.option("--threads-per-worker", type=int, default=None,
-              help="Threads per worker [default: cores / workers].")
-@click.option("--memory-limit", default="auto", show_default=True,
-              help="Memory per worker, e.g. 4GB, 0.5 (of RAM) or auto.")
+@click.option(
+    "--workers",
+    "-n",
+    type=int,
+    default=2,
+    show_default=True,
+    help="Worker processes (per host with --ssh).",
+)
+@click.option(
+    "--threads-per-worker",
+    type=int,
+    default=None,
+    help="Threads per worker [default: cores / workers].",
+)
+@click.option(
+    "--memory-limit",
+    default="auto",
+    show_default=True,
+    help="Memory per worker, e.g. 4GB, 0.5 (of RAM) or auto.",
+)
 @click.option("--resources", default=None, help="Worker resources, e.g. GPU=1,MEMORY=4e9.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface the scheduler and workers bind to.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface the scheduler and workers bind to.",
+)
 @click.option("--port", type=int, default=None, help="Scheduler port [default: 8786 if free].")
-@click.option("--dashboard-port", type=int, default=None,
-              help="Dashboard port [default: 8787 if free].")
+@click.option(
+    "--dashboard-port", type=int, default=None, help="Dashboard port [default: 8787 if free]."
+)
 @click.option("--tls", is_flag=True, help="Encrypt with certificates made for this cluster.")
 @click.option("--preload", multiple=True, help="Module the scheduler preloads (repeatable).")
-@click.option("--ssh", "ssh_hosts", default=None,
-              help="Comma-separated hosts to start the cluster on over SSH (needs asyncssh).")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for the scheduler and every worker.")
-def up(workers: int, threads_per_worker: int | None, memory_limit: str, resources: str | None,
-       host: str, port: int | None, dashboard_port: int | None, tls: bool,
-       preload: tuple[str, ...], ssh_hosts: str | None, timeout: float) -> None:
+@click.option(
+    "--ssh",
+    "ssh_hosts",
+    default=None,
+    help="Comma-separated hosts to start the cluster on over SSH (needs asyncssh).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the scheduler and every worker.",
+)
+def up(
+    workers: int,
+    threads_per_worker: int | None,
+    memory_limit: str,
+    resources: str | None,
+    host: str,
+    port: int | None,
+    dashboard_port: int | None,
+    tls: bool,
+    preload: tuple[str, ...],
+    ssh_hosts: str | None,
+    timeout: float,
+) -> None:
     """Start a Dask scheduler and workers in the background and record them."""
     opts = ClusterOptions(
-        workers=workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-        resources=parse_resources(resources), host=host, port=port,
-        dashboard_port=dashboard_port, tls=tls, preload=tuple(preload), timeout=timeout,
+        workers=workers,
+        threads_per_worker=threads_per_worker,
+        memory_limit=memory_limit,
+        resources=parse_resources(resources),
+        host=host,
+        port=port,
+        dashboard_port=dashboard_port,
+        tls=tls,
+        preload=tuple(preload),
+        timeout=timeout,
     )
     if ssh_hosts is not None:
         from dflow.cluster.launch import start_ssh_cluster
@@ -67,8 +112,10 @@ def up(workers: int, threads_per_worker: int | None, memory_limit: str, resource
     click.echo("stop it with: dflow cluster down")
 
 
-@cluster.command("status", epilog="\b\nExamples:\n  dflow cluster status\n"
-                 "  dflow cluster status --json | jq .workers")
+@cluster.command(
+    "status",
+    epilog="\b\nExamples:\n  dflow cluster status\n  dflow cluster status --json | jq .workers",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(as_json: bool) -> None:
     """Show the recorded cluster's address, dashboard and workers (exit 1 if none is up)."""

@@ -59,8 +59,13 @@ def show_flow(flow_cls: type, fmt: str = "text") -> str:
 
 
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-    help="text listing, Graphviz dot, or Mermaid flowchart.")
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text listing, Graphviz dot, or Mermaid flowchart.",
+)
 
 
 def _check_command(flow_cls: type) -> click.Command:
@@ -74,8 +79,11 @@ def _check_command(flow_cls: type) -> click.Command:
 
 
 def _show_command(flow_cls: type) -> click.Command:
-    @click.command("show", epilog="\b\nExamples:\n  python flow.py show\n"
-                   "  python flow.py show --format dot | dot -Tpng > flow.png")
+    @click.command(
+        "show",
+        epilog="\b\nExamples:\n  python flow.py show\n"
+        "  python flow.py show --format dot | dot -Tpng > flow.png",
+    )
     @FORMAT_OPTION
     def show(fmt: str) -> None:
         """Draw the flow's graph: steps, kinds and transitions."""
@@ -120,11 +128,17 @@ def parameter_options(flow_cls: type) -> list[click.Option]:
         if param.default is not None:
             extra.append(f"default: {param.default!r}")
         help_text = (param.help or f"{param.type_name} parameter") + (
-            f" [{'; '.join(extra)}]" if extra else "")
-        options.append(click.Option([f"--{param.name}", dest], type=_ParameterType(param),
-                                    default=None, help=help_text,
-                                    metavar=("PATH" if param.is_include_file
-                                             else param.type_name.upper())))
+            f" [{'; '.join(extra)}]" if extra else ""
+        )
+        options.append(
+            click.Option(
+                [f"--{param.name}", dest],
+                type=_ParameterType(param),
+                default=None,
+                help=help_text,
+                metavar=("PATH" if param.is_include_file else param.type_name.upper()),
+            )
+        )
     return options
 
 
@@ -138,14 +152,16 @@ def build_flow_cli(flow_cls: type) -> click.Group:
         name=flow_cls.__name__,
         help=f"Commands of the flow {flow_cls.__name__}.",
         epilog=f"\b\nExamples:\n  python {script} check\n  python {script} show --format mermaid",
-        context_settings={"help_option_names": ["-h", "--help"]})
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
     for factory in FLOW_COMMANDS:
         group.add_command(factory(flow_cls))
     return group
 
 
-def run_cli(flow_cls: type, argv: Sequence[str] | None = None,
-            prog_name: str | None = None) -> None:
+def run_cli(
+    flow_cls: type, argv: Sequence[str] | None = None, prog_name: str | None = None
+) -> None:
     """Run the flow's command line with ``argv`` (default ``sys.argv[1:]``); exits."""
     group = build_flow_cli(flow_cls)
     if prog_name is None:

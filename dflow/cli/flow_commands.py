@@ -31,12 +31,14 @@ def show_run(pathspec: str, fmt: str, store: str | None = None) -> None:
     except ImportError:
         raise DflowError(
             f"{pathspec!r} is not a flow file, and showing runs is not available yet",
-            hint="pass a flow file: dflow show flow.py") from None
+            hint="pass a flow file: dflow show flow.py",
+        ) from None
     _show_run(pathspec, fmt, store)
 
 
-@click.command("check", epilog="\b\nExamples:\n  dflow check flow.py\n"
-               "  dflow check flows.py:TrainFlow")
+@click.command(
+    "check", epilog="\b\nExamples:\n  dflow check flow.py\n  dflow check flows.py:TrainFlow"
+)
 @click.argument("flow", metavar="FILE[:FlowClass]")
 @click.pass_context
 def check(ctx: click.Context, flow: str) -> None:
@@ -47,10 +49,13 @@ def check(ctx: click.Context, flow: str) -> None:
     ctx.exit(check_flow(load_flow(flow)))
 
 
-@click.command("show", epilog="\b\nExamples:\n  dflow show flow.py\n"
-               "  dflow show flow.py:TrainFlow --format mermaid\n"
-               "  dflow show flow.py --format dot | dot -Tpng > flow.png\n"
-               "  dflow show TrainFlow/latest --store s3://bucket/dflow")
+@click.command(
+    "show",
+    epilog="\b\nExamples:\n  dflow show flow.py\n"
+    "  dflow show flow.py:TrainFlow --format mermaid\n"
+    "  dflow show flow.py --format dot | dot -Tpng > flow.png\n"
+    "  dflow show TrainFlow/latest --store s3://bucket/dflow",
+)
 @click.argument("target", metavar="FILE[:FlowClass] | FLOW/RUN")
 @FORMAT_OPTION
 @click.option("--store", metavar="URL", default=None, help="Store of the run (FLOW/RUN only).")

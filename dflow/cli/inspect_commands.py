@@ -29,10 +29,20 @@ PREVIEW_CHARS = 60
 def client_options(func: Callable) -> Callable:
     """Add ``--store``, ``--namespace`` and ``--all-namespaces``; pass ``context``."""
 
-    @click.option("--store", "store_url", metavar="URL", default=None,
-                  help="Store to read (default: DFLOW_STORE or the nearest .dflow folder).")
-    @click.option("--namespace", "ns", metavar="NS", default=None,
-                  help="Namespace to look in (default: user:<you> or DFLOW_NAMESPACE).")
+    @click.option(
+        "--store",
+        "store_url",
+        metavar="URL",
+        default=None,
+        help="Store to read (default: DFLOW_STORE or the nearest .dflow folder).",
+    )
+    @click.option(
+        "--namespace",
+        "ns",
+        metavar="NS",
+        default=None,
+        help="Namespace to look in (default: user:<you> or DFLOW_NAMESPACE).",
+    )
     @click.option("--all-namespaces", "-A", is_flag=True, help="Look at every user's runs.")
     @functools.wraps(func)
     def wrapper(store_url: str | None, ns: str | None, all_namespaces: bool, **kwargs: Any):
@@ -42,8 +52,9 @@ def client_options(func: Callable) -> Callable:
     return wrapper
 
 
-def make_context(store_url: str | None, ns: str | None = None,
-                 all_namespaces: bool = False) -> ClientContext:
+def make_context(
+    store_url: str | None, ns: str | None = None, all_namespaces: bool = False
+) -> ClientContext:
     """The client context of a command: its store and namespace."""
     context = ClientContext(store_url)
     if all_namespaces:
@@ -61,24 +72,31 @@ def single_task(pathspec: str, context: ClientContext) -> Task:
         if len(ids) != 1:
             raise ObjectNotFoundError(
                 f"step {obj.pathspec} has {len(ids)} tasks: name one of them",
-                hint=f"for example {obj.pathspec}/{ids[0] if ids else '0'}")
+                hint=f"for example {obj.pathspec}/{ids[0] if ids else '0'}",
+            )
         return obj[ids[0]]
     if not isinstance(obj, Task):
         raise ObjectNotFoundError(
             f"{pathspec!r} names a {obj._kind}, not a task",
-            hint="pass Flow/run_id/step/task_id (or Flow/run_id/step for a one-task step)")
+            hint="pass Flow/run_id/step/task_id (or Flow/run_id/step for a one-task step)",
+        )
     return obj
 
 
 # --- runs -----------------------------------------------------------------------------
 
-@click.command("runs", epilog="\b\nExamples:\n  dflow runs TrainFlow\n"
-               "  dflow runs TrainFlow --tag nightly --all-namespaces\n"
-               "  dflow runs TrainFlow --store s3://bucket/dflow --limit 10")
+
+@click.command(
+    "runs",
+    epilog="\b\nExamples:\n  dflow runs TrainFlow\n"
+    "  dflow runs TrainFlow --tag nightly --all-namespaces\n"
+    "  dflow runs TrainFlow --store s3://bucket/dflow --limit 10",
+)
 @click.argument("flow")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Only runs with this tag.")
-@click.option("--limit", "-n", type=int, default=0, show_default=True,
-              help="Show at most N runs (0: all).")
+@click.option(
+    "--limit", "-n", type=int, default=0, show_default=True, help="Show at most N runs (0: all)."
+)
 @client_options
 def runs_command(context: ClientContext, flow: str, tags: tuple[str, ...], limit: int) -> None:
     """List a flow's runs, newest first: id, status, start, duration, tags."""
@@ -91,29 +109,34 @@ def runs_command(context: ClientContext, flow: str, tags: tuple[str, ...], limit
             break
     if not found:
         where = "any namespace" if context.namespace is None else context.namespace
-        click.echo(f"{flow}: no runs in {where}" + (f" tagged {', '.join(tags)}" if tags else ""),
-                   err=True)
+        click.echo(
+            f"{flow}: no runs in {where}" + (f" tagged {', '.join(tags)}" if tags else ""), err=True
+        )
         return
     click.echo(format_runs(found), nl=False)
 
 
 # --- logs -----------------------------------------------------------------------------
 
-@click.command("logs", epilog="\b\nExamples:\n  dflow logs TrainFlow/latest/fit/3\n"
-               "  dflow logs TrainFlow/1700000000000000/start --stderr\n"
-               "  dflow logs TrainFlow/latest/fit/3 --attempt 0")
+
+@click.command(
+    "logs",
+    epilog="\b\nExamples:\n  dflow logs TrainFlow/latest/fit/3\n"
+    "  dflow logs TrainFlow/1700000000000000/start --stderr\n"
+    "  dflow logs TrainFlow/latest/fit/3 --attempt 0",
+)
 @click.argument("pathspec")
 @click.option("--stderr", "stderr", is_flag=True, help="Show stderr instead of stdout.")
 @click.option("--attempt", type=int, default=None, help="Attempt number (default: the latest).")
 @client_options
-def logs_command(context: ClientContext, pathspec: str, stderr: bool,
-                 attempt: int | None) -> None:
+def logs_command(context: ClientContext, pathspec: str, stderr: bool, attempt: int | None) -> None:
     """Print what a task wrote to stdout (or stderr) in its latest or a given attempt."""
     task = single_task(pathspec, context)
     click.echo(task.log("stderr" if stderr else "stdout", attempt), nl=False)
 
 
 # --- dump -----------------------------------------------------------------------------
+
 
 def _array_summary(art: DataArtifact) -> dict:
     z = art.zarr()
@@ -153,9 +176,12 @@ def preview(art: DataArtifact) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
 
 
-@click.command("dump", epilog="\b\nExamples:\n  dflow dump TrainFlow/latest/end\n"
-               "  dflow dump TrainFlow/latest/fit/3 --artifact score\n"
-               "  dflow dump TrainFlow/1700000000000000/join/0 --json > join.json")
+@click.command(
+    "dump",
+    epilog="\b\nExamples:\n  dflow dump TrainFlow/latest/end\n"
+    "  dflow dump TrainFlow/latest/fit/3 --artifact score\n"
+    "  dflow dump TrainFlow/1700000000000000/join/0 --json > join.json",
+)
 @click.argument("pathspec")
 @click.option("--artifact", "name", metavar="NAME", default=None, help="Print only this one.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (other values as repr).")
@@ -173,12 +199,18 @@ def dump_command(context: ClientContext, pathspec: str, name: str | None, as_jso
         click.echo(json.dumps(doc, indent=1, sort_keys=True))
         return
     if not arts:
-        click.echo(f"{task.pathspec} has no artifacts"
-                   + ("" if task.successful else " (it did not commit any)"))
+        click.echo(
+            f"{task.pathspec} has no artifacts"
+            + ("" if task.successful else " (it did not commit any)")
+        )
         return
-    click.echo(table(["name", "type", "size", "encoding", "value"],
-                     [[a.id, a.type, str(a.size), a.encoding, preview(a)] for a in arts]),
-               nl=False)
+    click.echo(
+        table(
+            ["name", "type", "size", "encoding", "value"],
+            [[a.id, a.type, str(a.size), a.encoding, preview(a)] for a in arts],
+        ),
+        nl=False,
+    )
 
 
 def _pretty(value: Any) -> str:
@@ -189,8 +221,12 @@ def _pretty(value: Any) -> str:
 
 # --- tag ------------------------------------------------------------------------------
 
-@click.group("tag", epilog="\b\nExamples:\n  dflow tag add TrainFlow/1700000000000000 best\n"
-             "  dflow tag remove TrainFlow/latest draft\n  dflow tag list TrainFlow/latest")
+
+@click.group(
+    "tag",
+    epilog="\b\nExamples:\n  dflow tag add TrainFlow/1700000000000000 best\n"
+    "  dflow tag remove TrainFlow/latest draft\n  dflow tag list TrainFlow/latest",
+)
 def tag_group() -> None:
     """Add, remove or list the tags of a run (a tag is also a namespace)."""
 
@@ -228,32 +264,46 @@ def tag_list(context: ClientContext, run_spec: str) -> None:
 
 # --- code and show --------------------------------------------------------------------
 
-@click.command("code", epilog="\b\nExamples:\n  dflow code TrainFlow/latest\n"
-               "  dflow code TrainFlow/1700000000000000 --extract ./old-code")
+
+@click.command(
+    "code",
+    epilog="\b\nExamples:\n  dflow code TrainFlow/latest\n"
+    "  dflow code TrainFlow/1700000000000000 --extract ./old-code",
+)
 @click.argument("run_spec", metavar="FLOW/RUN")
-@click.option("--extract", "target", metavar="DIR", default=None,
-              help="Copy the snapshot's files into DIR (else print the flow file).")
+@click.option(
+    "--extract",
+    "target",
+    metavar="DIR",
+    default=None,
+    help="Copy the snapshot's files into DIR (else print the flow file).",
+)
 @client_options
 def code_command(context: ClientContext, run_spec: str, target: str | None) -> None:
     """Print the flow file a run ran, or extract its whole code snapshot."""
     run = resolve_run(run_spec, context)
     code = run.code
     if code is None:
-        raise ObjectNotFoundError(f"run {run.pathspec} has no code snapshot",
-                                  hint="its flow was defined outside a file (e.g. a notebook)")
+        raise ObjectNotFoundError(
+            f"run {run.pathspec} has no code snapshot",
+            hint="its flow was defined outside a file (e.g. a notebook)",
+        )
     if target is None:
         click.echo(code.flowspec, nl=False)
         return
     path = code.extract(target)
-    click.echo(f"extracted the code of {run.pathspec} into {path} "
-               f"(flow file: {code.script_name or '?'})")
+    click.echo(
+        f"extracted the code of {run.pathspec} into {path} (flow file: {code.script_name or '?'})"
+    )
 
 
 def show_run(pathspec: str, fmt: str = "text", store: str | None = None) -> None:
     """``dflow show FLOW/RUN``: print the run's steps, task counts, status and timing."""
     if fmt != "text":
-        raise DflowError(f"--format {fmt} draws a flow file's graph; a run is shown as text",
-                         hint=f"dflow show {pathspec}")
+        raise DflowError(
+            f"--format {fmt} draws a flow file's graph; a run is shown as text",
+            hint=f"dflow show {pathspec}",
+        )
     run: Run = resolve_run(pathspec, make_context(store))
     click.echo(format_run(run), nl=False)
 
@@ -264,5 +314,4 @@ def register(main: click.Group) -> None:
         main.add_command(command)
 
 
-__all__ = ["format_duration", "format_run", "make_context", "register", "show_run",
-           "single_task"]
+__all__ = ["format_duration", "format_run", "make_context", "register", "show_run", "single_task"]

@@ -71,8 +71,9 @@ def report_error(exc: DflowError) -> None:
     click.echo(f"error: {exc}", err=True)
 
 
-@click.group(cls=LazyDflowGroup, epilog=EPILOG,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyDflowGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, "--version", prog_name="dflow")
 def main() -> None:
     """dflow: Metaflow-style workflows that run on Dask."""

@@ -14,8 +14,14 @@ Examples:
 
 @click.command("report", epilog=EPILOG)
 @click.argument("pathspec", metavar="FLOW/RUN")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
-              help="HTML file to write [default: FLOW-RUN.html in the current folder].")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="HTML file to write [default: FLOW-RUN.html in the current folder].",
+)
 @click.option("--store", default=None, help="Store URL [default: DFLOW_STORE or .dflow/].")
 def report(pathspec: str, output: str | None, store: str | None) -> None:
     """Write one self-contained HTML report of a run (graph, timeline, artifacts, failures)."""

@@ -11,20 +11,41 @@ import click
 from dflow.cli.flow_cli import parameter_options, register_flow_command, run_cli
 
 RUN_OPTIONS = [
-    click.option("--store", metavar="URL", default=None,
-                 help="Store root: a folder, s3://bucket/prefix, memory://... "
-                 "[default: DFLOW_STORE, else .dflow found walking up]"),
-    click.option("--store-options", metavar="JSON", default=None,
-                 help='fsspec options as JSON, e.g. \'{"endpoint_url": "http://127.0.0.1:9000"}\''),
-    click.option("--scheduler", metavar="ADDRESS", default=None,
-                 help="A Dask scheduler address, or 'sync' to run every task in this process "
-                 "[default: DFLOW_SCHEDULER, the current Dask client, the cluster of "
-                 "`dflow cluster up`, else a local cluster]"),
-    click.option("--max-workers", type=click.IntRange(1), default=None,
-                 help="Worker processes of the local cluster started for the run."),
+    click.option(
+        "--store",
+        metavar="URL",
+        default=None,
+        help="Store root: a folder, s3://bucket/prefix, memory://... "
+        "[default: DFLOW_STORE, else .dflow found walking up]",
+    ),
+    click.option(
+        "--store-options",
+        metavar="JSON",
+        default=None,
+        help='fsspec options as JSON, e.g. \'{"endpoint_url": "http://127.0.0.1:9000"}\'',
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="A Dask scheduler address, or 'sync' to run every task in this process "
+        "[default: DFLOW_SCHEDULER, the current Dask client, the cluster of "
+        "`dflow cluster up`, else a local cluster]",
+    ),
+    click.option(
+        "--max-workers",
+        type=click.IntRange(1),
+        default=None,
+        help="Worker processes of the local cluster started for the run.",
+    ),
     click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag the run (repeatable)."),
-    click.option("--with", "with_decorators", multiple=True, metavar="DECORATOR",
-                 help="Attach a decorator to every step, e.g. retry:times=2 (repeatable)."),
+    click.option(
+        "--with",
+        "with_decorators",
+        multiple=True,
+        metavar="DECORATOR",
+        help="Attach a decorator to every step, e.g. retry:times=2 (repeatable).",
+    ),
     click.option("--quiet", is_flag=True, help="Print only the run id."),
 ]
 
@@ -47,10 +68,14 @@ def _options(kwargs: dict):
     except json.JSONDecodeError as exc:
         raise ConfigError(f"--store-options is not valid JSON: {exc.msg}") from None
     return RunOptions(
-        store=kwargs.pop("store"), store_options=store_options,
-        scheduler=kwargs.pop("scheduler"), max_workers=kwargs.pop("max_workers"),
-        tags=tuple(kwargs.pop("tags")), with_decorators=tuple(kwargs.pop("with_decorators")),
-        quiet=kwargs.pop("quiet"), parameters_from_cli=True,
+        store=kwargs.pop("store"),
+        store_options=store_options,
+        scheduler=kwargs.pop("scheduler"),
+        max_workers=kwargs.pop("max_workers"),
+        tags=tuple(kwargs.pop("tags")),
+        with_decorators=tuple(kwargs.pop("with_decorators")),
+        quiet=kwargs.pop("quiet"),
+        parameters_from_cli=True,
     )
 
 
@@ -72,7 +97,8 @@ def _run_command(flow_cls: type) -> click.Command:
         _finish(ctx, run_flow(flow_cls, params, options))
 
     command = click.command(
-        "run", help="Run the flow on Dask. Parameters are options.",
+        "run",
+        help="Run the flow on Dask. Parameters are options.",
         epilog="\b\nExamples:\n  python flow.py run --alpha 0.7\n"
         "  python flow.py run --scheduler sync        # in-process, for pdb\n"
         "  python flow.py run --scheduler tcp://10.0.0.5:8786 --store s3://bucket/dflow",
@@ -83,8 +109,12 @@ def _run_command(flow_cls: type) -> click.Command:
 
 def _resume_command(flow_cls: type) -> click.Command:
     @click.argument("step", required=False)
-    @click.option("--origin-run-id", metavar="RUN_ID", default=None,
-                  help="The run to resume [default: the latest run of this flow by you].")
+    @click.option(
+        "--origin-run-id",
+        metavar="RUN_ID",
+        default=None,
+        help="The run to resume [default: the latest run of this flow by you].",
+    )
     @click.pass_context
     def resume(ctx: click.Context, step: str | None, origin_run_id: str | None, **kwargs) -> None:
         from dflow.engine.launch import resume_flow
@@ -103,17 +133,23 @@ def _resume_command(flow_cls: type) -> click.Command:
 register_flow_command(_run_command)
 register_flow_command(_resume_command)
 
-_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
-                 "allow_interspersed_args": False}
+_PASS_THROUGH = {
+    "ignore_unknown_options": True,
+    "allow_extra_args": True,
+    "allow_interspersed_args": False,
+}
 
 
 def register(main: click.Group) -> None:
     """Add ``dflow run FILE ...`` and ``dflow resume FILE ...`` to the dflow command."""
 
-    @main.command("run", context_settings=_PASS_THROUGH,
-                  epilog="\b\nExamples:\n  dflow run train.py --alpha 0.7\n"
-                  "  dflow run train.py:TrainFlow --scheduler sync\n"
-                  "  dflow run train.py --help      # the flow's parameters and options")
+    @main.command(
+        "run",
+        context_settings=_PASS_THROUGH,
+        epilog="\b\nExamples:\n  dflow run train.py --alpha 0.7\n"
+        "  dflow run train.py:TrainFlow --scheduler sync\n"
+        "  dflow run train.py --help      # the flow's parameters and options",
+    )
     @click.argument("flow_file", metavar="FILE[:FlowClass]")
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def run(flow_file: str, args: tuple[str, ...]) -> None:
@@ -122,9 +158,12 @@ def register(main: click.Group) -> None:
 
         run_cli(load_flow(flow_file), ["run", *args], prog_name=f"dflow {flow_file}")
 
-    @main.command("resume", context_settings=_PASS_THROUGH,
-                  epilog="\b\nExamples:\n  dflow resume train.py\n  dflow resume train.py fit "
-                  "--origin-run-id 1764203961123456")
+    @main.command(
+        "resume",
+        context_settings=_PASS_THROUGH,
+        epilog="\b\nExamples:\n  dflow resume train.py\n  dflow resume train.py fit "
+        "--origin-run-id 1764203961123456",
+    )
     @click.argument("flow_file", metavar="FILE[:FlowClass]")
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def resume(flow_file: str, args: tuple[str, ...]) -> None:

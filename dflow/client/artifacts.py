@@ -107,8 +107,7 @@ class DataArtifact(DflowObject):
         return self.created_at
 
     def _summary(self) -> dict[str, Any]:
-        return {"type": self.type, "encoding": self.encoding, "size": self.size,
-                "sha": self.sha}
+        return {"type": self.type, "encoding": self.encoding, "size": self.size, "sha": self.sha}
 
     def __repr__(self) -> str:
         return f"DataArtifact('{self.pathspec}', type={self.type}, size={self.size})"

@@ -62,7 +62,8 @@ class RunCode:
         if not name or not (self.path / name).is_file():
             raise ObjectNotFoundError(
                 f"the code snapshot of {self._run} does not name its flow file",
-                hint=f"look in {self.path}")
+                hint=f"look in {self.path}",
+            )
         return (self.path / name).read_text()
 
     def extract(self, target: str | Path) -> Path:

@@ -97,7 +97,8 @@ class ClientContext:
             if protocol_of(url) == "file" and not os.path.isdir(url):
                 raise StoreError(
                     f"there is no dflow store at {url}",
-                    hint="pass --store URL or set DFLOW_STORE (a run creates its store)")
+                    hint="pass --store URL or set DFLOW_STORE (a run creates its store)",
+                )
             self._store = open_store(url, self._options, writable=False)
         return self._store
 

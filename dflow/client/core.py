@@ -60,14 +60,16 @@ class Flow(DflowObject):
 
     _kind = "flow"
 
-    def __init__(self, name: str, context: ClientContext | None = None, *,
-                 _checked: bool = False) -> None:
+    def __init__(
+        self, name: str, context: ClientContext | None = None, *, _checked: bool = False
+    ) -> None:
         super().__init__(str(name), context)
         checked_name("flow", self.id)
         if not _checked and self.id not in self.store.list_flows():
             raise ObjectNotFoundError(
                 f"flow {self.id!r} has no runs in the store at {self.store.url}",
-                hint="check the flow's class name and the store (--store / DFLOW_STORE)")
+                hint="check the flow's class name and the store (--store / DFLOW_STORE)",
+            )
 
     @property
     def parent(self) -> None:
@@ -79,8 +81,13 @@ class Flow(DflowObject):
         return list(reversed(self.store.list_runs(self.id)))
 
     def _run(self, entry: RunEntry, tags: tuple[str, ...] = ()) -> Run | None:
-        run = Run(f"{self.id}/{entry.run_id}", self._context, _namespace_check=False,
-                  _entry=entry, _flow=self)
+        run = Run(
+            f"{self.id}/{entry.run_id}",
+            self._context,
+            _namespace_check=False,
+            _entry=entry,
+            _flow=self,
+        )
         if self._context.namespace is not None and not run.in_namespace():
             return None
         if tags and not set(tags) <= set(run.tags):
@@ -134,9 +141,15 @@ class Run(DflowObject):
 
     _kind = "run"
 
-    def __init__(self, pathspec: str, context: ClientContext | None = None, *,
-                 _namespace_check: bool = True, _entry: RunEntry | None = None,
-                 _flow: Flow | None = None) -> None:
+    def __init__(
+        self,
+        pathspec: str,
+        context: ClientContext | None = None,
+        *,
+        _namespace_check: bool = True,
+        _entry: RunEntry | None = None,
+        _flow: Flow | None = None,
+    ) -> None:
         parts = str(pathspec).strip("/").split("/")
         if len(parts) != 2 or not all(parts):
             raise ObjectNotFoundError(f"{pathspec!r} is not a run pathspec (expected Flow/run_id)")
@@ -157,7 +170,8 @@ class Run(DflowObject):
                 f"run {self.pathspec} is not in the namespace {self._context.namespace!r} "
                 f"(its namespaces: {', '.join(sorted(self.namespaces))})",
                 hint="switch with dflow.client.namespace(None) (or the run's namespace); "
-                "on the command line pass --all-namespaces")
+                "on the command line pass --all-namespaces",
+            )
 
     # --- record ----------------------------------------------------------------------
 
@@ -174,7 +188,8 @@ class Run(DflowObject):
                     ) from None
                 raise UnknownKeyError(
                     f"flow {flow!r} has no run {run_id!r} in the store at {self.store.url}",
-                    hint=f"list its runs with: dflow runs {flow}") from None
+                    hint=f"list its runs with: dflow runs {flow}",
+                ) from None
         return self._record_doc
 
     def refresh(self) -> Run:
@@ -254,8 +269,7 @@ class Run(DflowObject):
         """The run's user tags (read from the store once; :meth:`refresh` re-reads)."""
         if self._tags is None:
             flow, run_id = self.path_components
-            self._tags = frozenset(
-                self.store.run_tags(flow, run_id, record=self._record_doc))
+            self._tags = frozenset(self.store.run_tags(flow, run_id, record=self._record_doc))
         return self._tags
 
     @property
@@ -331,8 +345,7 @@ class Run(DflowObject):
 
     def steps(self) -> list[Step]:
         """The run's steps in the order they started (start first)."""
-        steps = [Step(f"{self.pathspec}/{s}", self._context, _run=self)
-                 for s in self._step_names()]
+        steps = [Step(f"{self.pathspec}/{s}", self._context, _run=self) for s in self._step_names()]
 
         def started(step: Step) -> tuple:
             when = step.created_at
@@ -375,8 +388,10 @@ class Run(DflowObject):
         refs = self._parameter_refs()
         if not refs:
             return dict(self._record().get("parameters") or {})
-        return {n: self.store.load(r, name=f"{self.pathspec} parameter {n}")
-                for n, r in sorted(refs.items())}
+        return {
+            n: self.store.load(r, name=f"{self.pathspec} parameter {n}")
+            for n, r in sorted(refs.items())
+        }
 
     @property
     def code(self) -> RunCode | None:
@@ -392,6 +407,11 @@ class Run(DflowObject):
         return build_report(*self.path_components, store=self.store)
 
     def _summary(self) -> dict[str, Any]:
-        return {"status": self.status, "user": self.user, "tags": ", ".join(sorted(self.tags)),
-                "created_at": self.created_at, "duration": self.duration,
-                "parameters": self._record().get("parameters")}
+        return {
+            "status": self.status,
+            "user": self.user,
+            "tags": ", ".join(sorted(self.tags)),
+            "created_at": self.created_at,
+            "duration": self.duration,
+            "parameters": self._record().get("parameters"),
+        }

@@ -38,17 +38,28 @@ def format_duration(seconds: float | None) -> str:
 def table(headers: list[str], rows: Iterable[list[str]]) -> str:
     """Left-aligned columns separated by two spaces, with a header line."""
     rows = [list(map(str, r)) for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-             for line in [headers, *rows]]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in [headers, *rows]
+    ]
     return "\n".join(lines) + "\n"
 
 
 def format_runs(runs: Iterable[Run]) -> str:
     """A table of runs: id, status, start, duration, tags."""
-    rows = [[r.id, r.status, format_time(r.created_at), format_duration(r.duration),
-             ", ".join(sorted(r.tags))] for r in runs]
+    rows = [
+        [
+            r.id,
+            r.status,
+            format_time(r.created_at),
+            format_duration(r.duration),
+            ", ".join(sorted(r.tags)),
+        ]
+        for r in runs
+    ]
     return table(["run id", "status", "started", "duration", "tags"], rows)
 
 
@@ -56,32 +67,41 @@ def step_row(step: Step) -> list[str]:
     """One line of :func:`format_run`: step, tasks, status counts, start, duration."""
     records = [t.metadata_dict for t in step.tasks()]
     counts = Counter(r.get("status", "running") for r in records)
-    status = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) if len(counts) > 1 else (
-        next(iter(counts), "-"))
+    status = (
+        ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        if len(counts) > 1
+        else (next(iter(counts), "-"))
+    )
     starts = [r["started_at"] for r in records if r.get("started_at") is not None]
     ends = [r["finished_at"] for r in records if r.get("finished_at") is not None]
     begin = min(starts) if starts else None
-    duration = max(ends) - begin if begin is not None and ends and len(ends) == len(records) \
-        else None
+    duration = (
+        max(ends) - begin if begin is not None and ends and len(ends) == len(records) else None
+    )
     started = format_time(datetime.fromtimestamp(begin).astimezone()) if begin else "-"
     return [step.id, str(len(records)), status, started, format_duration(duration)]
 
 
 def format_run(run: Run) -> str:
     """A run as text: header (status, user, tags, times, parameters) and a step table."""
-    lines = [f"Run {run.pathspec}  {run.status}",
-             f"  user {run.user or '-'}   tags {', '.join(sorted(run.tags)) or '-'}   "
-             f"started {format_time(run.created_at)}   duration {format_duration(run.duration)}"]
+    lines = [
+        f"Run {run.pathspec}  {run.status}",
+        f"  user {run.user or '-'}   tags {', '.join(sorted(run.tags)) or '-'}   "
+        f"started {format_time(run.created_at)}   duration {format_duration(run.duration)}",
+    ]
     params = run.record.get("parameters") or {}
     if params:
         lines.append("  parameters " + ", ".join(f"{k}={v!r}" for k, v in sorted(params.items())))
     if run.origin_pathspec:
         lines.append(f"  resumed from {run.origin_pathspec}")
     out = "\n".join(lines) + "\n\n"
-    out += table(["step", "tasks", "status", "started", "duration"],
-                 [step_row(s) for s in run.steps()])
+    out += table(
+        ["step", "tasks", "status", "started", "duration"], [step_row(s) for s in run.steps()]
+    )
     error = run.record.get("error")
     if error:
-        out += (f"\nfailed in {error.get('task', '?')} (attempt {error.get('attempt', '?')}): "
-                f"{error.get('type', '')}: {error.get('message', '')}\n")
+        out += (
+            f"\nfailed in {error.get('task', '?')} (attempt {error.get('attempt', '?')}): "
+            f"{error.get('type', '')}: {error.get('message', '')}\n"
+        )
     return out

@@ -20,16 +20,19 @@ def resolve_run(pathspec: str, context: ClientContext | None = None) -> Run:
     parts = str(pathspec).strip("/").split("/")
     if len(parts) < 2 or not all(parts[:2]):
         raise ObjectNotFoundError(
-            f"{pathspec!r} does not name a run (expected Flow/run_id or Flow/latest)")
+            f"{pathspec!r} does not name a run (expected Flow/run_id or Flow/latest)"
+        )
     flow, run_id = parts[:2]
     if run_id == LATEST:
         run = Flow(flow, context).latest_run
         if run is None:
             where = context.namespace if context is not None else None
             raise ObjectNotFoundError(
-                f"flow {flow!r} has no runs in the namespace {where!r}" if where else
-                f"flow {flow!r} has no runs",
-                hint="pass --all-namespaces to see every user's runs")
+                f"flow {flow!r} has no runs in the namespace {where!r}"
+                if where
+                else f"flow {flow!r} has no runs",
+                hint="pass --all-namespaces to see every user's runs",
+            )
         return run
     return Run(f"{flow}/{run_id}", context)
 
@@ -39,7 +42,8 @@ def resolve(pathspec: str, context: ClientContext | None = None) -> DflowObject:
     parts = str(pathspec).strip("/").split("/")
     if not all(parts) or len(parts) > 5:
         raise ObjectNotFoundError(
-            f"{pathspec!r} is not a pathspec (expected Flow[/run_id[/step[/task_id[/artifact]]]])")
+            f"{pathspec!r} is not a pathspec (expected Flow[/run_id[/step[/task_id[/artifact]]]])"
+        )
     if len(parts) == 1:
         return Flow(parts[0], context)
     obj: DflowObject = resolve_run(pathspec, context)

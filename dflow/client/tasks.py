@@ -43,8 +43,12 @@ class TaskException:
     @classmethod
     def from_dict(cls, error: dict, *, caught: bool = False) -> TaskException:
         """Build from an error dict of an attempt record."""
-        return cls(str(error.get("type", "")), str(error.get("message", "")),
-                   str(error.get("traceback", "")), caught)
+        return cls(
+            str(error.get("type", "")),
+            str(error.get("message", "")),
+            str(error.get("traceback", "")),
+            caught,
+        )
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}"
@@ -73,8 +77,14 @@ class Step(DflowObject):
 
     _kind = "step"
 
-    def __init__(self, pathspec: str, context: ClientContext | None = None, *,
-                 _namespace_check: bool = True, _run: Run | None = None) -> None:
+    def __init__(
+        self,
+        pathspec: str,
+        context: ClientContext | None = None,
+        *,
+        _namespace_check: bool = True,
+        _run: Run | None = None,
+    ) -> None:
         flow, run_id, step = _split(pathspec, 3, "step")
         super().__init__(f"{flow}/{run_id}/{step}", context)
         self._run = _run or _run_of(self.pathspec, context, _namespace_check)
@@ -83,7 +93,8 @@ class Step(DflowObject):
         if step not in self._run._step_names():
             raise UnknownKeyError(
                 f"run {self._run.pathspec} has no step {step!r} "
-                f"(steps: {', '.join(self._run._step_names()) or 'none yet'})")
+                f"(steps: {', '.join(self._run._step_names()) or 'none yet'})"
+            )
         self._task_ids: list[str] | None = None
 
     @property
@@ -126,8 +137,9 @@ class Step(DflowObject):
 
     def __getitem__(self, task_id: str) -> Task:
         if str(task_id) not in self._ids():
-            raise UnknownKeyError(f"step {self.pathspec} has no task {str(task_id)!r} "
-                                  f"({len(self._ids())} tasks)")
+            raise UnknownKeyError(
+                f"step {self.pathspec} has no task {str(task_id)!r} ({len(self._ids())} tasks)"
+            )
         return self._task(str(task_id))
 
     def __contains__(self, task_id: object) -> bool:
@@ -158,16 +170,23 @@ class Task(DflowObject):
 
     _kind = "task"
 
-    def __init__(self, pathspec: str, context: ClientContext | None = None, *,
-                 attempt: int | None = None, _namespace_check: bool = True,
-                 _step: Step | None = None) -> None:
+    def __init__(
+        self,
+        pathspec: str,
+        context: ClientContext | None = None,
+        *,
+        attempt: int | None = None,
+        _namespace_check: bool = True,
+        _step: Step | None = None,
+    ) -> None:
         flow, run_id, step, task_id = _split(pathspec, 4, "task")
         super().__init__(f"{flow}/{run_id}/{step}/{task_id}", context)
         if _step is None:
             _step = Step(f"{flow}/{run_id}/{step}", context, _namespace_check=_namespace_check)
             if task_id not in _step:
-                raise UnknownKeyError(f"step {_step.pathspec} has no task {task_id!r} "
-                                      f"({len(_step)} tasks)")
+                raise UnknownKeyError(
+                    f"step {_step.pathspec} has no task {task_id!r} ({len(_step)} tasks)"
+                )
         self._step = _step
         self._context = _step._context
         self.address = TaskAddress(flow, run_id, step, task_id)
@@ -175,7 +194,8 @@ class Task(DflowObject):
         self._cache: dict[str, Any] = {}
         if attempt is not None and attempt not in self.attempts:
             raise ObjectNotFoundError(
-                f"task {self.pathspec} has no attempt {attempt} (attempts: {self.attempts})")
+                f"task {self.pathspec} has no attempt {attempt} (attempts: {self.attempts})"
+            )
 
     def _memo(self, name: str, compute) -> Any:
         if name not in self._cache:
@@ -268,7 +288,8 @@ class Task(DflowObject):
         number = self.current_attempt if attempt is None else attempt
         if number not in self.attempts:
             raise ObjectNotFoundError(
-                f"task {self.pathspec} has no attempt {number} (attempts: {self.attempts})")
+                f"task {self.pathspec} has no attempt {number} (attempts: {self.attempts})"
+            )
         address = self.address
         origin = self.origin_pathspec if attempt is None else None
         while origin:  # a task reused by resume: its output is its origin's (maybe a reuse too)
@@ -342,10 +363,14 @@ class Task(DflowObject):
             return ref
         cls = UnknownKeyError if key_error else UnknownAttributeError
         if self._manifest() is None:
-            raise cls(f"task {self.pathspec} has no artifact {name!r}: it committed no "
-                      "artifacts (it failed, is running or was interrupted)")
-        raise cls(f"task {self.pathspec} has no artifact {name!r} "
-                  f"(artifacts: {', '.join(self._artifact_names()) or 'none'})")
+            raise cls(
+                f"task {self.pathspec} has no artifact {name!r}: it committed no "
+                "artifacts (it failed, is running or was interrupted)"
+            )
+        raise cls(
+            f"task {self.pathspec} has no artifact {name!r} "
+            f"(artifacts: {', '.join(self._artifact_names()) or 'none'})"
+        )
 
     def _artifact(self, name: str, *, key_error: bool = False) -> DataArtifact:
         ref = self._artifact_ref(name, key_error=key_error)
@@ -377,6 +402,11 @@ class Task(DflowObject):
 
     def _summary(self) -> dict[str, Any]:
         record = self._record() or {}
-        return {"status": record.get("status", "running"), "attempt": self.current_attempt,
-                "started": self.created_at, "duration": record.get("duration"),
-                "host": record.get("host"), "artifacts": ", ".join(self._artifact_names())}
+        return {
+            "status": record.get("status", "running"),
+            "attempt": self.current_attempt,
+            "started": self.created_at,
+            "duration": record.get("duration"),
+            "host": record.get("host"),
+            "artifacts": ", ".join(self._artifact_names()),
+        }

@@ -107,27 +107,67 @@ def _pick_port(host: str, wanted: int | None, default: int) -> int:
 def _scheduler_argv(opts: ClusterOptions, scheduler_file: Path, security: dict | None) -> list:
     port = _pick_port(opts.host, opts.port, DEFAULT_SCHEDULER_PORT)
     dash = _pick_port(opts.host, opts.dashboard_port, DEFAULT_DASHBOARD_PORT)
-    argv = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", opts.host,
-            "--port", str(port), "--dashboard-address", f"{opts.host}:{dash}",
-            "--scheduler-file", str(scheduler_file)]
+    argv = [
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_scheduler",
+        "--host",
+        opts.host,
+        "--port",
+        str(port),
+        "--dashboard-address",
+        f"{opts.host}:{dash}",
+        "--scheduler-file",
+        str(scheduler_file),
+    ]
     if security:
-        argv += ["--protocol", "tls", "--tls-ca-file", security["ca_file"],
-                 "--tls-cert", security["scheduler_cert"], "--tls-key", security["scheduler_key"]]
+        argv += [
+            "--protocol",
+            "tls",
+            "--tls-ca-file",
+            security["ca_file"],
+            "--tls-cert",
+            security["scheduler_cert"],
+            "--tls-key",
+            security["scheduler_key"],
+        ]
     for module in dict.fromkeys(("dflow.dashboard", *opts.preload)):  # the /dflow page
         argv += ["--preload", module]
     return argv
 
 
 def _worker_argv(opts: ClusterOptions, address: str, index: int, security: dict | None) -> list:
-    argv = [sys.executable, "-m", "distributed.cli.dask_worker", address,
-            "--host", opts.host, "--nthreads", str(opts.nthreads()),
-            "--memory-limit", str(opts.memory_limit), "--name", f"dflow-worker-{index}",
-            "--dashboard-address", f"{opts.host}:0", "--death-timeout", "60"]
+    argv = [
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_worker",
+        address,
+        "--host",
+        opts.host,
+        "--nthreads",
+        str(opts.nthreads()),
+        "--memory-limit",
+        str(opts.memory_limit),
+        "--name",
+        f"dflow-worker-{index}",
+        "--dashboard-address",
+        f"{opts.host}:0",
+        "--death-timeout",
+        "60",
+    ]
     if opts.resources:
         argv += ["--resources", resources_argument(opts.resources)]
     if security:
-        argv += ["--protocol", "tls", "--tls-ca-file", security["ca_file"],
-                 "--tls-cert", security["worker_cert"], "--tls-key", security["worker_key"]]
+        argv += [
+            "--protocol",
+            "tls",
+            "--tls-ca-file",
+            security["ca_file"],
+            "--tls-cert",
+            security["worker_cert"],
+            "--tls-key",
+            security["worker_key"],
+        ]
     return argv
 
 
@@ -151,8 +191,9 @@ def _wait_for_scheduler(ref: ProcessRef, scheduler_file: Path, log: Path, deadli
     raise _failure("the dask scheduler did not start in time", [log])
 
 
-def _wait_for_workers(record: ClusterRecord, refs: list[ProcessRef], logs: list[Path],
-                      n: int, deadline: float) -> None:
+def _wait_for_workers(
+    record: ClusterRecord, refs: list[ProcessRef], logs: list[Path], n: int, deadline: float
+) -> None:
     client = connect(record, timeout=max(1.0, deadline - time.monotonic()))
     try:
         while time.monotonic() < deadline:
@@ -282,8 +323,9 @@ def stop_cluster(home: str | Path | None = None) -> tuple[ClusterRecord | None, 
     return record, stopped
 
 
-def start_ssh_cluster(opts: ClusterOptions, hosts: list[str],
-                      home: str | Path | None = None) -> ClusterRecord:
+def start_ssh_cluster(
+    opts: ClusterOptions, hosts: list[str], home: str | Path | None = None
+) -> ClusterRecord:
     """Start a cluster on ``hosts`` over SSH through a local keeper process; record it.
 
     ``opts.workers`` workers run on each worker host. TLS and preload are not supported
@@ -293,8 +335,10 @@ def start_ssh_cluster(opts: ClusterOptions, hosts: list[str],
 
     ssh.require_asyncssh()
     if opts.tls or opts.preload:
-        raise ClusterError("--tls and --preload cannot be combined with --ssh",
-                           hint="set them in the dask configuration of the SSH hosts")
+        raise ClusterError(
+            "--tls and --preload cannot be combined with --ssh",
+            hint="set them in the dask configuration of the SSH hosts",
+        )
     root = dflow_home(home)
     root.mkdir(parents=True, exist_ok=True)
     lock = _take_lock(root)
@@ -305,8 +349,9 @@ def start_ssh_cluster(opts: ClusterOptions, hosts: list[str],
         lock.unlink(missing_ok=True)
 
 
-def _start_ssh(opts: ClusterOptions, hosts: list[str], root: Path,
-               home: str | Path | None) -> ClusterRecord:
+def _start_ssh(
+    opts: ClusterOptions, hosts: list[str], root: Path, home: str | Path | None
+) -> ClusterRecord:
     from dflow.cluster import ssh
 
     created = time.time()
@@ -314,20 +359,32 @@ def _start_ssh(opts: ClusterOptions, hosts: list[str], root: Path,
     state.mkdir(mode=0o700)
     address_file, log = state / "address.json", state / "ssh-keeper.log"
     spec = ssh.write_spec(
-        state / "ssh-spec.json", hosts=hosts, workers_per_host=opts.workers,
-        nthreads=opts.nthreads(), memory_limit=opts.memory_limit, resources=opts.resources,
+        state / "ssh-spec.json",
+        hosts=hosts,
+        workers_per_host=opts.workers,
+        nthreads=opts.nthreads(),
+        memory_limit=opts.memory_limit,
+        resources=opts.resources,
         port=opts.port or DEFAULT_SCHEDULER_PORT,
-        dashboard_port=opts.dashboard_port or DEFAULT_DASHBOARD_PORT, address_file=address_file,
+        dashboard_port=opts.dashboard_port or DEFAULT_DASHBOARD_PORT,
+        address_file=address_file,
     )
     deadline = time.monotonic() + opts.timeout
     ref = spawn_detached(ssh.keeper_argv(spec), log)
     try:
         info = _wait_for_scheduler(ref, address_file, log, deadline)
         record = ClusterRecord(
-            address=info["address"], dashboard_link=info.get("dashboard_link"),
-            scheduler_pid=ref.pid, worker_pids=(), security=None, created_at=created,
-            processes=((ref.pid, ref.create_time),), log_files=(str(log),),
-            options=_plain({**asdict(opts), "ssh": hosts}), kind="ssh", state_dir=str(state),
+            address=info["address"],
+            dashboard_link=info.get("dashboard_link"),
+            scheduler_pid=ref.pid,
+            worker_pids=(),
+            security=None,
+            created_at=created,
+            processes=((ref.pid, ref.create_time),),
+            log_files=(str(log),),
+            options=_plain({**asdict(opts), "ssh": hosts}),
+            kind="ssh",
+            state_dir=str(state),
         )
         n = opts.workers * max(1, len(hosts) - 1)
         _wait_for_workers(record, [ref], [log], n, deadline)

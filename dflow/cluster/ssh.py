@@ -62,9 +62,18 @@ def keeper_argv(spec_file: Path) -> list[str]:
     return [sys.executable, "-m", "dflow.cluster.ssh", str(spec_file)]
 
 
-def write_spec(path: Path, *, hosts: list[str], workers_per_host: int, nthreads: int,
-               memory_limit: str, resources: dict, port: int, dashboard_port: int,
-               address_file: Path) -> Path:
+def write_spec(
+    path: Path,
+    *,
+    hosts: list[str],
+    workers_per_host: int,
+    nthreads: int,
+    memory_limit: str,
+    resources: dict,
+    port: int,
+    dashboard_port: int,
+    address_file: Path,
+) -> Path:
     """Write what the keeper needs to build the SSHCluster (a JSON file)."""
     spec = {
         "hosts": sshcluster_hosts(hosts),

@@ -49,6 +49,8 @@ def dask_setup(scheduler: Any) -> None:
     app = getattr(scheduler, "http_application", None)
     if app is None:  # a scheduler without a web server: the plugin alone
         return
-    handlers = [("/" + pattern, cls, {**kwargs, "dask_server": scheduler})
-                for pattern, cls, kwargs in routes]
+    handlers = [
+        ("/" + pattern, cls, {**kwargs, "dask_server": scheduler})
+        for pattern, cls, kwargs in routes
+    ]
     app.add_handlers(r".*", handlers)

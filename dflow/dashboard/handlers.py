@@ -37,8 +37,18 @@ def read_run_record(store_url: str, flow: str, run_id: str) -> dict:
         record["tags"] = store.run_tags(flow, run_id, record=record)
     except DflowError as exc:
         return {"store_error": f"{type(exc).__name__}: {exc}"}
-    keep = ("status", "user", "tags", "parameters", "created_at", "finished_at", "duration",
-            "error", "tasks", "scheduler")
+    keep = (
+        "status",
+        "user",
+        "tags",
+        "parameters",
+        "created_at",
+        "finished_at",
+        "duration",
+        "error",
+        "tasks",
+        "scheduler",
+    )
     return {k: record.get(k) for k in keep}
 
 
@@ -91,8 +101,9 @@ class RunJSON(_Base):
             self.send_json({"error": f"this scheduler has not seen run {flow}/{run_id}"})
             return
         if detail.get("store"):
-            detail["record"] = await self._record(detail["store"], flow, run_id,
-                                                  final=detail["status"] != "running")
+            detail["record"] = await self._record(
+                detail["store"], flow, run_id, final=detail["status"] != "running"
+            )
         self.send_json(detail)
 
     async def _record(self, store: str, flow: str, run_id: str, final: bool) -> dict:

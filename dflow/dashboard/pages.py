@@ -99,24 +99,31 @@ poll(API, render, 1000);
 
 
 def _doc(title: str, body: str, script: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
-            f"</title><style>{_CSS}</style></head><body>{body}"
-            f'<p id="error" class="n-failed"></p><script>{_COMMON_JS}{script}</script>'
-            "</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f"</title><style>{_CSS}</style></head><body>{body}"
+        f'<p id="error" class="n-failed"></p><script>{_COMMON_JS}{script}</script>'
+        "</body></html>"
+    )
 
 
 def runs_page(base: str) -> str:
     """The ``/dflow`` page (``base`` is the page's own path, e.g. ``"/dflow"``)."""
-    body = ('<h1>dflow runs</h1><div id="runs" class="muted">loading…</div>')
+    body = '<h1>dflow runs</h1><div id="runs" class="muted">loading…</div>'
     return _doc("dflow runs", body, f"var BASE={json.dumps(base)};{_RUNS_JS}")
 
 
 def run_page(base: str, flow: str, run_id: str) -> str:
     """The ``/dflow/run/<flow>/<run_id>`` page."""
     api = f"{base}/api/run/{flow}/{run_id}"
-    body = (f'<p><a href="{escape(base)}">all runs</a></p><h1>{escape(flow)} / {escape(run_id)}'
-            '</h1><p id="head"></p><h2>Steps</h2><div id="steps"></div><div id="record"></div>'
-            '<h2>Failures</h2><div id="failures"></div><h2>Latest attempts</h2>'
-            '<table id="events"></table>')
-    return _doc(f"{flow}/{run_id} · dflow", body,
-                f"var BASE={json.dumps(base)};var API={json.dumps(api)};{_RUN_JS}")
+    body = (
+        f'<p><a href="{escape(base)}">all runs</a></p><h1>{escape(flow)} / {escape(run_id)}'
+        '</h1><p id="head"></p><h2>Steps</h2><div id="steps"></div><div id="record"></div>'
+        '<h2>Failures</h2><div id="failures"></div><h2>Latest attempts</h2>'
+        '<table id="events"></table>'
+    )
+    return _doc(
+        f"{flow}/{run_id} · dflow",
+        body,
+        f"var BASE={json.dumps(base)};var API={json.dumps(api)};{_RUN_JS}",
+    )

@@ -22,7 +22,8 @@ from typing import Any
 
 #: A dflow Dask key: flow, step, run id and task id.
 KEY_RE = re.compile(
-    r"^(?P<flow>[A-Za-z_]\w*)\.(?P<step>[A-Za-z_]\w*)-(?P<run>\d+)-(?P<task>[\w.]+)$")
+    r"^(?P<flow>[A-Za-z_]\w*)\.(?P<step>[A-Za-z_]\w*)-(?P<run>\d+)-(?P<task>[\w.]+)$"
+)
 #: Runs kept in memory; the oldest finished runs are dropped first.
 MAX_RUNS = 200
 #: Task events kept per run for the detail view (the newest ones).
@@ -64,8 +65,17 @@ class RunState:
 
     def step_counts(self) -> list[dict]:
         """Per step: tasks done, failed, failed attempts, and keys running / waiting."""
-        counts = {s: {"step": s, "done": 0, "failed": 0, "running": 0, "waiting": 0,
-                      "failed_attempts": self.failed_attempts.get(s, 0)} for s in self.steps}
+        counts = {
+            s: {
+                "step": s,
+                "done": 0,
+                "failed": 0,
+                "running": 0,
+                "waiting": 0,
+                "failed_attempts": self.failed_attempts.get(s, 0),
+            }
+            for s in self.steps
+        }
         for (step, _task), ev in self.last_event.items():
             counts[step]["done" if ev["state"] == "succeeded" else "failed"] += 1
         for step, state in self.keys.values():
@@ -75,10 +85,16 @@ class RunState:
     def summary(self, now: float) -> dict:
         """A JSON-able summary (the rows of ``/dflow/api/runs``)."""
         end = self.finished if self.finished is not None else now
-        return {"flow": self.flow, "run_id": self.run_id, "status": self.status,
-                "started": self.started, "finished": self.finished, "store": self.store,
-                "duration": (end - self.started) if self.started is not None else None,
-                "steps": self.step_counts()}
+        return {
+            "flow": self.flow,
+            "run_id": self.run_id,
+            "status": self.status,
+            "started": self.started,
+            "finished": self.finished,
+            "store": self.store,
+            "duration": (end - self.started) if self.started is not None else None,
+            "steps": self.step_counts(),
+        }
 
 
 class RunBoard:
@@ -122,9 +138,15 @@ class RunBoard:
         run = self._run(str(msg["flow"]), str(msg["run_id"]))
         step, task = str(msg["step"]), str(msg["task_id"])
         run.add_step(step)
-        ev = {"step": step, "task_id": task, "attempt": int(msg.get("attempt", 0)),
-              "state": str(msg.get("state")), "time": msg.get("time"),
-              "duration": msg.get("duration"), "worker": msg.get("worker")}
+        ev = {
+            "step": step,
+            "task_id": task,
+            "attempt": int(msg.get("attempt", 0)),
+            "state": str(msg.get("state")),
+            "time": msg.get("time"),
+            "duration": msg.get("duration"),
+            "worker": msg.get("worker"),
+        }
         prev = run.last_event.get((step, task))
         if prev is None or ev["attempt"] >= prev["attempt"]:
             run.last_event[(step, task)] = ev
@@ -147,13 +169,15 @@ class RunBoard:
             return
         run = run or self._run(flow, run_id)
         run.add_step(step)
-        run.keys[key] = (step, finish if finish == "processing" or finish in _WAITING
-                         else "waiting")
+        run.keys[key] = (
+            step,
+            finish if finish == "processing" or finish in _WAITING else "waiting",
+        )
 
     def snapshot(self, now: float | None = None) -> dict:
         """``{"time", "runs": [summary, ...]}``, newest run first."""
         now = time.time() if now is None else now
-        runs = sorted(self.runs.values(), key=lambda r: (r.started or r.seen), reverse=True)
+        runs = sorted(self.runs.values(), key=lambda r: r.started or r.seen, reverse=True)
         return {"time": now, "runs": [r.summary(now) for r in runs]}
 
     def detail(self, flow: str, run_id: str, now: float | None = None) -> dict | None:

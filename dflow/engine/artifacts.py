@@ -77,8 +77,7 @@ class InputView:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise DflowError(
-            f"inputs of a join are read-only (tried to set {name!r} on input from "
-            f"{self._step!r})",
+            f"inputs of a join are read-only (tried to set {name!r} on input from {self._step!r})",
             hint="set the value on self instead",
         )
 

@@ -111,10 +111,14 @@ def run_attempt(
     flow = flow_cls(use_cli=False)
     params = ArtifactTable(store, plan.parameters, owner="parameters")
     inherited = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
-    owner = f"{plan.flow_name}/{plan.run_id}/{parents[0].step}/{parents[0].task_id}" if (
-        parents and not node.takes_inputs) else addr.pathspec
-    flow.__dict__["_dflow_loader"] = make_loader(flow, ArtifactTable(store, inherited, owner=owner),
-                                                 params)
+    owner = (
+        f"{plan.flow_name}/{plan.run_id}/{parents[0].step}/{parents[0].task_id}"
+        if (parents and not node.takes_inputs)
+        else addr.pathspec
+    )
+    flow.__dict__["_dflow_loader"] = make_loader(
+        flow, ArtifactTable(store, inherited, owner=owner), params
+    )
     if spec.foreach_item is not None:
         items_ref, index = spec.foreach_item
         flow.__dict__["_dflow_input"] = LazyValue(lambda: _load_item(store, items_ref, index))
@@ -137,9 +141,14 @@ def run_attempt(
             method = getattr(flow, spec.step)
             if node.takes_inputs:
                 views = [
-                    InputView(p.step, ArtifactTable(
-                        store, p.artifacts,
-                        owner=f"{plan.flow_name}/{plan.run_id}/{p.step}/{p.task_id}"))
+                    InputView(
+                        p.step,
+                        ArtifactTable(
+                            store,
+                            p.artifacts,
+                            owner=f"{plan.flow_name}/{plan.run_id}/{p.step}/{p.task_id}",
+                        ),
+                    )
                     for p in parents
                 ]
                 call = lambda: method(Inputs(views))  # noqa: E731
@@ -171,8 +180,11 @@ def _timeout_seconds(decos: dict) -> float:
     deco = decos.get("timeout")
     if deco is None:
         return 0.0
-    return float(deco.get("seconds", 0) or 0) + 60 * float(deco.get("minutes", 0) or 0) + (
-        3600 * float(deco.get("hours", 0) or 0))
+    return (
+        float(deco.get("seconds", 0) or 0)
+        + 60 * float(deco.get("minutes", 0) or 0)
+        + (3600 * float(deco.get("hours", 0) or 0))
+    )
 
 
 def _call_with_timeout(call: Callable[[], Any], seconds: float) -> Any:

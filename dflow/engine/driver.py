@@ -187,6 +187,9 @@ class Driver:
                     self._fan_out(group, handle.result())
         if not self.done.get("end"):
             waiting = sorted({join for join, _ in self._joins})
-            raise RunFailed(RunStalled(
-                f"the run stopped before its end step: joins still waiting for inputs: "
-                f"{waiting or 'none'} (tasks done per step: {self.done})"))
+            raise RunFailed(
+                RunStalled(
+                    f"the run stopped before its end step: joins still waiting for inputs: "
+                    f"{waiting or 'none'} (tasks done per step: {self.done})"
+                )
+            )

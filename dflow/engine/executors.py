@@ -168,6 +168,5 @@ class DaskExecutor:
         return [dict(w.get("resources") or {}) for w in info["workers"].values()]
 
 
-
 def _identity(value: Any) -> Any:
     return value

@@ -33,8 +33,9 @@ def heartbeat(store: Store, flow: str, run_id: str) -> Iterator[None]:
                 return
 
     store.write_heartbeat(flow, run_id)
-    thread = threading.Thread(target=lambda: stop.wait(interval) or beat(),
-                              name="dflow-heartbeat", daemon=True)
+    thread = threading.Thread(
+        target=lambda: stop.wait(interval) or beat(), name="dflow-heartbeat", daemon=True
+    )
     thread.start()
     try:
         yield

@@ -75,8 +75,7 @@ class RunResult:
         """This run in the client API (``dflow.client.Run``), read from the run's store."""
         from dflow.client import ClientContext, Run
 
-        return Run(self.pathspec, ClientContext(self.store_url, self.store_options,
-                                                namespace=None))
+        return Run(self.pathspec, ClientContext(self.store_url, self.store_options, namespace=None))
 
 
 def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, str | None]:
@@ -103,8 +102,9 @@ def _plain_value(value: Any) -> Any:
     return repr(value)
 
 
-def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
-             options: RunOptions | None = None) -> RunResult:
+def run_flow(
+    flow_cls: type, params: Mapping[str, Any] | None = None, options: RunOptions | None = None
+) -> RunResult:
     """Run a flow class to its end and return how it went."""
     options = options or RunOptions()
     graph = validate(flow_cls)
@@ -114,8 +114,9 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
         values = dict(origin.get("parameters") or {})
         param_refs = {k: ArtifactRef.from_dict(v) for k, v in origin["parameter_refs"].items()}
     else:
-        values = resolve_parameters(flow_cls, dict(params or {}),
-                                    from_cli=options.parameters_from_cli)
+        values = resolve_parameters(
+            flow_cls, dict(params or {}), from_cli=options.parameters_from_cli
+        )
         param_refs = {name: store.save(v) for name, v in values.items()}
     extra = tuple(parse_with_spec(text) for text in options.with_decorators)
     run_id = new_run_id()
@@ -126,26 +127,45 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
         code, snapshot = _code_ref(flow_cls, store, target.executor.in_process)
         check_resources(graph, extra, target.executor.worker_resources())
         plan = RunPlan(
-            flow_name=graph.flow_name, run_id=run_id, graph=graph, store_url=store.url,
-            store_options=dict(store.options), code=code,
+            flow_name=graph.flow_name,
+            run_id=run_id,
+            graph=graph,
+            store_url=store.url,
+            store_options=dict(store.options),
+            code=code,
             parameters=param_refs,
-            param_attrs=param_attrs, tags=tuple(options.tags), user=user,
-            namespace=f"user:{user}", origin_run_id=options.origin_run_id,
-            extra_decorators=extra, echo_logs=target.executor.in_process and not options.quiet,
+            param_attrs=param_attrs,
+            tags=tuple(options.tags),
+            user=user,
+            namespace=f"user:{user}",
+            origin_run_id=options.origin_run_id,
+            extra_decorators=extra,
+            echo_logs=target.executor.in_process and not options.quiet,
             log_topic="" if target.executor.in_process or options.quiet else f"dflow-logs-{run_id}",
             reuse=dict(options.reuse),
             local_class=flow_cls if target.executor.in_process else None,
         )
         record = {
-            "flow": graph.flow_name, "run_id": run_id, "status": "running", "user": user,
-            "tags": sorted(options.tags), "namespace": plan.namespace,
+            "flow": graph.flow_name,
+            "run_id": run_id,
+            "status": "running",
+            "user": user,
+            "tags": sorted(options.tags),
+            "namespace": plan.namespace,
             "parameters": {k: _plain_value(v) for k, v in values.items()},
             "parameter_refs": {k: r.to_dict() for k, r in plan.parameters.items()},
-            "created_at": time.time(), "finished_at": None, "code_key": snapshot,
-            "code_file": code.module_path or None, "origin_run_id": options.origin_run_id,
-            "scheduler": {"source": target.source, "address": target.address,
-                          "dashboard": target.dashboard_link},
-            "host": platform.node(), "versions": _versions(),
+            "created_at": time.time(),
+            "finished_at": None,
+            "code_key": snapshot,
+            "code_file": code.module_path or None,
+            "origin_run_id": options.origin_run_id,
+            "scheduler": {
+                "source": target.source,
+                "address": target.address,
+                "dashboard": target.dashboard_link,
+            },
+            "host": platform.node(),
+            "versions": _versions(),
             "with": list(options.with_decorators),
         }
         store.write_run_record(graph.flow_name, run_id, record)
@@ -153,24 +173,31 @@ def run_flow(flow_cls: type, params: Mapping[str, Any] | None = None,
         # the tags the run started with.
         store.add_run_tags(graph.flow_name, run_id, options.tags)
         if not options.quiet:
-            say(f"Run {graph.flow_name}/{run_id} started on {target.source} "
-                f"({target.address}); store {store.url}")
+            say(
+                f"Run {graph.flow_name}/{run_id} started on {target.source} "
+                f"({target.address}); store {store.url}"
+            )
             if target.dashboard_link:
                 say(f"Dask dashboard: {target.dashboard_link}")
         return _drive(plan, target, store, record, options)
 
 
-def _drive(plan: RunPlan, target, store: Store, record: dict,
-           options: RunOptions) -> RunResult:
+def _drive(plan: RunPlan, target, store: Store, record: dict, options: RunOptions) -> RunResult:
     executor = target.executor
     # In-process runs echo every line of output as it comes: that is their progress.
     quiet = options.quiet or executor.in_process
     progress = Progress(enabled=False if quiet else options.progress)
     if plan.log_topic:
-        executor.client.subscribe_topic(plan.log_topic,
-                                        lambda event: _print_log_event(event, progress))
-    driver = Driver(plan, executor, batch_size=options.batch_size, slots=target.slots,
-                    on_progress=progress.update)
+        executor.client.subscribe_topic(
+            plan.log_topic, lambda event: _print_log_event(event, progress)
+        )
+    driver = Driver(
+        plan,
+        executor,
+        batch_size=options.batch_size,
+        slots=target.slots,
+        on_progress=progress.update,
+    )
     client = getattr(executor, "client", None)
     steps = list(plan.graph.names)
     publish_run_event(client, plan.flow_name, plan.run_id, "running", store.url, steps)
@@ -190,8 +217,12 @@ def _drive(plan: RunPlan, target, store: Store, record: dict,
         if plan.log_topic:
             executor.client.unsubscribe_topic(plan.log_topic)
     status = "failed" if error else "succeeded"
-    record.update(status=status, finished_at=time.time(), error=error,
-                  tasks={s: driver.done.get(s, 0) for s in driver.submitted})
+    record.update(
+        status=status,
+        finished_at=time.time(),
+        error=error,
+        tasks={s: driver.done.get(s, 0) for s in driver.submitted},
+    )
     record["duration"] = record["finished_at"] - record["created_at"]
     store.write_run_record(plan.flow_name, plan.run_id, record)
     publish_run_event(client, plan.flow_name, plan.run_id, status, store.url, steps)
@@ -201,8 +232,9 @@ def _drive(plan: RunPlan, target, store: Store, record: dict,
         if error:
             say(f"Step {error.get('task', '?')} failed:\n{error.get('traceback', '').rstrip()}")
         say(f"Run {plan.flow_name}/{plan.run_id} {status} in {record['duration']:.1f} s")
-    return RunResult(plan.flow_name, plan.run_id, status, store.url, error,
-                     dict(store.options) or None)
+    return RunResult(
+        plan.flow_name, plan.run_id, status, store.url, error, dict(store.options) or None
+    )
 
 
 def _describe(error: BaseException) -> dict:
@@ -242,8 +274,12 @@ def _versions() -> dict:
     return found
 
 
-def resume_flow(flow_cls: type, origin_run_id: str | None = None, step: str | None = None,
-                options: RunOptions | None = None) -> RunResult:
+def resume_flow(
+    flow_cls: type,
+    origin_run_id: str | None = None,
+    step: str | None = None,
+    options: RunOptions | None = None,
+) -> RunResult:
     """Resume a run of ``flow_cls``: reuse what ``origin_run_id`` (default: the latest run
     of this user) committed, and run the rest, or everything from ``step`` on."""
     from dataclasses import replace
@@ -257,16 +293,30 @@ def resume_flow(flow_cls: type, origin_run_id: str | None = None, step: str | No
     record = store.read_run_record(graph.flow_name, origin)
     reuse = plan_reuse(store, graph, origin, step)
     if not options.quiet:
-        say(f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"
-            + (f", rerunning from step {step}" if step else ""))
+        say(
+            f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"
+            + (f", rerunning from step {step}" if step else "")
+        )
     tags = options.tags or tuple(store.run_tags(graph.flow_name, origin, record=record))
-    return run_flow(flow_cls, None, replace(options, origin_run_id=origin, reuse=reuse,
-                                            origin_record=record, tags=tags))
+    return run_flow(
+        flow_cls,
+        None,
+        replace(options, origin_run_id=origin, reuse=reuse, origin_record=record, tags=tags),
+    )
 
 
 #: RunOptions a caller of FlowSpec.run may pass as keywords.
-PUBLIC_OPTIONS = ("store", "store_options", "scheduler", "max_workers", "tags",
-                  "with_decorators", "quiet", "progress", "batch_size")
+PUBLIC_OPTIONS = (
+    "store",
+    "store_options",
+    "scheduler",
+    "max_workers",
+    "tags",
+    "with_decorators",
+    "quiet",
+    "progress",
+    "batch_size",
+)
 
 
 def _split_keywords(flow_cls: type, kwargs: Mapping[str, Any]) -> tuple[dict, dict]:
@@ -288,16 +338,18 @@ def _split_keywords(flow_cls: type, kwargs: Mapping[str, Any]) -> tuple[dict, di
     return params, opts
 
 
-def run_class(flow_cls: type, params: Mapping[str, Any] | None,
-              kwargs: Mapping[str, Any]) -> RunResult:
+def run_class(
+    flow_cls: type, params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
+) -> RunResult:
     """``FlowSpec.run(params, **kwargs)``: keywords are parameters or run options."""
     given, opts = _split_keywords(flow_cls, kwargs)
     given.update(params or {})
     return run_flow(flow_cls, given, RunOptions(**opts))
 
 
-def resume_class(flow_cls: type, origin_run_id: str | None, step: str | None,
-                 kwargs: Mapping[str, Any]) -> RunResult:
+def resume_class(
+    flow_cls: type, origin_run_id: str | None, step: str | None, kwargs: Mapping[str, Any]
+) -> RunResult:
     """``FlowSpec.resume(origin_run_id, step, **options)``."""
     given, opts = _split_keywords(flow_cls, kwargs)
     if given:

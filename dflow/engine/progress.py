@@ -34,7 +34,7 @@ class Progress:
         """Redraw the status line in place."""
         self._last = time.monotonic()
         err = original_stream("stderr")
-        err.write("\r\x1b[2K" + self.line()[: 200])
+        err.write("\r\x1b[2K" + self.line()[:200])
         err.flush()
         self._shown = True
 

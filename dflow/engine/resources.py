@@ -21,8 +21,9 @@ def requested(deco: DecoratorSpec) -> dict[str, float]:
     return wanted
 
 
-def check_resources(graph: FlowGraph, extra: tuple[DecoratorSpec, ...],
-                    workers: list[dict] | None) -> None:
+def check_resources(
+    graph: FlowGraph, extra: tuple[DecoratorSpec, ...], workers: list[dict] | None
+) -> None:
     """Raise ResourceUnavailableError if a step asks for more than any worker offers.
 
     ``workers`` is each worker's declared resources; None means they are not enforced
@@ -42,15 +43,18 @@ def check_resources(graph: FlowGraph, extra: tuple[DecoratorSpec, ...],
         for name, amount in wanted.items():
             offered = max((w.get(name, 0) for w in workers), default=0)
             if offered < amount:
-                problems.append(f"step {node.name!r} needs {name}={amount:g} but the most any "
-                                f"worker offers is {offered:g}")
+                problems.append(
+                    f"step {node.name!r} needs {name}={amount:g} but the most any "
+                    f"worker offers is {offered:g}"
+                )
         if not any(p.startswith(f"step {node.name!r}") for p in problems):
-            problems.append(f"step {node.name!r} needs {wanted} together, and no single worker "
-                            "offers all of it")
+            problems.append(
+                f"step {node.name!r} needs {wanted} together, and no single worker offers all of it"
+            )
     if problems:
         raise ResourceUnavailableError(
             "no worker can run this flow: " + "; ".join(problems),
             hint="start workers that offer it, e.g. `dflow cluster up --resources "
-            "CPU=2,MEMORY=8000,GPU=1` or `dask worker ADDRESS --resources \"MEMORY=8000\"`, "
+            'CPU=2,MEMORY=8000,GPU=1` or `dask worker ADDRESS --resources "MEMORY=8000"`, '
             "or lower the @resources request",
         )

@@ -39,8 +39,9 @@ def latest_run_id(store: Store, flow: str, user: str | None = None) -> str:
     )
 
 
-def plan_reuse(store: Store, graph: FlowGraph, origin_run_id: str,
-               rerun_from: str | None = None) -> dict[str, str]:
+def plan_reuse(
+    store: Store, graph: FlowGraph, origin_run_id: str, rerun_from: str | None = None
+) -> dict[str, str]:
     """Map ``"step/task_id"`` to the origin task pathspec for every reusable task."""
     flow = graph.flow_name
     if rerun_from is not None and rerun_from not in graph:

@@ -86,15 +86,21 @@ def open_target(scheduler: str | None = None, max_workers: int | None = None) ->
     if scheduler:
         client = _connect(scheduler)
         try:
-            yield Target(DaskExecutor(client), "address", scheduler, client.dashboard_link,
-                         _slots(client))
+            yield Target(
+                DaskExecutor(client), "address", scheduler, client.dashboard_link, _slots(client)
+            )
         finally:
             client.close()
         return
     client = _current_client()
     if client is not None:
-        yield Target(DaskExecutor(client), "session", client.scheduler.address,
-                     client.dashboard_link, _slots(client))
+        yield Target(
+            DaskExecutor(client),
+            "session",
+            client.scheduler.address,
+            client.dashboard_link,
+            _slots(client),
+        )
         return
     record = None
     with contextlib.suppress(ImportError):
@@ -104,14 +110,24 @@ def open_target(scheduler: str | None = None, max_workers: int | None = None) ->
     if record is not None:
         client = connect(record)
         try:
-            yield Target(DaskExecutor(client), "cluster", record.address, client.dashboard_link,
-                         _slots(client))
+            yield Target(
+                DaskExecutor(client),
+                "cluster",
+                record.address,
+                client.dashboard_link,
+                _slots(client),
+            )
         finally:
             client.close()
         return
     with _local_cluster(max_workers) as client:
-        yield Target(DaskExecutor(client), "local", client.scheduler.address,
-                     client.dashboard_link, _slots(client))
+        yield Target(
+            DaskExecutor(client),
+            "local",
+            client.scheduler.address,
+            client.dashboard_link,
+            _slots(client),
+        )
 
 
 @contextlib.contextmanager

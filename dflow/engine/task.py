@@ -108,8 +108,7 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
     raise TaskFailure(addr.pathspec, attempt, error)
 
 
-def _record(store: Store, addr: TaskAddress, attempt: int,
-            outcome: AttemptOutcome) -> dict | None:
+def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome) -> dict | None:
     """Store an attempt's logs and record; return its error (type, message, traceback)."""
     info = dict(outcome.info)
     info["duration"] = info.get("finished_at", time.time()) - info["started_at"]
@@ -122,8 +121,9 @@ def _record(store: Store, addr: TaskAddress, attempt: int,
         if text:
             store.write_log(addr, attempt, stream, text.encode("utf-8", "replace"))
     store.write_attempt_record(addr, attempt, info)
-    publish_task_event(addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"],
-                       info)
+    publish_task_event(
+        addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"], info
+    )
     return info.get("error")
 
 
@@ -134,17 +134,28 @@ def _caught(plan, store, spec, attempt, parents, catch, error) -> TaskResult:
     refs = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
     var = catch.get("var")
     if var:
-        refs[var] = store.save(CaughtException(error["type"], error["message"],
-                                               error["traceback"]))
+        refs[var] = store.save(CaughtException(error["type"], error["message"], error["traceback"]))
     if node.transition.value in ("foreach", "switch"):
-        raise TaskFailure(addr.pathspec, attempt, {
-            **error, "message": error["message"] + " (@catch cannot continue past a "
-            f"{node.transition.value}: its items or branch are unknown)"})
+        raise TaskFailure(
+            addr.pathspec,
+            attempt,
+            {
+                **error,
+                "message": error["message"] + " (@catch cannot continue past a "
+                f"{node.transition.value}: its items or branch are unknown)",
+            },
+        )
     attempt = store.start_attempt(addr)
-    info = {"attempt": attempt, "started_at": time.time(), "finished_at": time.time(),
-            "status": "succeeded", "caught": error, "duration": 0.0,
-            "parents": [f"{p.step}/{p.task_id}" for p in parents],
-            "foreach_stack": list(spec.stack)}
+    info = {
+        "attempt": attempt,
+        "started_at": time.time(),
+        "finished_at": time.time(),
+        "status": "succeeded",
+        "caught": error,
+        "duration": 0.0,
+        "parents": [f"{p.step}/{p.task_id}" for p in parents],
+        "foreach_stack": list(spec.stack),
+    }
     manifest = store.commit_attempt(addr, attempt, refs, {"caught": True, "info": info})
     store.write_attempt_record(addr, attempt, info)
     return result_from_manifest(manifest)
@@ -158,10 +169,16 @@ def _reuse(plan: RunPlan, store: Store, addr: TaskAddress, origin: str) -> TaskR
     meta["origin"] = origin
     attempt = store.start_attempt(addr)
     origin_info = meta.get("info") or {}
-    info = {"attempt": attempt, "started_at": time.time(), "finished_at": time.time(),
-            "status": "succeeded", "origin": origin, "duration": 0.0,
-            "parents": origin_info.get("parents", []),
-            "foreach_stack": origin_info.get("foreach_stack")}
+    info = {
+        "attempt": attempt,
+        "started_at": time.time(),
+        "finished_at": time.time(),
+        "status": "succeeded",
+        "origin": origin,
+        "duration": 0.0,
+        "parents": origin_info.get("parents", []),
+        "foreach_stack": origin_info.get("foreach_stack"),
+    }
     meta["info"] = info
     committed = store.commit_attempt(addr, attempt, manifest.artifacts, meta)
     store.write_attempt_record(addr, attempt, info)

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 
 import dflow
 
-_HIDDEN_DIRS = tuple(
-    os.path.dirname(p) + os.sep
-    for p in (dflow.__file__,)
-)
+_HIDDEN_DIRS = tuple(os.path.dirname(p) + os.sep for p in (dflow.__file__,))
 _HIDDEN_PACKAGES = ("dask", "distributed", "concurrent", "threading.py", "contextvars", "tornado")
 
 

@@ -23,8 +23,18 @@ from dflow.graph.model import (
 )
 from dflow.graph.problems import Problem
 
-__all__ = ["DecoratorSpec", "FlowGraph", "ParameterSpec", "Problem", "StepKind", "StepNode",
-           "Transition", "build_graph", "lint", "validate"]
+__all__ = [
+    "DecoratorSpec",
+    "FlowGraph",
+    "ParameterSpec",
+    "Problem",
+    "StepKind",
+    "StepNode",
+    "Transition",
+    "build_graph",
+    "lint",
+    "validate",
+]
 
 
 def build_graph(flow_cls: type) -> FlowGraph:
@@ -41,6 +51,8 @@ def validate(flow_cls: type) -> FlowGraph:
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         raise FlowDefinitionError(
-            f"flow {graph.flow_name!r} cannot run: {count}", problems,
-            hint=f"run 'dflow check {graph.file}' after fixing")
+            f"flow {graph.flow_name!r} cannot run: {count}",
+            problems,
+            hint=f"run 'dflow check {graph.file}' after fixing",
+        )
     return graph

@@ -37,13 +37,15 @@ class LintContext:
         shapes = {s.name: StepShape(s.out, s.transition, s.takes_inputs) for s in self.graph}
         self.analysis = analyze(shapes)
 
-    def problem(self, line: int, message: str, hint: str | None = None,
-                file: str | None = None) -> Problem:
+    def problem(
+        self, line: int, message: str, hint: str | None = None, file: str | None = None
+    ) -> Problem:
         """A problem in this flow's file (or ``file``)."""
         return Problem(file or self.graph.file, line, message, hint)
 
-    def at_step(self, node: StepNode, message: str, hint: str | None = None,
-                next_line: bool = False) -> Problem:
+    def at_step(
+        self, node: StepNode, message: str, hint: str | None = None, next_line: bool = False
+    ) -> Problem:
         """A problem at a step's ``def`` line (or its ``self.next`` line)."""
         line = node.next_line if next_line and node.next_line else node.line
         return Problem(node.file or self.graph.file, line, message, hint)
@@ -65,8 +67,11 @@ def lint(graph: FlowGraph) -> list[Problem]:
     problems: list[Problem] = []
     for name, func in CHECKS.items():
         for found in func(ctx):
-            problems.append(found if found.check else Problem(
-                found.file, found.line, found.message, found.hint, check=name))
+            problems.append(
+                found
+                if found.check
+                else Problem(found.file, found.line, found.message, found.hint, check=name)
+            )
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.file != graph.file, p.file, p.line))
 

@@ -32,9 +32,13 @@ class NextInfo:
 
 def is_next_call(node: ast.AST) -> bool:
     """True for a ``self.next(...)`` call node."""
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "next" and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "self")
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "next"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "self"
+    )
 
 
 def next_calls(func: ast.AST) -> list[ast.Call]:
@@ -52,8 +56,11 @@ def next_calls(func: ast.AST) -> list[ast.Call]:
 
 
 def _self_attr(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-            and node.value.id == "self":
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ):
         return node.attr
     return None
 
@@ -70,8 +77,12 @@ class _Reader:
     def target(self, node: ast.AST) -> str | None:
         name = _self_attr(node)
         if name is None:
-            self.problem(f"step {self.step!r}: self.next() takes steps written as self.<step>, "
-                         f"got {ast.unparse(node)!r}", "write self.next(self.step_name)", node)
+            self.problem(
+                f"step {self.step!r}: self.next() takes steps written as self.<step>, "
+                f"got {ast.unparse(node)!r}",
+                "write self.next(self.step_name)",
+                node,
+            )
         return name
 
     def attr_name(self, keyword: ast.keyword) -> str | None:
@@ -80,18 +91,27 @@ class _Reader:
             return value.value
         attr = _self_attr(value)
         shown = ast.unparse(value)
-        hint = (f"write {keyword.arg}={attr!r}, not {keyword.arg}={shown}" if attr
-                else f"write {keyword.arg}=\"attribute_name\"")
-        self.problem(f"step {self.step!r}: {keyword.arg}= takes the name of an attribute as a "
-                     f"string, got {shown}", hint, value)
+        hint = (
+            f"write {keyword.arg}={attr!r}, not {keyword.arg}={shown}"
+            if attr
+            else f'write {keyword.arg}="attribute_name"'
+        )
+        self.problem(
+            f"step {self.step!r}: {keyword.arg}= takes the name of an attribute as a "
+            f"string, got {shown}",
+            hint,
+            value,
+        )
         return attr
 
     def read(self) -> NextInfo:
         kwargs = {k.arg: k for k in self.call.keywords}
         for key in kwargs:
             if key not in ("foreach", "condition"):
-                self.problem(f"step {self.step!r}: self.next() has no option {key}=",
-                             "self.next takes steps, foreach= or condition=")
+                self.problem(
+                    f"step {self.step!r}: self.next() has no option {key}=",
+                    "self.next takes steps, foreach= or condition=",
+                )
         if len(self.call.args) == 1 and isinstance(self.call.args[0], ast.Dict):
             self.read_switch(self.call.args[0], kwargs.get("condition"))
         else:
@@ -102,26 +122,32 @@ class _Reader:
         names = [self.target(arg) for arg in self.call.args]
         self.info.out = tuple(n for n in names if n)
         if condition is not None:
-            self.problem(f"step {self.step!r}: condition= needs a dict of cases",
-                         f"write {SWITCH_FORM}")
+            self.problem(
+                f"step {self.step!r}: condition= needs a dict of cases", f"write {SWITCH_FORM}"
+            )
         if not self.call.args:
-            self.problem(f"step {self.step!r}: self.next() names no step",
-                         "write self.next(self.next_step)")
+            self.problem(
+                f"step {self.step!r}: self.next() names no step", "write self.next(self.next_step)"
+            )
         if foreach is not None:
             self.info.transition = Transition.FOREACH
             self.info.foreach_var = self.attr_name(foreach)
             if len(self.call.args) != 1:
-                self.problem(f"step {self.step!r}: a foreach has exactly one target step, "
-                             f"got {len(self.call.args)}",
-                             "write self.next(self.body, foreach=\"items\")")
+                self.problem(
+                    f"step {self.step!r}: a foreach has exactly one target step, "
+                    f"got {len(self.call.args)}",
+                    'write self.next(self.body, foreach="items")',
+                )
         else:
             self.info.transition = Transition.SPLIT if len(names) > 1 else Transition.LINEAR
 
     def read_switch(self, cases: ast.Dict, condition: ast.keyword | None) -> None:
         self.info.transition = Transition.SWITCH
         if condition is None:
-            self.problem(f"step {self.step!r}: self.next() with a dict of cases needs "
-                         "condition=", f"write {SWITCH_FORM}")
+            self.problem(
+                f"step {self.step!r}: self.next() with a dict of cases needs condition=",
+                f"write {SWITCH_FORM}",
+            )
         else:
             self.info.switch_var = self.attr_name(condition)
         pairs = []
@@ -129,15 +155,19 @@ class _Reader:
             try:
                 case = ast.literal_eval(key) if key is not None else None
             except (ValueError, TypeError, SyntaxError):
-                self.problem(f"step {self.step!r}: switch case {ast.unparse(key)} is not a "
-                             "literal value", f"write {SWITCH_FORM}", key)
+                self.problem(
+                    f"step {self.step!r}: switch case {ast.unparse(key)} is not a literal value",
+                    f"write {SWITCH_FORM}",
+                    key,
+                )
                 continue
             target = self.target(value)
             if target:
                 pairs.append((case, target))
         if not pairs:
-            self.problem(f"step {self.step!r}: a switch needs at least one case",
-                         f"write {SWITCH_FORM}")
+            self.problem(
+                f"step {self.step!r}: a switch needs at least one case", f"write {SWITCH_FORM}"
+            )
         self.info.switch_cases = tuple(pairs)
         self.info.out = tuple(dict.fromkeys(t for _, t in pairs))
 
@@ -152,10 +182,14 @@ def parse_next(step: str, file: str, func: ast.FunctionDef | ast.AsyncFunctionDe
     info = _Reader(step, file, main).read() if main is not None else NextInfo()
     for call in calls:
         if call is not trailing:
-            info.problems.append(Problem(
-                file, call.lineno,
-                f"step {step!r}: self.next(...) must be the last statement of the step",
-                "compute the choice first, then call self.next once at the end "
-                "(use condition= for a run-time choice)",
-                check="next_last"))
+            info.problems.append(
+                Problem(
+                    file,
+                    call.lineno,
+                    f"step {step!r}: self.next(...) must be the last statement of the step",
+                    "compute the choice first, then call self.next once at the end "
+                    "(use condition= for a run-time choice)",
+                    check="next_last",
+                )
+            )
     return info

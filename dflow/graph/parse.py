@@ -46,8 +46,10 @@ def _decorators(func, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple:
     lines = {}
     for deco in node.decorator_list:
         lines.setdefault(_decorator_name(deco), deco.lineno)
-    specs = [dataclasses.replace(spec, line=lines.get(spec.name, spec.line or node.lineno))
-             for spec in getattr(func, DECORATORS_ATTR, ())]
+    specs = [
+        dataclasses.replace(spec, line=lines.get(spec.name, spec.line or node.lineno))
+        for spec in getattr(func, DECORATORS_ATTR, ())
+    ]
     return tuple(sorted(specs, key=lambda s: s.line))
 
 
@@ -59,8 +61,15 @@ def _read_step(name: str, func, index: SourceIndex, problems: list[Problem]) -> 
     args = node.args.posonlyargs + node.args.args
     info = parse_next(name, file, node)
     problems.extend(info.problems)
-    return _Raw(name=name, file=file, line=node.lineno, doc=ast.get_docstring(node) or "",
-                takes_inputs=len(args) > 1, next=info, decorators=_decorators(func, node))
+    return _Raw(
+        name=name,
+        file=file,
+        line=node.lineno,
+        doc=ast.get_docstring(node) or "",
+        takes_inputs=len(args) > 1,
+        next=info,
+        decorators=_decorators(func, node),
+    )
 
 
 def _kind(raw: _Raw) -> StepKind:
@@ -77,14 +86,25 @@ def _kind(raw: _Raw) -> StepKind:
 def _node(raw: _Raw, in_steps: tuple[str, ...], analysis: Analysis) -> StepNode:
     nxt = raw.next
     return StepNode(
-        name=raw.name, kind=_kind(raw), transition=nxt.transition, out=nxt.out,
-        in_steps=in_steps, takes_inputs=raw.takes_inputs, foreach_var=nxt.foreach_var,
-        switch_var=nxt.switch_var, switch_cases=nxt.switch_cases,
+        name=raw.name,
+        kind=_kind(raw),
+        transition=nxt.transition,
+        out=nxt.out,
+        in_steps=in_steps,
+        takes_inputs=raw.takes_inputs,
+        foreach_var=nxt.foreach_var,
+        switch_var=nxt.switch_var,
+        switch_cases=nxt.switch_cases,
         split_parents=analysis.split_parents(raw.name),
         matching_join=analysis.matching_join.get(raw.name)
-        if nxt.transition in (Transition.SPLIT, Transition.FOREACH) else None,
-        decorators=raw.decorators, doc=raw.doc, file=raw.file, line=raw.line,
-        next_line=nxt.line)
+        if nxt.transition in (Transition.SPLIT, Transition.FOREACH)
+        else None,
+        decorators=raw.decorators,
+        doc=raw.doc,
+        file=raw.file,
+        line=raw.line,
+        next_line=nxt.line,
+    )
 
 
 def _class_problems(flow_cls: type, index: SourceIndex, steps: dict) -> list[Problem]:
@@ -103,41 +123,64 @@ def _class_problems(flow_cls: type, index: SourceIndex, steps: dict) -> list[Pro
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             if node.name in seen and node.name in steps:
-                problems.append(Problem(
-                    file, node.lineno,
-                    f"step {node.name!r} is defined twice (first at line {seen[node.name]}); "
-                    "the second definition replaces the first",
-                    "give each step its own name", check="duplicate_step"))
+                problems.append(
+                    Problem(
+                        file,
+                        node.lineno,
+                        f"step {node.name!r} is defined twice (first at line {seen[node.name]}); "
+                        "the second definition replaces the first",
+                        "give each step its own name",
+                        check="duplicate_step",
+                    )
+                )
             seen[node.name] = node.lineno
-            if node.name not in steps and next_calls(node) and \
-                    getattr(klass, node.name, None) is vars(klass).get(node.name):
-                problems.append(Problem(
-                    file, node.lineno,
-                    f"method {node.name!r} calls self.next but is not marked @step",
-                    f"add @step on the line above 'def {node.name}'", check="missing_step"))
+            if (
+                node.name not in steps
+                and next_calls(node)
+                and getattr(klass, node.name, None) is vars(klass).get(node.name)
+            ):
+                problems.append(
+                    Problem(
+                        file,
+                        node.lineno,
+                        f"method {node.name!r} calls self.next but is not marked @step",
+                        f"add @step on the line above 'def {node.name}'",
+                        check="missing_step",
+                    )
+                )
     return problems
 
 
-def _attribute_clashes(file: str, node: ast.stmt, cls_node: ast.ClassDef,
-                       steps: dict) -> list[Problem]:
+def _attribute_clashes(
+    file: str, node: ast.stmt, cls_node: ast.ClassDef, steps: dict
+) -> list[Problem]:
     """A class attribute (e.g. a Parameter) silently replaced by a step of the same name."""
     if not isinstance(node, ast.Assign):
         return []
     is_param = isinstance(node.value, ast.Call) and _decorator_name(node.value).endswith(
-        ("Parameter", "IncludeFile"))
+        ("Parameter", "IncludeFile")
+    )
     found = []
     for target in node.targets:
         if not isinstance(target, ast.Name) or target.id not in steps:
             continue
-        later = [d.lineno for d in cls_node.body if isinstance(d, ast.FunctionDef)
-                 and d.name == target.id and d.lineno > node.lineno]
+        later = [
+            d.lineno
+            for d in cls_node.body
+            if isinstance(d, ast.FunctionDef) and d.name == target.id and d.lineno > node.lineno
+        ]
         if later:
             what = "parameter" if is_param else "attribute"
-            found.append(Problem(
-                file, node.lineno,
-                f"{what} {target.id!r} is replaced by the step of the same name "
-                f"(line {later[0]})", f"rename the {what} or the step",
-                check="parameter_names" if is_param else "duplicate_step"))
+            found.append(
+                Problem(
+                    file,
+                    node.lineno,
+                    f"{what} {target.id!r} is replaced by the step of the same name "
+                    f"(line {later[0]})",
+                    f"rename the {what} or the step",
+                    check="parameter_names" if is_param else "duplicate_step",
+                )
+            )
     return found
 
 
@@ -152,10 +195,18 @@ def _parameters(flow_cls: type, index: SourceIndex) -> tuple[ParameterSpec, ...]
                     if isinstance(target, ast.Name):
                         lines[target.id] = node.lineno
     return tuple(
-        ParameterSpec(name=p.name, attr=attr, type_name=p.type_name, default=p.default,
-                      required=p.required, help=p.help, is_include_file=p.is_include_file,
-                      line=lines.get(attr, 0))
-        for attr, p in flow_cls._dflow_parameters())
+        ParameterSpec(
+            name=p.name,
+            attr=attr,
+            type_name=p.type_name,
+            default=p.default,
+            required=p.required,
+            help=p.help,
+            is_include_file=p.is_include_file,
+            line=lines.get(attr, 0),
+        )
+        for attr, p in flow_cls._dflow_parameters()
+    )
 
 
 def build_graph(flow_cls: type) -> FlowGraph:
@@ -168,8 +219,11 @@ def build_graph(flow_cls: type) -> FlowGraph:
     file, cls_node = require_source(flow_cls, index)
     steps = flow_cls._dflow_steps()
     problems: list[Problem] = _class_problems(flow_cls, index, steps)
-    raws = [raw for name, func in steps.items()
-            if (raw := _read_step(name, func, index, problems)) is not None]
+    raws = [
+        raw
+        for name, func in steps.items()
+        if (raw := _read_step(name, func, index, problems)) is not None
+    ]
     raws.sort(key=lambda r: (r.file != file, r.file, r.line))
     shapes = {r.name: StepShape(r.next.out, r.next.transition, r.takes_inputs) for r in raws}
     analysis = analyze(shapes)
@@ -179,6 +233,11 @@ def build_graph(flow_cls: type) -> FlowGraph:
             in_steps.get(target, []).append(raw.name)
     nodes = tuple(_node(r, tuple(in_steps[r.name]), analysis) for r in raws)
     return FlowGraph(
-        flow_name=flow_cls.__name__, file=file, steps=nodes,
-        parameters=_parameters(flow_cls, index), doc=ast.get_docstring(cls_node) or "",
-        line=cls_node.lineno, parse_problems=tuple(problems))
+        flow_name=flow_cls.__name__,
+        file=file,
+        steps=nodes,
+        parameters=_parameters(flow_cls, index),
+        doc=ast.get_docstring(cls_node) or "",
+        line=cls_node.lineno,
+        parse_problems=tuple(problems),
+    )

@@ -67,11 +67,18 @@ def _quote(text: str) -> str:
 
 def render_dot(graph: FlowGraph) -> str:
     """Graphviz source: ``dflow show flow.py --format dot | dot -Tpng > flow.png``."""
-    lines = [f"digraph {_quote(graph.flow_name)} {{", "  rankdir=TB;",
-             "  node [shape=box, style=rounded];"]
+    lines = [
+        f"digraph {_quote(graph.flow_name)} {{",
+        "  rankdir=TB;",
+        "  node [shape=box, style=rounded];",
+    ]
     for node in graph:
-        shape = {"split": "trapezium", "foreach": "trapezium", "join": "invtrapezium",
-                 "switch": "diamond"}.get(node.kind.value, "box")
+        shape = {
+            "split": "trapezium",
+            "foreach": "trapezium",
+            "join": "invtrapezium",
+            "switch": "diamond",
+        }.get(node.kind.value, "box")
         label = _quote(node.name + "\n" + node.kind.value)
         lines.append(f"  {_quote(node.name)} [label={label}, shape={shape}];")
     for node in graph:

@@ -49,7 +49,8 @@ class SourceIndex:
             functions = self._functions[code.co_filename] = {
                 (node.name, min([node.lineno] + [d.lineno for d in node.decorator_list])): node
                 for node in (ast.walk(tree) if tree is not None else ())
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
         node = functions.get((code.co_name, code.co_firstlineno))
         return None if node is None else (code.co_filename, node)
 
@@ -73,8 +74,9 @@ class SourceIndex:
     def _class_in(self, filename: str, name: str, line: int) -> ast.ClassDef | None:
         if filename not in self._classes:
             tree = self.tree(filename)
-            self._classes[filename] = [n for n in (ast.walk(tree) if tree else ())
-                                       if isinstance(n, ast.ClassDef)]
+            self._classes[filename] = [
+                n for n in (ast.walk(tree) if tree else ()) if isinstance(n, ast.ClassDef)
+            ]
         candidates = [n for n in self._classes[filename] if n.name == name]
         for node in candidates:
             if line == 0 or node.lineno <= line <= (node.end_lineno or node.lineno):

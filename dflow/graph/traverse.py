@@ -104,7 +104,7 @@ def find_cycles(shapes: Mapping[str, StepShape]) -> list[list[str]]:
                 iters.pop()
                 state[path.pop()] = 2
             elif target in shapes and state.get(target) == 1:
-                cycles.append(path[path.index(target):] + [target])
+                cycles.append(path[path.index(target) :] + [target])
             elif target in shapes and target not in state:
                 state[target] = 1
                 path.append(target)

@@ -46,9 +46,11 @@ class Report:
 
     def _repr_html_(self) -> str:
         # An iframe keeps the report's styles and script apart from the notebook's.
-        return (f'<iframe title="dflow report {escape(self.pathspec)}" srcdoc="'
-                f'{escape(self.html, quote=True)}" style="width:100%;height:820px;border:0">'
-                "</iframe>")
+        return (
+            f'<iframe title="dflow report {escape(self.pathspec)}" srcdoc="'
+            f'{escape(self.html, quote=True)}" style="width:100%;height:820px;border:0">'
+            "</iframe>"
+        )
 
     def __repr__(self) -> str:
         return f"<dflow Report {self.pathspec}: {len(self.html)} characters of HTML>"
@@ -60,13 +62,16 @@ def parse_pathspec(text: str) -> tuple[str, str]:
 
     flow, sep, run_id = text.strip("/").partition("/")
     if not sep or not flow or not run_id or "/" in run_id:
-        raise ObjectNotFoundError(f"{text!r} does not name a run",
-                                  hint="give FLOW/RUN_ID, for example TrainFlow/1795739563832009")
+        raise ObjectNotFoundError(
+            f"{text!r} does not name a run",
+            hint="give FLOW/RUN_ID, for example TrainFlow/1795739563832009",
+        )
     return flow, run_id
 
 
-def build_report(flow: str, run_id: str, *, store: str | Store | None = None,
-                 store_options: dict | None = None) -> Report:
+def build_report(
+    flow: str, run_id: str, *, store: str | Store | None = None, store_options: dict | None = None
+) -> Report:
     """Read run ``flow/run_id`` from the store and build its :class:`Report`.
 
     ``store`` is a Store or a URL (default: the configured store). Raises

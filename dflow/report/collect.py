@@ -87,10 +87,16 @@ def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptData:
     except RecordNotFoundError:
         rec = {"status": "running"}
     return AttemptData(
-        attempt=int(rec.get("attempt", n)), status=str(rec.get("status", "running")),
-        started_at=rec.get("started_at"), finished_at=rec.get("finished_at"),
-        duration=rec.get("duration"), worker=rec.get("worker"), host=rec.get("host"),
-        pid=rec.get("pid"), error=rec.get("error"), caught=rec.get("caught"),
+        attempt=int(rec.get("attempt", n)),
+        status=str(rec.get("status", "running")),
+        started_at=rec.get("started_at"),
+        finished_at=rec.get("finished_at"),
+        duration=rec.get("duration"),
+        worker=rec.get("worker"),
+        host=rec.get("host"),
+        pid=rec.get("pid"),
+        error=rec.get("error"),
+        caught=rec.get("caught"),
         parents=tuple(rec.get("parents") or ()),
     )
 
@@ -114,8 +120,9 @@ def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> Ru
     for step in store.list_steps(flow, run_id):
         ids = sorted(store.list_tasks(flow, run_id, step), key=_task_order)
         for i, task_id in enumerate(ids):
-            jobs.append((step, TaskAddress(flow, run_id, step, task_id),
-                         i < MAX_TASKS_WITH_ARTIFACTS))
+            jobs.append(
+                (step, TaskAddress(flow, run_id, step, task_id), i < MAX_TASKS_WITH_ARTIFACTS)
+            )
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         tasks = list(pool.map(lambda job: _read_task(store, job[1], job[2]), jobs))
     by_step: dict[str, list[TaskData]] = {}

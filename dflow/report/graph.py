@@ -102,8 +102,11 @@ def build_graph(run: RunData) -> RunGraph:
         row = rows.get(layer[name], 0)
         rows[layer[name]] = row + 1
         step = next(s for s in run.steps if s.name == name)
-        nodes.append(StepNode(name, layer[name], row, _kind(name, run, edges), len(step.tasks),
-                              _state(step.tasks)))
+        nodes.append(
+            StepNode(
+                name, layer[name], row, _kind(name, run, edges), len(step.tasks), _state(step.tasks)
+            )
+        )
     return RunGraph(tuple(nodes), tuple(edges))
 
 
@@ -127,20 +130,24 @@ def render_graph_svg(graph: RunGraph) -> str:
     for n in graph.nodes:
         offset = (tallest - per_layer[n.layer]) * (NODE_H + GAP_Y) / 2
         pos[n.name] = (PAD + n.layer * (NODE_W + GAP_X), PAD + offset + n.row * (NODE_H + GAP_Y))
-    parts = [f'<svg class="graph" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             'aria-label="flow graph"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" '
-             'refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-             '<path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>']
+    parts = [
+        f'<svg class="graph" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="flow graph"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" '
+        'refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>'
+    ]
     for a, b in graph.edges:
         if a not in pos or b not in pos:
             continue
         x1, y1 = pos[a][0] + NODE_W, pos[a][1] + NODE_H / 2
         x2, y2 = pos[b][0], pos[b][1] + NODE_H / 2
         mid = (x1 + x2) / 2
-        parts.append(f'<path class="edge" data-from="{escape(a)}" data-to="{escape(b)}" '
-                     f'd="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} '
-                     f'{x2:.0f},{y2:.0f}" marker-end="url(#arrow)"/>')
+        parts.append(
+            f'<path class="edge" data-from="{escape(a)}" data-to="{escape(b)}" '
+            f'd="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} '
+            f'{x2:.0f},{y2:.0f}" marker-end="url(#arrow)"/>'
+        )
     for n in graph.nodes:
         x, y = pos[n.name]
         label = f"{n.kind} · {n.tasks} task{'s' if n.tasks != 1 else ''}"
@@ -148,6 +155,7 @@ def render_graph_svg(graph: RunGraph) -> str:
             f'<g class="node {n.state}" data-step="{escape(n.name)}" data-kind="{n.kind}">'
             f'<rect x="{x}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="7"/>'
             f'<text x="{x + NODE_W / 2:.0f}" y="{y + 19:.0f}" class="name">{escape(n.name)}</text>'
-            f'<text x="{x + NODE_W / 2:.0f}" y="{y + 36:.0f}" class="kind">{label}</text></g>')
+            f'<text x="{x + NODE_W / 2:.0f}" y="{y + 36:.0f}" class="kind">{label}</text></g>'
+        )
     parts.append("</svg>")
     return "".join(parts)

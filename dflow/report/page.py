@@ -38,27 +38,34 @@ def _header(run: RunData) -> str:
     r = run.record
     status = str(r.get("status", "?"))
     sched = r.get("scheduler") or {}
-    rows = [("status", f'<span class="badge {escape(status)}">{escape(status)}</span>'),
-            ("user", escape(str(r.get("user", "-")))),
-            ("started", _when(r.get("created_at"))), ("finished", _when(r.get("finished_at"))),
-            ("duration", _dur(r.get("duration"))),
-            ("tags", escape(", ".join(r.get("tags") or []) or "-")),
-            ("scheduler", escape(f"{sched.get('source', '-')} {sched.get('address') or ''}")),
-            ("store", escape(run.store_url)),
-            ("tasks", str(len(run.tasks)))]
+    rows = [
+        ("status", f'<span class="badge {escape(status)}">{escape(status)}</span>'),
+        ("user", escape(str(r.get("user", "-")))),
+        ("started", _when(r.get("created_at"))),
+        ("finished", _when(r.get("finished_at"))),
+        ("duration", _dur(r.get("duration"))),
+        ("tags", escape(", ".join(r.get("tags") or []) or "-")),
+        ("scheduler", escape(f"{sched.get('source', '-')} {sched.get('address') or ''}")),
+        ("store", escape(run.store_url)),
+        ("tasks", str(len(run.tasks))),
+    ]
     if r.get("origin_run_id"):
         rows.append(("resumed from", escape(str(r["origin_run_id"]))))
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return (f"<header><h1>{escape(run.flow)} / {escape(run.run_id)}</h1>"
-            f'<table class="meta">{cells}</table></header>')
+    return (
+        f"<header><h1>{escape(run.flow)} / {escape(run.run_id)}</h1>"
+        f'<table class="meta">{cells}</table></header>'
+    )
 
 
 def _parameters(run: RunData) -> str:
     params = run.record.get("parameters") or {}
     if not params:
         return '<p class="muted">This flow has no parameters.</p>'
-    rows = "".join(f"<tr><td>{escape(str(k))}</td><td><code>{escape(json.dumps(v))}</code></td>"
-                   "</tr>" for k, v in sorted(params.items()))
+    rows = "".join(
+        f"<tr><td>{escape(str(k))}</td><td><code>{escape(json.dumps(v))}</code></td></tr>"
+        for k, v in sorted(params.items())
+    )
     return f'<table class="params"><tr><th>name</th><th>value</th></tr>{rows}</table>'
 
 
@@ -70,15 +77,19 @@ def _artifact_rows(task: TaskData) -> str:
     return "".join(
         f"<tr><td>{escape(task.task_id)}</td><td>{escape(a.name)}</td>"
         f"<td>{escape(a.type_name)}</td><td>{human_size(a.size)}</td>"
-        f"<td><code>{escape(a.preview)}</code></td></tr>" for a in task.artifacts)
+        f"<td><code>{escape(a.preview)}</code></td></tr>"
+        for a in task.artifacts
+    )
 
 
 def _task_row(t: TaskData) -> str:
     last = t.attempts[-1] if t.attempts else None
     worker = str(last.worker or last.host or "-") if last else "-"
-    return (f'<tr class="{escape(t.status)}"><td>{escape(t.task_id)}</td>'
-            f"<td>{escape(t.status)}</td><td>{len(t.attempts)}</td><td>{escape(worker)}</td>"
-            f"<td>{_dur(last.duration if last else None)}</td></tr>")
+    return (
+        f'<tr class="{escape(t.status)}"><td>{escape(t.task_id)}</td>'
+        f"<td>{escape(t.status)}</td><td>{len(t.attempts)}</td><td>{escape(worker)}</td>"
+        f"<td>{_dur(last.duration if last else None)}</td></tr>"
+    )
 
 
 def _step_section(step: StepData) -> str:
@@ -91,16 +102,20 @@ def _step_section(step: StepData) -> str:
     note = f'<p class="muted">Artifacts of {more} more tasks not shown.</p>' if more > 0 else ""
     task_rows = "".join(_task_row(t) for t in step.tasks[:MAX_TASK_ROWS])
     if len(step.tasks) > MAX_TASK_ROWS:
-        task_rows += (f'<tr><td colspan="5" class="muted">… {len(step.tasks) - MAX_TASK_ROWS} '
-                      "more tasks (all are on the timeline)</td></tr>")
-    return (f'<section class="step" id="step-{escape(step.name)}" data-step="{escape(step.name)}">'
-            f"<h3>{escape(step.name)} <small>{len(step.tasks)} tasks · {done} succeeded · "
-            f"{failed} failed · {retried} retried</small></h3>"
-            '<table class="artifacts"><tr><th>task</th><th>artifact</th><th>type</th>'
-            f"<th>size</th><th>preview</th></tr>{arts}</table>{note}"
-            "<details><summary>tasks</summary><table class=\"tasks\"><tr><th>task</th>"
-            "<th>status</th><th>attempts</th><th>worker</th><th>duration</th></tr>"
-            f"{task_rows}</table></details></section>")
+        task_rows += (
+            f'<tr><td colspan="5" class="muted">… {len(step.tasks) - MAX_TASK_ROWS} '
+            "more tasks (all are on the timeline)</td></tr>"
+        )
+    return (
+        f'<section class="step" id="step-{escape(step.name)}" data-step="{escape(step.name)}">'
+        f"<h3>{escape(step.name)} <small>{len(step.tasks)} tasks · {done} succeeded · "
+        f"{failed} failed · {retried} retried</small></h3>"
+        '<table class="artifacts"><tr><th>task</th><th>artifact</th><th>type</th>'
+        f"<th>size</th><th>preview</th></tr>{arts}</table>{note}"
+        '<details><summary>tasks</summary><table class="tasks"><tr><th>task</th>'
+        "<th>status</th><th>attempts</th><th>worker</th><th>duration</th></tr>"
+        f"{task_rows}</table></details></section>"
+    )
 
 
 def _failures(run: RunData) -> str:
@@ -112,20 +127,28 @@ def _failures(run: RunData) -> str:
     final = {(t.step, t.task_id) for t in run.tasks if t.status == "failed"}
     for t, a in failed[:MAX_FAILURES]:
         err = a.error or a.caught or {}
-        outcome = ("failed the run" if (t.step, t.task_id) in final and a is t.attempts[-1]
-                   else "caught by @catch" if a.caught else "retried")
+        outcome = (
+            "failed the run"
+            if (t.step, t.task_id) in final and a is t.attempts[-1]
+            else "caught by @catch"
+            if a.caught
+            else "retried"
+        )
         parts.append(
             f'<div class="failure" data-step="{escape(t.step)}" data-task="{escape(t.task_id)}" '
             f'data-attempt="{a.attempt}"><h3>{escape(t.step)}/{escape(t.task_id)} attempt '
             f"{a.attempt}: {escape(str(err.get('type', 'Error')))} <small>({outcome})</small></h3>"
             f"<p>{escape(str(err.get('message', '')))}</p>"
-            f"<pre>{escape(str(err.get('traceback', '')))}</pre></div>")
+            f"<pre>{escape(str(err.get('traceback', '')))}</pre></div>"
+        )
     if len(failed) > MAX_FAILURES:
         parts.append(f'<p class="muted">… {len(failed) - MAX_FAILURES} more failed attempts.</p>')
     if run_error and not any(a.error for _, a in failed):
-        parts.append(f'<div class="failure"><h3>run: {escape(str(run_error.get("type", "")))}'
-                     f"</h3><p>{escape(str(run_error.get('message', '')))}</p>"
-                     f"<pre>{escape(str(run_error.get('traceback', '')))}</pre></div>")
+        parts.append(
+            f'<div class="failure"><h3>run: {escape(str(run_error.get("type", "")))}'
+            f"</h3><p>{escape(str(run_error.get('message', '')))}</p>"
+            f"<pre>{escape(str(run_error.get('traceback', '')))}</pre></div>"
+        )
     return "".join(parts)
 
 
@@ -134,7 +157,7 @@ def render_page(run: RunData, *, now: float | None = None) -> str:
     graph = render_graph_svg(build_graph(run))
     steps = "".join(_step_section(s) for s in _ordered_steps(run))
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(run.flow)}/{escape(run.run_id)} · dflow report</title>"
         f"<style>{PAGE_CSS}</style></head><body>{_header(run)}"
         f'<section id="graph"><h2>Graph</h2><div class="scroll">{graph}</div></section>'
@@ -147,7 +170,8 @@ def render_page(run: RunData, *, now: float | None = None) -> str:
         f'<section id="steps"><h2>Steps and artifacts</h2>{steps}</section>'
         f'<section id="failures"><h2>Failures</h2>{_failures(run)}</section>'
         f"<footer>dflow run report · {escape(run.flow)}/{escape(run.run_id)}</footer>"
-        f"<script>{PAGE_JS}</script></body></html>")
+        f"<script>{PAGE_JS}</script></body></html>"
+    )
 
 
 def _ordered_steps(run: RunData) -> list[StepData]:

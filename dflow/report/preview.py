@@ -54,8 +54,9 @@ def preview_value(store: Store, ref: ArtifactRef, name: str = "") -> str:
         return f"<{ref.type_name}, {ref.size} bytes: too large to preview>"
     value = store.load(ref, name=name)
     if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return _cap(f"array shape={tuple(value.shape)} dtype={value.dtype} "
-                    f"{_REPR.repr(value.tolist())}")
+        return _cap(
+            f"array shape={tuple(value.shape)} dtype={value.dtype} {_REPR.repr(value.tolist())}"
+        )
     return _cap(_REPR.repr(value))
 
 

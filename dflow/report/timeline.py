@@ -70,8 +70,29 @@ def _fmt_s(seconds: float) -> str:
 
 
 def _ticks(span: float) -> list[float]:
-    for step in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30,
-                 60, 120, 300, 600, 1800, 3600):
+    for step in (
+        0.001,
+        0.002,
+        0.005,
+        0.01,
+        0.02,
+        0.05,
+        0.1,
+        0.2,
+        0.5,
+        1,
+        2,
+        5,
+        10,
+        15,
+        30,
+        60,
+        120,
+        300,
+        600,
+        1800,
+        3600,
+    ):
         if span / step <= 10:
             return [i * step for i in range(int(span / step) + 1)]
     return [0.0, span]
@@ -91,21 +112,34 @@ def render_timeline_svg(run: RunData, now: float | None = None) -> str:
         top += subs[lane] * LANE_H + PAD
     width, height = LABEL_W + PLOT_W + PAD * 2, top
     scale = PLOT_W / span
-    out = [f'<svg id="timeline" class="timeline" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="task timeline">']
+    out = [
+        f'<svg id="timeline" class="timeline" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="task timeline">'
+    ]
     for t in _ticks(span):
         x = LABEL_W + t * scale
-        out.append(f'<line class="tick" x1="{x:.1f}" y1="{AXIS_H - 6}" x2="{x:.1f}" '
-                   f'y2="{height}"/><text class="tick" x="{x:.1f}" y="{AXIS_H - 10}">'
-                   f"{_fmt_s(t)}</text>")
+        out.append(
+            f'<line class="tick" x1="{x:.1f}" y1="{AXIS_H - 6}" x2="{x:.1f}" '
+            f'y2="{height}"/><text class="tick" x="{x:.1f}" y="{AXIS_H - 10}">'
+            f"{_fmt_s(t)}</text>"
+        )
     for lane in lanes:
         y = lane_y[lane]
-        out.append(f'<text class="lane" x="{LABEL_W - 8}" y="{y + BAR_H}">{escape(lane)}</text>'
-                   f'<line class="lane" x1="{LABEL_W}" y1="{y - PAD / 2:.0f}" x2="{width}" '
-                   f'y2="{y - PAD / 2:.0f}"/>')
+        out.append(
+            f'<text class="lane" x="{LABEL_W - 8}" y="{y + BAR_H}">{escape(lane)}</text>'
+            f'<line class="lane" x1="{LABEL_W}" y1="{y - PAD / 2:.0f}" x2="{width}" '
+            f'y2="{y - PAD / 2:.0f}"/>'
+        )
     for i in items:
-        out.append(_item_svg(i, LABEL_W + (i.start - t0) * scale, lane_y[i.lane] + i.sub * LANE_H,
-                             max((i.end - i.start) * scale, MIN_BAR_W), t0))
+        out.append(
+            _item_svg(
+                i,
+                LABEL_W + (i.start - t0) * scale,
+                lane_y[i.lane] + i.sub * LANE_H,
+                max((i.end - i.start) * scale, MIN_BAR_W),
+                t0,
+            )
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -113,10 +147,14 @@ def render_timeline_svg(run: RunData, now: float | None = None) -> str:
 def _item_svg(i: TimelineItem, x: float, y: float, w: float, t0: float) -> str:
     a = i.attempt
     retried = " retry" if a.attempt > 0 else ""
-    tip = (f"{i.step}/{i.task_id} attempt {a.attempt}: {a.status}\n"
-           f"worker {i.lane}\nstart +{_fmt_s(i.start - t0)}, took {_fmt_s(i.end - i.start)}")
+    tip = (
+        f"{i.step}/{i.task_id} attempt {a.attempt}: {a.status}\n"
+        f"worker {i.lane}\nstart +{_fmt_s(i.start - t0)}, took {_fmt_s(i.end - i.start)}"
+    )
     if a.error:
         tip += f"\n{a.error.get('type', 'Error')}: {a.error.get('message', '')}"[:300]
-    return (f'<rect class="tl-item {escape(a.status)}{retried}" data-step="{escape(i.step)}" '
-            f'data-task="{escape(i.task_id)}" data-attempt="{a.attempt}" x="{x:.1f}" '
-            f'y="{y:.0f}" width="{w:.1f}" height="{BAR_H}"><title>{escape(tip)}</title></rect>')
+    return (
+        f'<rect class="tl-item {escape(a.status)}{retried}" data-step="{escape(i.step)}" '
+        f'data-task="{escape(i.task_id)}" data-attempt="{a.attempt}" x="{x:.1f}" '
+        f'y="{y:.0f}" width="{w:.1f}" height="{BAR_H}"><title>{escape(tip)}</title></rect>'
+    )

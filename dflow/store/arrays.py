@@ -125,8 +125,14 @@ class CheckedChunkStore(WrapperStore):
     dflow's own read paths name that error themselves, so they skip the second crc pass.
     """
 
-    def __init__(self, store: Any, key: str = "", name: str = "", all_chunks: bool = False,
-                 check_crc: bool = False) -> None:
+    def __init__(
+        self,
+        store: Any,
+        key: str = "",
+        name: str = "",
+        all_chunks: bool = False,
+        check_crc: bool = False,
+    ) -> None:
         super().__init__(store)
         self.key, self.name = key, name
         self.all_chunks, self.check_crc = all_chunks, check_crc
@@ -169,8 +175,9 @@ class CheckedChunkStore(WrapperStore):
             )
 
 
-def open_zarr(zstore: Any, key: str, name: str, *, all_chunks: bool = False,
-              check_crc: bool = False) -> zarr.Array:
+def open_zarr(
+    zstore: Any, key: str, name: str, *, all_chunks: bool = False, check_crc: bool = False
+) -> zarr.Array:
     """Open a stored array read-only; its chunks are checked as they are read.
 
     ``all_chunks``: every chunk was written, so an absent one is corruption.
@@ -207,8 +214,14 @@ class VerifiedChunks:
     graphs built from it can run on remote workers. Errors name the artifact.
     """
 
-    def __init__(self, opener: Callable[[], zarr.Array], key: str, name: str,
-                 shape: tuple[int, ...], dtype: np.dtype) -> None:
+    def __init__(
+        self,
+        opener: Callable[[], zarr.Array],
+        key: str,
+        name: str,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+    ) -> None:
         self.opener, self.key, self.name = opener, key, name
         self.shape, self.dtype, self.ndim = tuple(shape), np.dtype(dtype), len(shape)
         self._z: zarr.Array | None = None

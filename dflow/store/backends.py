@@ -229,7 +229,7 @@ class FsspecIO(FileIO):
         except FileNotFoundError:
             return []
         prefix = self.fs._strip_protocol(path).rstrip("/") + "/"
-        return sorted(p[len(prefix):] for p in found if p.startswith(prefix))
+        return sorted(p[len(prefix) :] for p in found if p.startswith(prefix))
 
     def rm(self, rel: str) -> None:  # noqa: D102
         self.check_writable(rel)

@@ -25,13 +25,16 @@ import numpy as np
 
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _PLAIN_SCALARS = frozenset({str, float, bool, type(None), bytes})
-_EXT_SCALARS = frozenset(
-    {dt.datetime, dt.date, dt.time, dt.timedelta, decimal.Decimal, complex}
-)
+_EXT_SCALARS = frozenset({dt.datetime, dt.date, dt.time, dt.timedelta, decimal.Decimal, complex})
 
 EXT_TUPLE, EXT_SET, EXT_FROZENSET, EXT_DATETIME, EXT_DATE, EXT_TIME = 1, 2, 3, 4, 5, 6
 EXT_TIMEDELTA, EXT_DECIMAL, EXT_COMPLEX, EXT_BIGINT, EXT_NPSCALAR, EXT_NPARRAY = (
-    7, 8, 9, 10, 11, 12
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
 )
 
 
@@ -40,8 +43,10 @@ def _tz_ok(tz: Any) -> bool:
 
 
 def _is_numpy_scalar(obj: Any) -> bool:
-    return isinstance(obj, np.generic) and type(obj).__module__ == "numpy" and (
-        obj.dtype.kind not in "OV"
+    return (
+        isinstance(obj, np.generic)
+        and type(obj).__module__ == "numpy"
+        and (obj.dtype.kind not in "OV")
     )
 
 
@@ -106,8 +111,13 @@ def _pack_tz(tz: Any) -> Any:
     offset = tz.utcoffset(None)
     name = tz.tzname(None)
     default_name = dt.timezone(offset).tzname(None)
-    return ["offset", offset.days, offset.seconds, offset.microseconds,
-            None if name == default_name else name]
+    return [
+        "offset",
+        offset.days,
+        offset.seconds,
+        offset.microseconds,
+        None if name == default_name else name,
+    ]
 
 
 def _unpack_tz(spec: Any) -> Any:
@@ -137,14 +147,22 @@ def _default(obj: Any) -> msgpack.ExtType:  # noqa: C901 - one dispatch table
     if t is int:
         return msgpack.ExtType(EXT_BIGINT, str(obj).encode())
     if t is dt.datetime:
-        parts = [obj.year, obj.month, obj.day, obj.hour, obj.minute, obj.second,
-                 obj.microsecond, obj.fold, _pack_tz(obj.tzinfo)]
+        parts = [
+            obj.year,
+            obj.month,
+            obj.day,
+            obj.hour,
+            obj.minute,
+            obj.second,
+            obj.microsecond,
+            obj.fold,
+            _pack_tz(obj.tzinfo),
+        ]
         return msgpack.ExtType(EXT_DATETIME, _packb(parts))
     if t is dt.date:
         return msgpack.ExtType(EXT_DATE, _packb([obj.year, obj.month, obj.day]))
     if t is dt.time:
-        parts = [obj.hour, obj.minute, obj.second, obj.microsecond, obj.fold,
-                 _pack_tz(obj.tzinfo)]
+        parts = [obj.hour, obj.minute, obj.second, obj.microsecond, obj.fold, _pack_tz(obj.tzinfo)]
         return msgpack.ExtType(EXT_TIME, _packb(parts))
     if t is dt.timedelta:
         return msgpack.ExtType(EXT_TIMEDELTA, _packb([obj.days, obj.seconds, obj.microseconds]))
@@ -223,9 +241,7 @@ def _packb(obj: Any) -> bytes:
 
 
 def _unpackb(data: bytes) -> Any:
-    return msgpack.unpackb(
-        data, ext_hook=_ext_hook, strict_map_key=False, raw=False
-    )
+    return msgpack.unpackb(data, ext_hook=_ext_hook, strict_map_key=False, raw=False)
 
 
 def pack(obj: Any, kind: str | None = None) -> bytes:

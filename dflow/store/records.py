@@ -264,8 +264,12 @@ class RecordsMixin:
     def write_heartbeat(self, flow: str, run_id: str) -> None:
         """Record that the run's driver is alive now (``runs/<run_id>/heartbeat.json``)."""
         rel = f"{self._run_dir(flow, run_id)}/heartbeat.json"
-        self._write_checked(rel, dump_json({"layout": RECORD_LAYOUT, "time": time.time()},
-                                           f"heartbeat of {flow}/{run_id}"))
+        self._write_checked(
+            rel,
+            dump_json(
+                {"layout": RECORD_LAYOUT, "time": time.time()}, f"heartbeat of {flow}/{run_id}"
+            ),
+        )
 
     def read_heartbeat(self, flow: str, run_id: str) -> float | None:
         """When the run's driver last said it was alive (None if it never did)."""

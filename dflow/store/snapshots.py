@@ -61,8 +61,9 @@ def code_files(root: Path, exclude: Collection[Path] = ()) -> list[Path]:
     skipped = {Path(p).resolve() for p in exclude}
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
-        dirs[:] = sorted(d for d in dirs
-                         if not _skip_dir(base / d) and (base / d).resolve() not in skipped)
+        dirs[:] = sorted(
+            d for d in dirs if not _skip_dir(base / d) and (base / d).resolve() not in skipped
+        )
         for name in files:
             path = base / name
             if name.startswith(".") or not path.is_file():

@@ -71,8 +71,9 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
     {'a': (1, 2)}
     """
 
-    def __init__(self, url: str, options: dict | None = None, *, trusted: bool = True,
-                 writable: bool = True) -> None:
+    def __init__(
+        self, url: str, options: dict | None = None, *, trusted: bool = True, writable: bool = True
+    ) -> None:
         self.url = url
         self.options = dict(options or {})
         self.trusted = trusted
@@ -80,12 +81,20 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         self._io_obj: FileIO | None = None
 
     def __getstate__(self) -> dict:
-        return {"url": self.url, "options": self.options, "trusted": self.trusted,
-                "writable": self.writable}
+        return {
+            "url": self.url,
+            "options": self.options,
+            "trusted": self.trusted,
+            "writable": self.writable,
+        }
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["url"], state["options"], trusted=state["trusted"],
-                      writable=state.get("writable", True))
+        self.__init__(
+            state["url"],
+            state["options"],
+            trusted=state["trusted"],
+            writable=state.get("writable", True),
+        )
 
     def __repr__(self) -> str:
         return f"Store({self.url!r}, trusted={self.trusted}, writable={self.writable})"
@@ -239,7 +248,8 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         except ValueError as exc:
             raise ArtifactCorruptError(
                 f"array {_what(key, name)} is corrupt: its {ARRAY_MARKER} is not valid JSON "
-                f"({exc})", hint="the store is damaged; rerun the step that produced it",
+                f"({exc})",
+                hint="the store is damaged; rerun the step that produced it",
             ) from None
         except OSError as exc:
             raise io_error("read", rel, exc) from exc

@@ -59,8 +59,9 @@ if __name__ == "__main__":
 
 def measure(folder: Path, argv: list[str], env: dict | None = None) -> dict:
     """Run ``argv`` in ``folder`` in a fresh measuring process."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, str(folder), *argv],
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(folder), *argv], capture_output=True, text=True, env=env
+    )
     result = json.loads(out.stdout)
     if result["rc"] != 0:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{result['err']}")
@@ -91,11 +92,18 @@ def main() -> None:
     parser.add_argument("--cases", default="linear,foreach:100,foreach:1000,foreach:10000,array")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--metaflow-python", default=None)
-    parser.add_argument("--metaflow-max-n", type=int, default=1000,
-                        help="skip Metaflow foreach cases above this N (10,000 takes ~30 min)")
+    parser.add_argument(
+        "--metaflow-max-n",
+        type=int,
+        default=1000,
+        help="skip Metaflow foreach cases above this N (10,000 takes ~30 min)",
+    )
     parser.add_argument("--array-mb", type=int, default=512)
-    parser.add_argument("--no-warm", action="store_true",
-                        help="skip the 'dflow warm' rows (runs on a `dflow cluster up` cluster)")
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="skip the 'dflow warm' rows (runs on a `dflow cluster up` cluster)",
+    )
     args = parser.parse_args()
     mf_python = find_metaflow(args.metaflow_python)
     work = Path(tempfile.mkdtemp(prefix="dflow-bench-"))
@@ -105,17 +113,38 @@ def main() -> None:
         for kind in ("foreach", "linear", "array"):
             (folder / f"bench_{kind}.py").write_text(render(kind, name))
     (work / "plain_dask.py").write_text(PLAIN_DASK)
-    env = dict(os.environ, DFLOW_STORE=str(work / "dflow" / ".dflow"),
-               METAFLOW_DEFAULT_DATASTORE="local", USERNAME="bench",
-               DFLOW_HOME=str(work / "cold-home"))
+    env = dict(
+        os.environ,
+        DFLOW_STORE=str(work / "dflow" / ".dflow"),
+        METAFLOW_DEFAULT_DATASTORE="local",
+        USERNAME="bench",
+        DFLOW_HOME=str(work / "cold-home"),
+    )
     env.pop("DFLOW_SCHEDULER", None)
     warm_env = dict(env, DFLOW_HOME=str(work / "warm-home"))
     if not args.no_warm:
-        subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "up", "--workers",
-                        "2", "--port", "0", "--dashboard-port", "0"], env=warm_env, check=True,
-                       capture_output=True)
-    print(f"# {time.strftime('%Y-%m-%d %H:%M')}  cores={os.cpu_count()}  repeat={args.repeat}"
-          f"  metaflow={'yes' if mf_python else 'not found'}  folder={work}")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dflow.cli.main",
+                "cluster",
+                "up",
+                "--workers",
+                "2",
+                "--port",
+                "0",
+                "--dashboard-port",
+                "0",
+            ],
+            env=warm_env,
+            check=True,
+            capture_output=True,
+        )
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M')}  cores={os.cpu_count()}  repeat={args.repeat}"
+        f"  metaflow={'yes' if mf_python else 'not found'}  folder={work}"
+    )
     print(f"{'case':<16}{'system':<12}{'wall s (median)':>17}{'peak MB':>10}{'vs dflow':>10}")
     try:
         for case in args.cases.split(","):
@@ -147,12 +176,17 @@ def main() -> None:
                     line = [ln for ln in runs[-1]["out"].splitlines() if "save+handoff" in ln]
                     extra = "  " + (line[-1].split("] ")[-1] if line else "")
                 ratio = wall / base
-                print(f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{ratio:>9.1f}x{extra}",
-                      flush=True)
+                print(
+                    f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{ratio:>9.1f}x{extra}",
+                    flush=True,
+                )
     finally:
         if not args.no_warm:
-            subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
-                           env=warm_env, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
+                env=warm_env,
+                capture_output=True,
+            )
         shutil.rmtree(work, ignore_errors=True)
 
 

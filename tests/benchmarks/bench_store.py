@@ -70,8 +70,18 @@ def _child(args: argparse.Namespace) -> None:
 
 
 def _run_child(case: str, size_mb: int, url: str, options: dict) -> dict:
-    cmd = [sys.executable, __file__, "--child", case, "--size-mb", str(size_mb),
-           "--url", url, "--options", json.dumps(options)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        case,
+        "--size-mb",
+        str(size_mb),
+        "--url",
+        url,
+        "--options",
+        json.dumps(options),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -135,8 +145,10 @@ def _report(results: dict[str, list[dict]], size_mb: int, hash_mbs: float) -> No
         load = statistics.median(r["load_s"] for r in runs)
         peak = statistics.median(r["peak_mb"] for r in runs)
         rt[case] = save + load
-        print(f"{case:<13}{size_mb / save:>11,.0f}{size_mb / load:>11,.0f}"
-              f"{save + load:>14.2f}{peak:>9,.0f}  ({peak / size_mb:.2f}x the array)")
+        print(
+            f"{case:<13}{size_mb / save:>11,.0f}{size_mb / load:>11,.0f}"
+            f"{save + load:>14.2f}{peak:>9,.0f}  ({peak / size_mb:.2f}x the array)"
+        )
     for case in ("store-local", "store-s3"):
         if case in rt:
             print(f"{case} round trip is {rt['pickle-gzip'] / rt[case]:.1f}x pickle+gzip")

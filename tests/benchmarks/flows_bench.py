@@ -4,7 +4,7 @@
 to a temp folder and runs it as ``python file.py run`` in a fresh process.
 """
 
-FOREACH = '''
+FOREACH = """
 from {framework} import FlowSpec, Parameter, step
 
 
@@ -33,9 +33,9 @@ class ForeachBench(FlowSpec):
 
 if __name__ == "__main__":
     ForeachBench()
-'''
+"""
 
-LINEAR = '''
+LINEAR = """
 from {framework} import FlowSpec, step
 
 
@@ -62,9 +62,9 @@ class LinearBench(FlowSpec):
 
 if __name__ == "__main__":
     LinearBench()
-'''
+"""
 
-ARRAY = '''
+ARRAY = """
 import time
 
 import numpy as np
@@ -99,7 +99,7 @@ class ArrayBench(FlowSpec):
 
 if __name__ == "__main__":
     ArrayBench()
-'''
+"""
 
 KINDS = {"foreach": FOREACH, "linear": LINEAR, "array": ARRAY}
 

@@ -31,8 +31,9 @@ def test_check_reports_both_problems_with_file_and_line():
     result = invoke("check", path)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("bad_two_problems.py:5: parameter 'size' expects an integer, "
-                             "got 'big' as its default")
+    assert lines[0].endswith(
+        "bad_two_problems.py:5: parameter 'size' expects an integer, got 'big' as its default"
+    )
     assert "bad_two_problems.py:9: step 'start': foreach= takes the name" in result.stdout
     assert "hint: write foreach='items', not foreach=self.items" in result.stdout
     assert "TwoProblemsFlow: 2 problems" in result.stderr

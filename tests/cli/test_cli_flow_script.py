@@ -13,8 +13,9 @@ EXAMPLES = ["linear.py", "branch.py", "foreach.py", "parameters.py"]
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd,
-                          timeout=60)
+    return subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -29,7 +30,11 @@ def test_example_show_formats():
     text = run(sys.executable, path, "show")
     assert text.returncode == 0
     assert "choose" in text.stdout and text.stdout.splitlines()[-2].split() == [
-        "choose", "join", "->", "end"]
+        "choose",
+        "join",
+        "->",
+        "end",
+    ]
     dot = run(sys.executable, path, "show", "--format", "dot")
     assert dot.returncode == 0 and '"line_model" -> "choose";' in dot.stdout
 

@@ -27,21 +27,44 @@ def probe_command(flow_cls):
 
 
 def test_options_convert_values(params_cls):
-    result = CliRunner().invoke(probe_command(params_cls), [
-        "--count", "4", "--alpha", "1e-3", "--verbose", "yes", "--config", '{"x": 1}',
-        "--seed", "3", "--who", "me"])
+    result = CliRunner().invoke(
+        probe_command(params_cls),
+        [
+            "--count",
+            "4",
+            "--alpha",
+            "1e-3",
+            "--verbose",
+            "yes",
+            "--config",
+            '{"x": 1}',
+            "--seed",
+            "3",
+            "--who",
+            "me",
+        ],
+    )
     assert result.exit_code == 0, result.output
     given = dict(eval(result.stdout.splitlines()[0]))  # noqa: S307 (our own repr)
-    assert given == {"who": "me", "count": 4, "alpha": 0.001, "verbose": True,
-                     "config": {"x": 1}, "seed": 3, "words": None}
+    assert given == {
+        "who": "me",
+        "count": 4,
+        "alpha": 0.001,
+        "verbose": True,
+        "config": {"x": 1},
+        "seed": 3,
+        "words": None,
+    }
     assert result.stdout.splitlines()[1] == "4 True"
 
 
 def test_bad_value_is_one_clear_sentence(params_cls):
     result = CliRunner().invoke(probe_command(params_cls), ["--count", "lots", "--seed", "1"])
     assert result.exit_code == 2
-    assert "Invalid value for '--count': parameter 'count' expects an integer, got 'lots'" \
+    assert (
+        "Invalid value for '--count': parameter 'count' expects an integer, got 'lots'"
         in result.stderr
+    )
     assert "Traceback" not in result.output
 
 
@@ -66,8 +89,9 @@ def test_flow_group_reports_dflow_errors_without_traceback():
     from dflow import FlowSpec, step
 
     namespace = {"FlowSpec": FlowSpec, "step": step}
-    exec("class Hidden(FlowSpec):\n  @step\n  def start(self):\n    self.next(self.end)\n",
-         namespace)
+    exec(
+        "class Hidden(FlowSpec):\n  @step\n  def start(self):\n    self.next(self.end)\n", namespace
+    )
     result = CliRunner().invoke(build_flow_cli(namespace["Hidden"]), ["show"])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot read the source of flow 'Hidden'")

@@ -51,8 +51,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict:
     found["foreach"] = make_run(load_zoo("good_foreach.py"), store, tags=("t1",)).run_id
     found["params_old"] = make_run(ParamsFlow, store, {"alpha": 0.3}).run_id
     found["params"] = make_run(ParamsFlow, store, {"alpha": 0.7}).run_id
-    found["params_bob"] = make_run(ParamsFlow, store, {"alpha": 5.0}, user="bob",
-                                   tags=("shared",)).run_id
+    found["params_bob"] = make_run(
+        ParamsFlow, store, {"alpha": 5.0}, user="bob", tags=("shared",)
+    ).run_id
     result = make_run(FailingFlow, store)
     assert result.status == "failed"
     found["failed"] = result.run_id

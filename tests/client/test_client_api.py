@@ -164,17 +164,20 @@ def test_run_code_snapshot(store, history, tmp_path):
     assert run["end"].task.code.key == code.key
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda h: Flow("NoSuchFlow"), "flow 'NoSuchFlow' has no runs"),
-    (lambda h: Run("NoSuchFlow/123"), "flow 'NoSuchFlow' has no runs"),
-    (lambda h: Run("ParamsFlow/123"), "flow 'ParamsFlow' has no run '123'"),
-    (lambda h: Run("ParamsFlow"), "not a run pathspec"),
-    (lambda h: Step(f"ParamsFlow/{h['params']}/nostep"), "has no step 'nostep'"),
-    (lambda h: Task(f"ParamsFlow/{h['params']}/end/7"), "has no task '7'"),
-    (lambda h: Task(f"ParamsFlow/{h['params']}/end"), "not a task pathspec"),
-    (lambda h: DataArtifact(f"ParamsFlow/{h['params']}/end/0/nope"), "no artifact 'nope'"),
-    (lambda h: Flow("bad name!"), "not a valid flow name"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda h: Flow("NoSuchFlow"), "flow 'NoSuchFlow' has no runs"),
+        (lambda h: Run("NoSuchFlow/123"), "flow 'NoSuchFlow' has no runs"),
+        (lambda h: Run("ParamsFlow/123"), "flow 'ParamsFlow' has no run '123'"),
+        (lambda h: Run("ParamsFlow"), "not a run pathspec"),
+        (lambda h: Step(f"ParamsFlow/{h['params']}/nostep"), "has no step 'nostep'"),
+        (lambda h: Task(f"ParamsFlow/{h['params']}/end/7"), "has no task '7'"),
+        (lambda h: Task(f"ParamsFlow/{h['params']}/end"), "not a task pathspec"),
+        (lambda h: DataArtifact(f"ParamsFlow/{h['params']}/end/0/nope"), "no artifact 'nope'"),
+        (lambda h: Flow("bad name!"), "not a valid flow name"),
+    ],
+)
 def test_unknown_objects_raise_object_not_found(store, history, make, match):
     with pytest.raises(ObjectNotFoundError, match=match):
         make(history)

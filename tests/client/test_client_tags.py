@@ -18,8 +18,18 @@ RUN = "1700000000000000"
 def _running_run(url: str, tags: list[str]) -> Store:
     """A run as its driver leaves it while going: recorded running, its heartbeat fresh."""
     store = open_store(url)
-    store.write_run_record(FLOW, RUN, {"flow": FLOW, "run_id": RUN, "status": "running",
-                                       "user": "alice", "tags": tags, "created_at": 1.0})
+    store.write_run_record(
+        FLOW,
+        RUN,
+        {
+            "flow": FLOW,
+            "run_id": RUN,
+            "status": "running",
+            "user": "alice",
+            "tags": tags,
+            "created_at": 1.0,
+        },
+    )
     store.write_heartbeat(FLOW, RUN)
     return store
 
@@ -86,9 +96,11 @@ def test_the_client_reads_a_store_it_cannot_write(tmp_path, monkeypatch):
     url = str(tmp_path / "store")
     _running_run(url, ["t"])
     real = os.access
-    monkeypatch.setattr(location_module.os, "access",
-                        lambda path, mode, *a, **k: False if mode & os.W_OK
-                        else real(path, mode, *a, **k))
+    monkeypatch.setattr(
+        location_module.os,
+        "access",
+        lambda path, mode, *a, **k: False if mode & os.W_OK else real(path, mode, *a, **k),
+    )
     context = _context(url)
     run = Run(f"{FLOW}/{RUN}", context)
     assert run.status == "running" and run.tags == frozenset({"t"})
@@ -114,8 +126,9 @@ def test_the_user_namespace_is_checked_without_listing_tags(tmp_path, monkeypatc
     store.add_run_tags(FLOW, RUN, ["team"])
     listed = []
     real = Store.run_tags
-    monkeypatch.setattr(Store, "run_tags",
-                        lambda self, *a, **k: listed.append(a) or real(self, *a, **k))
+    monkeypatch.setattr(
+        Store, "run_tags", lambda self, *a, **k: listed.append(a) or real(self, *a, **k)
+    )
     assert [r.id for r in Flow(FLOW, ClientContext(url, namespace="user:alice"))] == [RUN]
     assert listed == []
     assert [r.id for r in Flow(FLOW, ClientContext(url, namespace="team"))] == [RUN]

@@ -13,10 +13,15 @@ COUNT = 1000
 def long_history(tmp_path_factory):
     store = open_store(str(tmp_path_factory.mktemp("history") / "store"))
     # newest five runs failed or are running; then two succeeded runs of bob's
-    statuses = {COUNT - 1: ("failed", "alice"), COUNT - 2: ("running", "alice"),
-                COUNT - 3: ("failed", "alice"), COUNT - 4: ("failed", "bob"),
-                COUNT - 5: ("failed", "alice"), COUNT - 6: ("succeeded", "bob"),
-                COUNT - 7: ("succeeded", "bob")}
+    statuses = {
+        COUNT - 1: ("failed", "alice"),
+        COUNT - 2: ("running", "alice"),
+        COUNT - 3: ("failed", "alice"),
+        COUNT - 4: ("failed", "bob"),
+        COUNT - 5: ("failed", "alice"),
+        COUNT - 6: ("succeeded", "bob"),
+        COUNT - 7: ("succeeded", "bob"),
+    }
     ids = write_history(store, COUNT, statuses)
     return store.url, ids
 

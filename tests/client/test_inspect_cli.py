@@ -61,8 +61,7 @@ def test_dump(cli, history):
     assert doc == {"alpha": 0.7, "x": 1, "y": 1.4}
     out = cli("dump", "ArrayFlow/latest/start").output
     assert "array(400000,) float64" in out
-    doc = json.loads(cli("dump", "ArrayFlow/latest/start", "--artifact", "small",
-                         "--json").output)
+    doc = json.loads(cli("dump", "ArrayFlow/latest/start", "--artifact", "small", "--json").output)
     assert doc == [0, 1, 2, 3, 4]
 
 
@@ -107,23 +106,29 @@ def test_show_run(cli, history):
     assert "parameters alpha=0.7" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (("runs", "NoFlow"), "flow 'NoFlow' has no runs"),
-    (("logs", "NoFlow/latest/end/0"), "flow 'NoFlow' has no runs"),
-    (("logs", "ParamsFlow/123/end/0"), "flow 'ParamsFlow' has no run '123'"),
-    (("logs", "ParamsFlow/latest/nostep/0"), "has no step 'nostep'"),
-    (("logs", "ParamsFlow/latest/end/9"), "has no task '9'"),
-    (("logs", "ParamsFlow/latest/end/0", "--attempt", "3"), "has no attempt 3"),
-    (("logs", "ForeachFlow/latest/square"), "has 3 tasks: name one of them"),
-    (("logs", "ParamsFlow/latest"), "names a run, not a task"),
-    (("dump", "ParamsFlow/latest/end/0", "--artifact", "nope"), "has no artifact 'nope'"),
-    (("dump", "ParamsFlow/latest/end/0/x/y"), "is not a pathspec"),
-    (("tag", "list", "ParamsFlow/999"), "has no run '999'"),
-    (("code", "NoFlow/latest"), "flow 'NoFlow' has no runs"),
-    (("show", "ParamsFlow/999"), "has no run '999'"),
-    (("show", "ParamsFlow/latest", "--format", "dot"), "a run is shown as text"),
-    (("logs", "ParamsFlow/latest/end/0", "--namespace", "user:zed"), "no runs in the namespace"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("runs", "NoFlow"), "flow 'NoFlow' has no runs"),
+        (("logs", "NoFlow/latest/end/0"), "flow 'NoFlow' has no runs"),
+        (("logs", "ParamsFlow/123/end/0"), "flow 'ParamsFlow' has no run '123'"),
+        (("logs", "ParamsFlow/latest/nostep/0"), "has no step 'nostep'"),
+        (("logs", "ParamsFlow/latest/end/9"), "has no task '9'"),
+        (("logs", "ParamsFlow/latest/end/0", "--attempt", "3"), "has no attempt 3"),
+        (("logs", "ForeachFlow/latest/square"), "has 3 tasks: name one of them"),
+        (("logs", "ParamsFlow/latest"), "names a run, not a task"),
+        (("dump", "ParamsFlow/latest/end/0", "--artifact", "nope"), "has no artifact 'nope'"),
+        (("dump", "ParamsFlow/latest/end/0/x/y"), "is not a pathspec"),
+        (("tag", "list", "ParamsFlow/999"), "has no run '999'"),
+        (("code", "NoFlow/latest"), "flow 'NoFlow' has no runs"),
+        (("show", "ParamsFlow/999"), "has no run '999'"),
+        (("show", "ParamsFlow/latest", "--format", "dot"), "a run is shown as text"),
+        (
+            ("logs", "ParamsFlow/latest/end/0", "--namespace", "user:zed"),
+            "no runs in the namespace",
+        ),
+    ],
+)
 def test_unknown_objects_exit_1_with_one_sentence(cli, args, message):
     result = cli(*args, code=1)
     assert result.output.startswith("error: ") and message in result.output
@@ -135,8 +140,20 @@ def test_run_of_another_namespace(cli, history):
     assert cli("logs", f"ParamsFlow/{history['params_bob']}/end/0", "-A").output == "y is 10.0\n"
 
 
-@pytest.mark.parametrize("command", [["runs"], ["logs"], ["dump"], ["tag"], ["tag", "add"],
-                                     ["tag", "remove"], ["tag", "list"], ["code"], ["show"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["runs"],
+        ["logs"],
+        ["dump"],
+        ["tag"],
+        ["tag", "add"],
+        ["tag", "remove"],
+        ["tag", "list"],
+        ["code"],
+        ["show"],
+    ],
+)
 def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Example" in result.output

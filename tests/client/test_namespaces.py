@@ -62,12 +62,15 @@ def test_runs_filtered_by_tags(store, history):
     assert list(Flow("ParamsFlow").runs("shared", "missing")) == []
 
 
-@pytest.mark.parametrize("make", [
-    lambda rid: Run(f"ParamsFlow/{rid}"),
-    lambda rid: Step(f"ParamsFlow/{rid}/end"),
-    lambda rid: Task(f"ParamsFlow/{rid}/end/0"),
-    lambda rid: Flow("ParamsFlow")[rid],
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rid: Run(f"ParamsFlow/{rid}"),
+        lambda rid: Step(f"ParamsFlow/{rid}/end"),
+        lambda rid: Task(f"ParamsFlow/{rid}/end/0"),
+        lambda rid: Flow("ParamsFlow")[rid],
+    ],
+)
 def test_a_run_of_another_namespace_by_pathspec_is_refused(store, history, make):
     with pytest.raises(NamespaceMismatchError, match="not in the namespace 'user:alice'"):
         make(history["params_bob"])

@@ -46,6 +46,7 @@ def _cli_group() -> click.Group:
     try:
         from dflow.cli.main import main
     except ImportError:  # other command modules of dflow.cli not in this tree yet
+
         class Group(click.Group):
             def invoke(self, ctx):
                 try:

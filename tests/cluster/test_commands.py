@@ -20,8 +20,18 @@ def test_every_command_has_help_with_an_example(dflow_cli):
         assert result.exit_code == 0
         assert "Example" in result.stdout, name
     up = dflow_cli("cluster", "up", "--help").stdout
-    for flag in ("--workers", "--threads-per-worker", "--memory-limit", "--resources", "--host",
-                 "--port", "--dashboard-port", "--tls", "--preload", "--ssh"):
+    for flag in (
+        "--workers",
+        "--threads-per-worker",
+        "--memory-limit",
+        "--resources",
+        "--host",
+        "--port",
+        "--dashboard-port",
+        "--tls",
+        "--preload",
+        "--ssh",
+    ):
         assert flag in up
 
 

@@ -38,12 +38,26 @@ def test_up_status_connect_down(home, dflow_cli, tmp_path):
     marker = tmp_path / "preloaded"
     preload = tmp_path / "dflow_test_preload.py"
     preload.write_text(
-        "def dask_setup(scheduler):\n"
-        f"    open({str(marker)!r}, 'w').write(scheduler.address)\n"
+        f"def dask_setup(scheduler):\n    open({str(marker)!r}, 'w').write(scheduler.address)\n"
     )
-    result = dflow_cli("cluster", "up", "--workers", "2", "--threads-per-worker", "1",
-                       "--resources", "GPU=1,MEMORY=4e9", "--port", "0", "--dashboard-port", "0",
-                       "--memory-limit", "1GB", "--preload", str(preload))
+    result = dflow_cli(
+        "cluster",
+        "up",
+        "--workers",
+        "2",
+        "--threads-per-worker",
+        "1",
+        "--resources",
+        "GPU=1,MEMORY=4e9",
+        "--port",
+        "0",
+        "--dashboard-port",
+        "0",
+        "--memory-limit",
+        "1GB",
+        "--preload",
+        str(preload),
+    )
     assert result.exit_code == 0, result.output
     record = load_record()
     assert record is not None and record_path() == home / "cluster.json"
@@ -112,15 +126,26 @@ def test_stale_record_is_cleaned(home):
 def test_failed_start_reports_the_log_and_leaves_nothing(home):
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     with pytest.raises(ClusterError) as info:
-        start_cluster(ClusterOptions(workers=1, port=0, dashboard_port=0, timeout=30, tls=True,
-                                     preload=("dflow_no_such_module_xyz",)))
+        start_cluster(
+            ClusterOptions(
+                workers=1,
+                port=0,
+                dashboard_port=0,
+                timeout=30,
+                tls=True,
+                preload=("dflow_no_such_module_xyz",),
+            )
+        )
     message = str(info.value)
     assert "scheduler exited during start-up" in message
     assert "dflow_no_such_module_xyz" in message  # the log tail shows the cause
     assert load_record() is None
     assert not list(home.glob("cluster-*/tls"))  # no keys left behind
-    after = {p.pid for p in psutil.Process().children(recursive=True)
-             if p.status() != psutil.STATUS_ZOMBIE}
+    after = {
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if p.status() != psutil.STATUS_ZOMBIE
+    }
     assert after <= before
 
 
@@ -136,16 +161,35 @@ def test_cluster_outlives_the_up_command(home):
 
     env = {**os.environ, "DFLOW_HOME": str(home)}
     done = subprocess.run(
-        [sys.executable, "-m", "dflow.cli.main", "cluster", "up", "--workers", "1",
-         "--port", "0", "--dashboard-port", "0"],
-        env=env, capture_output=True, text=True, timeout=90,
+        [
+            sys.executable,
+            "-m",
+            "dflow.cli.main",
+            "cluster",
+            "up",
+            "--workers",
+            "1",
+            "--port",
+            "0",
+            "--dashboard-port",
+            "0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert done.returncode == 0, done.stderr
     record = active_cluster()
     assert record is not None and f"scheduler: {record.address}" in done.stdout
     assert psutil.Process(record.scheduler_pid).ppid() != os.getpid()  # not our child
-    down = subprocess.run([sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    down = subprocess.run(
+        [sys.executable, "-m", "dflow.cli.main", "cluster", "down"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert down.returncode == 0, down.stderr
     assert not psutil.pid_exists(record.scheduler_pid)
     assert load_record() is None

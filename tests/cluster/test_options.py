@@ -38,11 +38,11 @@ def test_default_threads_share_the_cores():
 
 
 def test_worker_command_line(tmp_path):
-    opts = ClusterOptions(workers=2, threads_per_worker=2, memory_limit="2GB",
-                          resources={"GPU": 1.0, "MEMORY": 4e9})
+    opts = ClusterOptions(
+        workers=2, threads_per_worker=2, memory_limit="2GB", resources={"GPU": 1.0, "MEMORY": 4e9}
+    )
     argv = _worker_argv(opts, "tcp://127.0.0.1:8786", 1, None)
-    assert argv[:4] == [sys.executable, "-m", "distributed.cli.dask_worker",
-                        "tcp://127.0.0.1:8786"]
+    assert argv[:4] == [sys.executable, "-m", "distributed.cli.dask_worker", "tcp://127.0.0.1:8786"]
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--resources") + 1] == "GPU=1 MEMORY=4000000000"
     assert argv[argv.index("--nthreads") + 1] == "2"

@@ -17,10 +17,16 @@ from dflow.errors import ClusterError
 
 def _record(**changes) -> ClusterRecord:
     values = dict(
-        address="tcp://127.0.0.1:8786", dashboard_link="http://127.0.0.1:8787/status",
-        scheduler_pid=10, worker_pids=(11, 12), security=None, created_at=1.5,
-        processes=((10, 100.0), (11, 101.0), (12, 101.5)), log_files=("a.log",),
-        options={"workers": 2, "preload": []}, state_dir=None,
+        address="tcp://127.0.0.1:8786",
+        dashboard_link="http://127.0.0.1:8787/status",
+        scheduler_pid=10,
+        worker_pids=(11, 12),
+        security=None,
+        created_at=1.5,
+        processes=((10, 100.0), (11, 101.0), (12, 101.5)),
+        log_files=("a.log",),
+        options={"workers": 2, "preload": []},
+        state_dir=None,
     )
     values.update(changes)
     return ClusterRecord(**values)
@@ -63,7 +69,8 @@ def test_record_of_dead_processes_is_removed(home):
     while ref.is_running() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not ref.is_running()
-    save_record(_record(scheduler_pid=ref.pid, worker_pids=(), processes=((ref.pid,
-                                                                           ref.create_time),)))
+    save_record(
+        _record(scheduler_pid=ref.pid, worker_pids=(), processes=((ref.pid, ref.create_time),))
+    )
     assert active_cluster() is None
     assert not record_path().exists()

@@ -26,8 +26,17 @@ ENGINE_TESTS = HERE.parent / "engine"
 
 
 def up(dflow_cli, *extra: str) -> dict:
-    result = dflow_cli("cluster", "up", "--workers", "2", "--port", str(free_port()),
-                       "--dashboard-port", str(free_port()), *extra)
+    result = dflow_cli(
+        "cluster",
+        "up",
+        "--workers",
+        "2",
+        "--port",
+        str(free_port()),
+        "--dashboard-port",
+        str(free_port()),
+        *extra,
+    )
     assert result.exit_code == 0, result.output
     record = load_record()
     assert record is not None
@@ -35,7 +44,8 @@ def up(dflow_cli, *extra: str) -> dict:
 
 
 def test_a_flow_from_another_folder_and_process_runs_on_the_recorded_cluster(
-        home, dflow_cli, s3_store_url, tmp_path):
+    home, dflow_cli, s3_store_url, tmp_path
+):
     url, options = s3_store_url
     cluster = up(dflow_cli, "--threads-per-worker", "2")
     status = dflow_cli("cluster", "status", "--json")
@@ -48,12 +58,18 @@ def test_a_flow_from_another_folder_and_process_runs_on_the_recorded_cluster(
     folder = tmp_path / "elsewhere"
     folder.mkdir()
     shutil.copy(HERE / "flows" / "remote.py", folder / f"{name}.py")
-    env = dict(os.environ, DFLOW_HOME=str(home), DFLOW_STORE=url,
-               DFLOW_STORE_OPTIONS=json.dumps(options))
+    env = dict(
+        os.environ, DFLOW_HOME=str(home), DFLOW_STORE=url, DFLOW_STORE_OPTIONS=json.dumps(options)
+    )
     env.pop("DFLOW_SCHEDULER", None)
-    proc = subprocess.run([sys.executable, "-m", "dflow.cli.main", "run", f"{name}.py",
-                           "--width", "6"], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=180)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dflow.cli.main", "run", f"{name}.py", "--width", "6"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"started on cluster ({cluster['address']})" in proc.stderr
     assert "item 5 on tcp://" in proc.stdout  # live logs streamed back from the workers
@@ -75,8 +91,7 @@ def test_a_flow_from_another_folder_and_process_runs_on_the_recorded_cluster(
     assert dflow_cli("cluster", "status").exit_code == 1
 
 
-def test_killing_a_worker_of_the_recorded_cluster_mid_run(home, dflow_cli, s3_store_url,
-                                                         tmp_path):
+def test_killing_a_worker_of_the_recorded_cluster_mid_run(home, dflow_cli, s3_store_url, tmp_path):
     sys.path.insert(0, str(ENGINE_TESTS))
     from runkit import run_and_kill_a_worker
 

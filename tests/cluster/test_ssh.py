@@ -31,13 +31,25 @@ def test_sshcluster_hosts_put_the_scheduler_first():
 
 
 def test_spec_and_keeper_command(tmp_path):
-    spec = ssh.write_spec(tmp_path / "spec.json", hosts=["a", "b"], workers_per_host=2,
-                          nthreads=4, memory_limit="8GB", resources={"GPU": 1.0}, port=8786,
-                          dashboard_port=8787, address_file=tmp_path / "addr.json")
+    spec = ssh.write_spec(
+        tmp_path / "spec.json",
+        hosts=["a", "b"],
+        workers_per_host=2,
+        nthreads=4,
+        memory_limit="8GB",
+        resources={"GPU": 1.0},
+        port=8786,
+        dashboard_port=8787,
+        address_file=tmp_path / "addr.json",
+    )
     data = json.loads(spec.read_text())
     assert data["hosts"] == ["a", "b"]
-    assert data["worker_options"] == {"n_workers": 2, "nthreads": 4, "memory_limit": "8GB",
-                                      "resources": {"GPU": 1.0}}
+    assert data["worker_options"] == {
+        "n_workers": 2,
+        "nthreads": 4,
+        "memory_limit": "8GB",
+        "resources": {"GPU": 1.0},
+    }
     assert data["scheduler_options"] == {"port": 8786, "dashboard_address": ":8787"}
     assert ssh.keeper_argv(spec) == [sys.executable, "-m", "dflow.cluster.ssh", str(spec)]
     assert ssh.main([]) == 2
@@ -45,8 +57,9 @@ def test_spec_and_keeper_command(tmp_path):
 
 def _hide_asyncssh(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "asyncssh" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "asyncssh" else real(name, *a)
+    )
 
 
 def test_missing_asyncssh_says_how_to_install(home, monkeypatch, dflow_cli):

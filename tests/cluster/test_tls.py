@@ -42,8 +42,10 @@ def test_cert_files_are_private_and_signed_by_the_ca(tmp_path):
         cert.verify_directly_issued_by(ca)  # raises if not signed by the CA
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert "node1.example" in sans.get_values_for_type(x509.DNSName)
-        assert {str(a) for a in sans.get_values_for_type(x509.IPAddress)} >= {"127.0.0.1",
-                                                                             "10.1.2.3"}
+        assert {str(a) for a in sans.get_values_for_type(x509.IPAddress)} >= {
+            "127.0.0.1",
+            "10.1.2.3",
+        }
 
 
 @pytest.mark.timeout(120)
@@ -61,8 +63,14 @@ def test_tls_cluster_refuses_clients_without_certificates(home):
     assert "ssl_context" in _refused(record.address, ca_only)  # TLS, but no client cert
     plain = _refused(record.address.replace("tls://", "tcp://"), None)  # TCP on the TLS port
     assert "Connection" in plain or "closed" in plain.lower()
-    no_cert = replace(record, security={**record.security, "client_cert": record.security[
-        "worker_cert"], "client_key": record.security["scheduler_key"]})
+    no_cert = replace(
+        record,
+        security={
+            **record.security,
+            "client_cert": record.security["worker_cert"],
+            "client_key": record.security["scheduler_key"],
+        },
+    )
     with pytest.raises(ClusterError, match="cannot reach the cluster scheduler"):
         connect(no_cert, timeout=3)  # a certificate that does not match its key
 

@@ -23,9 +23,15 @@ def cluster():
     """A LocalCluster whose scheduler preloads dflow.dashboard: yields (cluster, http base)."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=2, processes=False,
-                      dashboard_address="127.0.0.1:0", host="127.0.0.1", protocol="tcp",
-                      scheduler_kwargs={"preload": ["dflow.dashboard"]}) as lc:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=2,
+        processes=False,
+        dashboard_address="127.0.0.1:0",
+        host="127.0.0.1",
+        protocol="tcp",
+        scheduler_kwargs={"preload": ["dflow.dashboard"]},
+    ) as lc:
         base = lc.dashboard_link.rsplit("/", 1)[0]
         yield lc, base
 

@@ -22,13 +22,15 @@ def cluster_home(tmp_path, monkeypatch):
 
 
 def test_cluster_up_serves_the_dflow_page(cluster_home, tmp_path):
-    record = start_cluster(ClusterOptions(workers=1, port=0, dashboard_port=0, timeout=60),
-                           cluster_home)
+    record = start_cluster(
+        ClusterOptions(workers=1, port=0, dashboard_port=0, timeout=60), cluster_home
+    )
     base = record.dashboard_link.rsplit("/", 1)[0]
     with urllib.request.urlopen(f"{base}/dflow", timeout=10) as resp:
         assert b"dflow runs" in resp.read()
-    result = BackgroundRun(FLOWS / "gated_flow.py", "GatedFlow", record.address,
-                           str(tmp_path / "store"), {}).result()
+    result = BackgroundRun(
+        FLOWS / "gated_flow.py", "GatedFlow", record.address, str(tmp_path / "store"), {}
+    ).result()
     run = find_run(get_json(f"{base}/dflow/api/runs"), "GatedFlow", result.run_id)
     assert run["status"] == "succeeded"
     assert {s["step"]: s["done"] for s in run["steps"]}["hold"] == 3

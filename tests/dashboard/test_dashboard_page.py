@@ -29,9 +29,11 @@ def test_page_lists_a_run_and_follows_it_live(cluster, tmp_path, chrome_dir):
     store = str(tmp_path / "store")
     with Client(lc) as client:
         gate = Event("dflow-dashboard-test-gate", client=client)
-        run = BackgroundRun(FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store,
-                            {"gate": gate.name})
+        run = BackgroundRun(
+            FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store, {"gate": gate.name}
+        )
         try:
+
             def hold_running():
                 """the three hold tasks are running"""
                 found = find_run(get_json(f"{base}/dflow/api/runs"), "GatedFlow")
@@ -50,8 +52,9 @@ def test_page_lists_a_run_and_follows_it_live(cluster, tmp_path, chrome_dir):
             hold = elements(dom, "tr", data_step="hold")[0]
             running = [e for e in elements(dom, "td", "n-running") if e["text"] == "3"]
             assert running and "hold" in hold["text"]
-            screenshot(f"{base}/dflow", ARTIFACTS / "dashboard_running.png",
-                       user_data_dir=chrome_dir)
+            screenshot(
+                f"{base}/dflow", ARTIFACTS / "dashboard_running.png", user_data_dir=chrome_dir
+            )
         finally:
             gate.set()
         result = run.result()
@@ -60,7 +63,11 @@ def test_page_lists_a_run_and_follows_it_live(cluster, tmp_path, chrome_dir):
     done = find_run(get_json(f"{base}/dflow/api/runs"), "GatedFlow", result.run_id)
     assert done["status"] == "succeeded"
     assert {s["step"]: s["done"] for s in done["steps"]} == {
-        "start": 1, "hold": 3, "join": 1, "end": 1}
+        "start": 1,
+        "hold": 3,
+        "join": 1,
+        "end": 1,
+    }
     dom = dump_dom(f"{base}/dflow", user_data_dir=chrome_dir)
     status, _ = _row_counts(dom, f"GatedFlow/{result.run_id}")
     assert "succeeded" in status
@@ -71,8 +78,9 @@ def test_page_lists_a_run_and_follows_it_live(cluster, tmp_path, chrome_dir):
 def test_detail_view_shows_retries_and_the_store_record(cluster, tmp_path, chrome_dir):
     lc, base = cluster
     store = str(tmp_path / "store")
-    result = BackgroundRun(REPORT_FLOWS / "report_flow.py", "ReportFlow", lc.scheduler_address,
-                           store, {"scale": 5}).result()
+    result = BackgroundRun(
+        REPORT_FLOWS / "report_flow.py", "ReportFlow", lc.scheduler_address, store, {"scale": 5}
+    ).result()
     assert result.status == "succeeded"
     detail = get_json(f"{base}/dflow/api/run/ReportFlow/{result.run_id}")
     right = next(s for s in detail["steps"] if s["step"] == "right")
@@ -104,17 +112,27 @@ def test_routes_config_without_preload(tmp_path):
     visit installs the plugin, which catches up with runs from the event log."""
     routes = [*dask.config.get("distributed.scheduler.http.routes"), "dflow.dashboard"]
     store = str(tmp_path / "store")
-    with dask.config.set({"distributed.scheduler.http.routes": routes}), LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
-            dashboard_address="127.0.0.1:0") as lc:
+    with (
+        dask.config.set({"distributed.scheduler.http.routes": routes}),
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+        ) as lc,
+    ):
         base = lc.dashboard_link.rsplit("/", 1)[0]
         assert "dflow-dashboard" not in lc.scheduler.plugins
-        first = BackgroundRun(FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address,
-                              store, {}).result()
+        first = BackgroundRun(
+            FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store, {}
+        ).result()
         assert find_run(get_json(f"{base}/dflow/api/runs"), "GatedFlow", first.run_id)
         assert "dflow-dashboard" in lc.scheduler.plugins
-        second = BackgroundRun(FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address,
-                               store, {}).result()
+        second = BackgroundRun(
+            FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store, {}
+        ).result()
         doc = get_json(f"{base}/dflow/api/runs")
         for res in (first, second):
             run = find_run(doc, "GatedFlow", res.run_id)

@@ -6,18 +6,37 @@ from dflow.dashboard.state import RunBoard, parse_key
 
 
 def _run_event(state, t, steps=("start", "fit", "end")):
-    return {"flow": "F", "run_id": "17", "state": state, "time": t, "store": "/s",
-            "steps": list(steps)}
+    return {
+        "flow": "F",
+        "run_id": "17",
+        "state": state,
+        "time": t,
+        "store": "/s",
+        "steps": list(steps),
+    }
 
 
 def _task_event(step, task, attempt, state, t=2.0):
-    return {"flow": "F", "run_id": "17", "step": step, "task_id": task, "attempt": attempt,
-            "state": state, "time": t, "duration": 0.5, "worker": "tcp://w:1"}
+    return {
+        "flow": "F",
+        "run_id": "17",
+        "step": step,
+        "task_id": task,
+        "attempt": attempt,
+        "state": state,
+        "time": t,
+        "duration": 0.5,
+        "worker": "tcp://w:1",
+    }
 
 
 def test_parse_key():
     assert parse_key("TrainFlow.fit-1795739563832009-3.1") == (
-        "TrainFlow", "fit", "1795739563832009", "3.1")
+        "TrainFlow",
+        "fit",
+        "1795739563832009",
+        "3.1",
+    )
     assert parse_key("inc-5f1e2b") is None
     assert parse_key(("x", 0)) is None
 

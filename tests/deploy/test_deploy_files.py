@@ -55,8 +55,12 @@ def test_every_file_is_documented():
 
 def test_dockerfile_installs_this_package_with_the_pyproject_dask_versions():
     packages, args = _dockerfile_install()
-    requirements = [Requirement(p.replace("${DASK_VERSION}", args["DASK_VERSION"]))
-                    if "@" not in p else Requirement(p) for p in packages]
+    requirements = [
+        Requirement(p.replace("${DASK_VERSION}", args["DASK_VERSION"]))
+        if "@" not in p
+        else Requirement(p)
+        for p in packages
+    ]
     by_name = {r.name: r for r in requirements}
     project = _pyproject()["project"]
     assert project["name"] in by_name and "s3" in by_name[project["name"]].extras
@@ -104,8 +108,7 @@ def test_daskcluster_has_what_the_operator_requires():
     assert worker["spec"]["containers"][0]["args"][0] == "worker"
     assert scheduler["spec"]["containers"][0]["args"][0] == "scheduler"
     service = scheduler["service"]
-    assert service["selector"] == {"dask.org/cluster-name": name,
-                                   "dask.org/component": "scheduler"}
+    assert service["selector"] == {"dask.org/cluster-name": name, "dask.org/component": "scheduler"}
     ports = {p["name"]: p for p in service["ports"]}
     assert ports["tcp-comm"]["port"] == 8786 and "http-dashboard" in ports
     container_ports = {p["name"] for p in scheduler["spec"]["containers"][0]["ports"]}

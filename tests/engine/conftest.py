@@ -25,8 +25,12 @@ def dask_cluster():
     from distributed import LocalCluster
 
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=2, processes=True, dashboard_address=":0",
-        resources={"CPU": 2, "MEMORY": 4000}, silence_logs=50,
+        n_workers=2,
+        threads_per_worker=2,
+        processes=True,
+        dashboard_address=":0",
+        resources={"CPU": 2, "MEMORY": 4000},
+        silence_logs=50,
     )
     yield cluster
     cluster.close()

@@ -27,8 +27,9 @@ def run(cls: type, store: str, params: dict | None = None, **options) -> RunResu
     return run_flow(cls, params or {}, RunOptions(store=store, quiet=True, **options))
 
 
-def artifacts(store_url: str, result: RunResult, step: str, task_id: str = "0",
-              options: dict | None = None) -> dict:
+def artifacts(
+    store_url: str, result: RunResult, step: str, task_id: str = "0", options: dict | None = None
+) -> dict:
     """Every artifact of a committed task, loaded."""
     store = open_store(store_url, options)
     manifest = store.latest_commit(TaskAddress(result.flow_name, result.run_id, step, task_id))
@@ -54,8 +55,12 @@ def run_and_kill_a_worker(store_url: str, signals: Path, **options) -> RunResult
     outcome: dict = {}
 
     def target() -> None:
-        outcome["result"] = run(flow_class("KillableFlow", "killable.py"), store_url,
-                                {"signal_dir": str(signals)}, **options)
+        outcome["result"] = run(
+            flow_class("KillableFlow", "killable.py"),
+            store_url,
+            {"signal_dir": str(signals)},
+            **options,
+        )
 
     thread = threading.Thread(target=target)
     thread.start()
@@ -64,9 +69,13 @@ def run_and_kill_a_worker(store_url: str, signals: Path, **options) -> RunResult
         victim = min(int(p.name.split("-")[2]) for p in signals.glob("pid-*"))
         killed = sorted(int(p.name.split("-")[1]) for p in signals.glob(f"pid-*-{victim}"))
         os.kill(victim, signal.SIGKILL)
-        wait_for(lambda: all(
-            any(int(p.name.split("-")[2]) != victim for p in signals.glob(f"pid-{i}-*"))
-            for i in killed), what="the lost children to be rescheduled")
+        wait_for(
+            lambda: all(
+                any(int(p.name.split("-")[2]) != victim for p in signals.glob(f"pid-{i}-*"))
+                for i in killed
+            ),
+            what="the lost children to be rescheduled",
+        )
     finally:
         (signals / "go").write_text("go")
         thread.join(120)
@@ -74,7 +83,13 @@ def run_and_kill_a_worker(store_url: str, signals: Path, **options) -> RunResult
     store_options = options.get("store_options")
     assert result.status == "succeeded", result.error
     assert artifacts(store_url, result, "join", options=store_options)["values"] == [
-        0, 10, 20, 30, 40, 50]
+        0,
+        10,
+        20,
+        30,
+        40,
+        50,
+    ]
     store = open_store(store_url, store_options)
     for i in killed:
         addr = TaskAddress(result.flow_name, result.run_id, "work", str(i))

@@ -28,7 +28,8 @@ def test_tasks_run_on_the_clusters_workers_under_readable_keys(scheduler, store_
     groups = {key_split(t["key"]) for t in stream.data}
     assert {"WhereFlow.start", "WhereFlow.work", "WhereFlow.join", "WhereFlow.end"} <= groups
     record = open_store(store_url).read_attempt_record(
-        TaskAddress(result.flow_name, result.run_id, "work", "0"), 0)
+        TaskAddress(result.flow_name, result.run_id, "work", "0"), 0
+    )
     assert record["worker"] in workers
 
 
@@ -43,21 +44,28 @@ def test_a_users_client_session_is_used_and_left_open(scheduler, store_url):
 
 
 def test_each_tasks_logs_are_its_own_when_threads_share_a_worker(scheduler, store_url):
-    result = run(flow_class("WideForeachFlow"), store_url, {"n": 12, "lines": 30},
-                 scheduler=scheduler, batch_size=1)
+    result = run(
+        flow_class("WideForeachFlow"),
+        store_url,
+        {"n": 12, "lines": 30},
+        scheduler=scheduler,
+        batch_size=1,
+    )
     assert result.status == "succeeded", result.error
     store = open_store(store_url)
     for i in range(12):
-        log = store.read_log(TaskAddress(result.flow_name, result.run_id, "work", str(i)), 0,
-                             "stdout").decode()
+        log = store.read_log(
+            TaskAddress(result.flow_name, result.run_id, "work", str(i)), 0, "stdout"
+        ).decode()
         lines = log.splitlines()
         assert len(lines) == 30
         assert all(line.startswith(f"item {i} line") for line in lines), log[:200]
 
 
 def test_large_foreach_is_batched_but_keeps_per_task_records(scheduler, store_url):
-    result = run(flow_class("WideForeachFlow"), store_url, {"n": 300, "lines": 1},
-                 scheduler=scheduler)
+    result = run(
+        flow_class("WideForeachFlow"), store_url, {"n": 300, "lines": 1}, scheduler=scheduler
+    )
     assert result.status == "succeeded", result.error
     assert artifacts(store_url, result, "join")["squares"] == [i * i for i in range(300)]
     store = open_store(store_url)
@@ -83,8 +91,7 @@ def test_a_flow_file_the_workers_never_saw_runs_from_its_snapshot(scheduler, sto
 def test_a_timed_out_step_leaves_the_worker_usable(scheduler, store_url):
     result = run(flow_class("TimeoutFlow"), store_url, {"seconds": 3.0}, scheduler=scheduler)
     assert result.status == "failed" and "timed out" in result.error["message"]
-    again = run(flow_class("WideForeachFlow"), store_url, {"n": 8, "lines": 1},
-                scheduler=scheduler)
+    again = run(flow_class("WideForeachFlow"), store_url, {"n": 8, "lines": 1}, scheduler=scheduler)
     assert again.status == "succeeded", again.error
 
 
@@ -95,18 +102,21 @@ def test_resources_no_worker_offers_fail_before_any_task(scheduler, store_url):
 
 
 def test_environment_does_not_leak_into_tasks_beside_it(store_url):
-    with LocalCluster(n_workers=1, threads_per_worker=4, processes=False,
-                      dashboard_address=":0") as cluster:
-        result = run(flow_class("EnvBesideFlow", "threads.py"), store_url,
-                     scheduler=cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=4, processes=False, dashboard_address=":0"
+    ) as cluster:
+        result = run(
+            flow_class("EnvBesideFlow", "threads.py"),
+            store_url,
+            scheduler=cluster.scheduler_address,
+        )
     assert result.status == "succeeded", result.error
     join = artifacts(store_url, result, "join")
     assert join["left_saw"] == "secret"
     assert join["right_saw"] == [None]
 
 
-def test_every_good_zoo_flow_runs_inside_a_users_client_session(scheduler, store_url,
-                                                                monkeypatch):
+def test_every_good_zoo_flow_runs_inside_a_users_client_session(scheduler, store_url, monkeypatch):
     from zoo import GOOD_FLOWS, ZOO_DIR, load_zoo
 
     monkeypatch.chdir(ZOO_DIR)  # the parameters flow includes a file by relative path
@@ -116,6 +126,10 @@ def test_every_good_zoo_flow_runs_inside_a_users_client_session(scheduler, store
             params = {"seed": 1} if name == "good_parameters.py" else {}
             result = cls.run(store=store_url, quiet=True, **params)
             assert result.successful, (name, result.error)
-            assert open_store(store_url).read_run_record(
-                result.flow_name, result.run_id)["scheduler"]["source"] == "session"
+            assert (
+                open_store(store_url).read_run_record(result.flow_name, result.run_id)["scheduler"][
+                    "source"
+                ]
+                == "session"
+            )
         assert client.status == "running"

@@ -31,8 +31,16 @@ def cli(*args: str, env: dict | None = None):
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_runs_with_dflow_run_on_sync(example, store_url, monkeypatch):
     monkeypatch.chdir(example.parent)
-    result = cli("run", str(example), "--scheduler", "sync", "--store", store_url, "--quiet",
-                 *SMALL.get(example.name, []))
+    result = cli(
+        "run",
+        str(example),
+        "--scheduler",
+        "sync",
+        "--store",
+        store_url,
+        "--quiet",
+        *SMALL.get(example.name, []),
+    )
     assert result.exit_code == 0, result.output
     flow = load_flow(str(example)).__name__
     run_id = result.stdout.strip().splitlines()[-1]
@@ -40,23 +48,32 @@ def test_every_example_runs_with_dflow_run_on_sync(example, store_url, monkeypat
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_runs_with_flowcls_run_on_a_cluster(example, store_url, scheduler,
-                                                          monkeypatch):
+def test_every_example_runs_with_flowcls_run_on_a_cluster(
+    example, store_url, scheduler, monkeypatch
+):
     monkeypatch.chdir(example.parent)
     params = {"size": 1000} if example.name == "demo.py" else {}
-    result = load_flow(str(example)).run(scheduler=scheduler, store=store_url, quiet=True,
-                                          **params)
+    result = load_flow(str(example)).run(scheduler=scheduler, store=store_url, quiet=True, **params)
     assert result.successful, result.error
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_runs_as_a_script_on_the_embedded_default(example, tmp_path):
-    env = dict(os.environ, DFLOW_STORE=str(tmp_path / "store"), DFLOW_MAX_WORKERS="2",
-               DFLOW_HOME=str(tmp_path / "home"))
+    env = dict(
+        os.environ,
+        DFLOW_STORE=str(tmp_path / "store"),
+        DFLOW_MAX_WORKERS="2",
+        DFLOW_HOME=str(tmp_path / "home"),
+    )
     env.pop("DFLOW_SCHEDULER", None)
-    proc = subprocess.run([sys.executable, example.name, "run", *SMALL.get(example.name, [])],
-                          cwd=example.parent, env=env, capture_output=True, text=True,
-                          timeout=240)
+    proc = subprocess.run(
+        [sys.executable, example.name, "run", *SMALL.get(example.name, [])],
+        cwd=example.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "run id:" in proc.stdout
     assert "started on local" in proc.stderr
@@ -64,16 +81,18 @@ def test_every_example_runs_as_a_script_on_the_embedded_default(example, tmp_pat
 
 
 def test_a_failing_run_exits_1_with_the_users_traceback(store_url):
-    result = cli("run", f"{FLOWS / 'behaviours.py'}:FailFlow", "--scheduler", "sync",
-                 "--store", store_url)
+    result = cli(
+        "run", f"{FLOWS / 'behaviours.py'}:FailFlow", "--scheduler", "sync", "--store", store_url
+    )
     assert result.exit_code == 1
     assert "user code failed on purpose" in result.stderr
     assert "behaviours.py" in result.stderr and "dflow/engine" not in result.stderr
 
 
 def test_a_bad_parameter_value_is_one_clear_sentence(store_url):
-    result = CliRunner().invoke(main, ["run", str(ROOT / "examples" / "demo.py"), "--size",
-                                       "many", "--store", store_url])
+    result = CliRunner().invoke(
+        main, ["run", str(ROOT / "examples" / "demo.py"), "--size", "many", "--store", store_url]
+    )
     assert result.exit_code == 2
     assert "'--size'" in result.stderr and "many" in result.stderr
     assert "Traceback" not in result.output
@@ -86,9 +105,21 @@ def test_a_missing_flow_file_is_one_clear_sentence():
 
 
 def test_tags_and_with_reach_the_run(store_url):
-    result = cli("run", f"{FLOWS / 'behaviours.py'}:FailFlow", "--scheduler", "sync",
-                 "--store", store_url, "--tag", "a", "--tag", "b", "--with", "catch:var=oops",
-                 "--quiet")
+    result = cli(
+        "run",
+        f"{FLOWS / 'behaviours.py'}:FailFlow",
+        "--scheduler",
+        "sync",
+        "--store",
+        store_url,
+        "--tag",
+        "a",
+        "--tag",
+        "b",
+        "--with",
+        "catch:var=oops",
+        "--quiet",
+    )
     assert result.exit_code == 0, result.output
     run_id = result.stdout.strip().splitlines()[-1]
     record = open_store(store_url).read_run_record("FailFlow", run_id)
@@ -99,8 +130,7 @@ def test_resume_from_the_command_line(store_url, tmp_path):
     marker = tmp_path / "marker"
     marker.write_text("x")
     spec = f"{FLOWS / 'behaviours.py'}:FlakyForeachFlow"
-    failed = cli("run", spec, "--scheduler", "sync", "--store", store_url,
-                 "--marker", str(marker))
+    failed = cli("run", spec, "--scheduler", "sync", "--store", store_url, "--marker", str(marker))
     assert failed.exit_code == 1
     marker.unlink()
     resumed = cli("resume", spec, "--scheduler", "sync", "--store", store_url, "--quiet")

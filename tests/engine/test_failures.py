@@ -68,9 +68,11 @@ def test_a_timed_out_step_stops_even_if_it_catches_exception(store_url):
 
     result = run(flow_class("StubbornTimeoutFlow"), store_url)
     assert result.status == "failed" and "timed out" in result.error["message"]
-    wait_for(lambda: not any(t.name == "dflow-step" and t.is_alive()
-                             for t in threading.enumerate()),
-             timeout=10, what="the timed-out step's thread to stop")
+    wait_for(
+        lambda: not any(t.name == "dflow-step" and t.is_alive() for t in threading.enumerate()),
+        timeout=10,
+        what="the timed-out step's thread to stop",
+    )
 
 
 def test_environment_is_set_for_its_step_only(store_url):

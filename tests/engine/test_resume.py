@@ -13,8 +13,9 @@ from dflow.store import TaskAddress, open_store
 def resume(cls, store_url, **kwargs):
     origin = kwargs.pop("origin", None)
     step = kwargs.pop("step", None)
-    return resume_flow(cls, origin, step, RunOptions(store=store_url, quiet=True,
-                                                     scheduler="sync", **kwargs))
+    return resume_flow(
+        cls, origin, step, RunOptions(store=store_url, quiet=True, scheduler="sync", **kwargs)
+    )
 
 
 def test_resume_after_a_failed_foreach_child_reruns_only_it_and_what_follows(store_url, tmp_path):
@@ -31,14 +32,20 @@ def test_resume_after_a_failed_foreach_child_reruns_only_it_and_what_follows(sto
     assert record["origin_run_id"] == failed.run_id
     assert record["parameters"]["marker"] == str(marker)
     for task_id, reused in [("0", True), ("1", True), ("2", False), ("3", True)]:
-        meta = store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "work",
-                                               task_id)).meta
+        meta = store.latest_commit(
+            TaskAddress(resumed.flow_name, resumed.run_id, "work", task_id)
+        ).meta
         origin = f"{failed.flow_name}/{failed.run_id}/work/{task_id}"
         assert (meta.get("origin") == origin) is reused, (task_id, meta)
-    assert store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "start", "0")
-                               ).meta["origin"].endswith("/start/0")
-    assert "origin" not in store.latest_commit(
-        TaskAddress(resumed.flow_name, resumed.run_id, "join", "0")).meta
+    assert (
+        store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "start", "0"))
+        .meta["origin"]
+        .endswith("/start/0")
+    )
+    assert (
+        "origin"
+        not in store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "join", "0")).meta
+    )
     # a reused task points at the origin's objects: same keys, nothing copied
     first = store.latest_commit(TaskAddress(failed.flow_name, failed.run_id, "work", "0"))
     again = store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "work", "0"))
@@ -54,10 +61,14 @@ def test_resume_from_a_step_reruns_it_and_everything_after(store_url):
     resumed = resume(cls, store_url, origin=origin.run_id, step="work")
     assert resumed.status == "succeeded"
     store = open_store(store_url)
-    assert "origin" in store.latest_commit(
-        TaskAddress(resumed.flow_name, resumed.run_id, "start", "0")).meta
-    assert "origin" not in store.latest_commit(
-        TaskAddress(resumed.flow_name, resumed.run_id, "work", "0")).meta
+    assert (
+        "origin"
+        in store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "start", "0")).meta
+    )
+    assert (
+        "origin"
+        not in store.latest_commit(TaskAddress(resumed.flow_name, resumed.run_id, "work", "0")).meta
+    )
 
 
 def test_resuming_a_resumed_run_works(store_url, tmp_path):
@@ -117,9 +128,22 @@ def test_a_driver_killed_mid_run_leaves_a_store_resume_can_finish(store_url, tmp
     signals.mkdir()
     spec = f"{FLOWS / 'killable.py'}:KillableFlow"
     driver = subprocess.Popen(
-        [sys.executable, "-m", "dflow.cli.main", "run", spec, "--scheduler", "sync",
-         "--store", store_url, "--signal_dir", str(signals)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "dflow.cli.main",
+            "run",
+            spec,
+            "--scheduler",
+            "sync",
+            "--store",
+            store_url,
+            "--signal_dir",
+            str(signals),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: any(signals.glob("pid-0-*")), what="the first child to start")
     finally:
@@ -144,8 +168,9 @@ def test_a_run_whose_driver_died_shows_as_stalled_and_a_live_one_as_running(stor
     from dflow.store import open_store
 
     store = open_store(store_url)
-    store.write_run_record("F", "1", {"flow": "F", "run_id": "1", "status": "running",
-                                      "user": "u", "created_at": 1.0})
+    store.write_run_record(
+        "F", "1", {"flow": "F", "run_id": "1", "status": "running", "user": "u", "created_at": 1.0}
+    )
     run = Run("F/1", ClientContext(store_url, namespace=None))
     assert run.status == "stalled" and not run.finished and not run.successful
     store.write_heartbeat("F", "1")

@@ -32,8 +32,11 @@ def test_nested_foreach_task_ids_carry_both_indices(store_url):
     assert result.status == "succeeded"
     store = open_store(store_url)
     steps = store.list_steps(result.flow_name, result.run_id)
-    inner = [s for s in steps if all("." in t for t in store.list_tasks(
-        result.flow_name, result.run_id, s))]
+    inner = [
+        s
+        for s in steps
+        if all("." in t for t in store.list_tasks(result.flow_name, result.run_id, s))
+    ]
     assert inner, f"no step with nested task ids among {steps}"
 
 
@@ -112,8 +115,16 @@ def test_a_worker_configured_for_the_same_store_uses_its_own_options(monkeypatch
     graph = load_zoo("good_linear.py")
     from dflow.graph import build_graph
 
-    plan = RunPlan("LinearFlow", "1", build_graph(graph), "s3://bucket/store",
-                   {"endpoint_url": "http://127.0.0.1:5000", "key": "k"}, CodeRef("local"), {}, {})
+    plan = RunPlan(
+        "LinearFlow",
+        "1",
+        build_graph(graph),
+        "s3://bucket/store",
+        {"endpoint_url": "http://127.0.0.1:5000", "key": "k"},
+        CodeRef("local"),
+        {},
+        {},
+    )
     monkeypatch.delenv("DFLOW_STORE", raising=False)
     monkeypatch.delenv("DFLOW_STORE_OPTIONS", raising=False)
     assert worker_store_options(plan)["endpoint_url"] == "http://127.0.0.1:5000"

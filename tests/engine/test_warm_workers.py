@@ -49,8 +49,9 @@ def test_an_edited_helper_module_is_picked_up_by_a_warm_worker(store_url, tmp_pa
     folder = tmp_path / "project"
     folder.mkdir()
     (folder / "helper_flow.py").write_text(FLOW.format(helper=helper))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=50) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    ) as cluster:
         values = []
         for value in (1, 2):
             (folder / f"{helper}.py").write_text(HELPER.format(value=value))
@@ -67,7 +68,8 @@ def test_an_edited_helper_module_is_picked_up_by_a_warm_worker(store_url, tmp_pa
         m = store.latest_commit(TaskAddress("HelperFlow", {result.run_id!r}, "start", "0"))
         print(store.load(m.artifacts["box"]).content)
         """)
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "2"

@@ -60,18 +60,21 @@ def test_next_records_foreach_and_switch():
     assert flow._dflow_next.condition == "mode"
 
 
-@pytest.mark.parametrize(("call", "fragment"), [
-    (lambda f: f.next(), "at least one step"),
-    (lambda f: f.next(f.helper), "takes steps of this flow"),
-    (lambda f: f.next(fresh().a), "takes steps of this flow"),
-    (lambda f: f.next("a"), "takes steps of this flow"),
-    (lambda f: f.next(f.a, foreach=[1, 2]), "foreach= takes the name of an attribute"),
-    (lambda f: f.next(f.a, f.b, foreach="items"), "exactly one target"),
-    (lambda f: f.next({"x": f.a}), "needs condition="),
-    (lambda f: f.next({"x": f.a}, condition=1), "condition= takes the name"),
-    (lambda f: f.next(f.a, condition="mode"), "one dict"),
-    (lambda f: f.next({}, condition="mode"), "at least one case"),
-])
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda f: f.next(), "at least one step"),
+        (lambda f: f.next(f.helper), "takes steps of this flow"),
+        (lambda f: f.next(fresh().a), "takes steps of this flow"),
+        (lambda f: f.next("a"), "takes steps of this flow"),
+        (lambda f: f.next(f.a, foreach=[1, 2]), "foreach= takes the name of an attribute"),
+        (lambda f: f.next(f.a, f.b, foreach="items"), "exactly one target"),
+        (lambda f: f.next({"x": f.a}), "needs condition="),
+        (lambda f: f.next({"x": f.a}, condition=1), "condition= takes the name"),
+        (lambda f: f.next(f.a, condition="mode"), "one dict"),
+        (lambda f: f.next({}, condition="mode"), "at least one case"),
+    ],
+)
 def test_bad_next_calls_raise_a_clear_error(call, fragment):
     with pytest.raises(DflowError, match=None) as info:
         call(fresh())
@@ -143,7 +146,8 @@ def test_merge_artifacts_delegates_to_the_engine(monkeypatch):
     seen = {}
     fake = types.ModuleType("dflow.engine.artifacts")
     fake.merge_artifacts = lambda flow, inputs, include, exclude: seen.update(
-        flow=flow, inputs=inputs, include=include, exclude=exclude)
+        flow=flow, inputs=inputs, include=include, exclude=exclude
+    )
     monkeypatch.setitem(sys.modules, "dflow.engine.artifacts", fake)
     flow = fresh()
     flow.merge_artifacts(["i1"], exclude=["x"])

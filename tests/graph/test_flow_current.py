@@ -8,8 +8,17 @@ import pytest
 from dflow import current
 from dflow.current import CurrentInfo
 
-FIELDS = ("flow_name", "run_id", "step_name", "task_id", "retry_count", "origin_run_id",
-          "namespace", "tags", "pathspec")
+FIELDS = (
+    "flow_name",
+    "run_id",
+    "step_name",
+    "task_id",
+    "retry_count",
+    "origin_run_id",
+    "namespace",
+    "tags",
+    "pathspec",
+)
 
 
 def info(task="1", **extra):

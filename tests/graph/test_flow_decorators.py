@@ -57,17 +57,20 @@ def test_step_needs_a_function():
         step(3)
 
 
-@pytest.mark.parametrize(("spec", "fragment"), [
-    (DecoratorSpec("retry", (("tims", 2),)), "@retry has no option 'tims'"),
-    (DecoratorSpec("retry", (("times", -1),)), "must be an integer >= 0, got -1"),
-    (DecoratorSpec("retry", (("times", True),)), "must be an integer >= 0"),
-    (DecoratorSpec("catch", (("var", "not a name"),)), "attribute name"),
-    (DecoratorSpec("catch", (("print_exception", "yes"),)), "True or False"),
-    (DecoratorSpec("timeout", (("seconds", "5"),)), "a number >= 0"),
-    (DecoratorSpec("resources", (("cpu", 0),)), "a number > 0"),
-    (DecoratorSpec("environment", (("vars", {"A": 1}),)), "a dict of str to str"),
-    (DecoratorSpec("kubernetes", ()), "unknown step decorator @kubernetes"),
-])
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        (DecoratorSpec("retry", (("tims", 2),)), "@retry has no option 'tims'"),
+        (DecoratorSpec("retry", (("times", -1),)), "must be an integer >= 0, got -1"),
+        (DecoratorSpec("retry", (("times", True),)), "must be an integer >= 0"),
+        (DecoratorSpec("catch", (("var", "not a name"),)), "attribute name"),
+        (DecoratorSpec("catch", (("print_exception", "yes"),)), "True or False"),
+        (DecoratorSpec("timeout", (("seconds", "5"),)), "a number >= 0"),
+        (DecoratorSpec("resources", (("cpu", 0),)), "a number > 0"),
+        (DecoratorSpec("environment", (("vars", {"A": 1}),)), "a dict of str to str"),
+        (DecoratorSpec("kubernetes", ()), "unknown step decorator @kubernetes"),
+    ],
+)
 def test_check_spec_finds_bad_options(spec, fragment):
     problems = check_spec(spec)
     assert len(problems) == 1 and fragment in problems[0][0] and problems[0][1]
@@ -80,15 +83,20 @@ def test_parse_with_spec():
     env = parse_with_spec('environment:vars={"A": "x,y", "B": "z"}')
     assert env.get("vars") == {"A": "x,y", "B": "z"}
     assert parse_with_spec("catch:var=err,print_exception=false").options == (
-        ("print_exception", False), ("var", "err"))
+        ("print_exception", False),
+        ("var", "err"),
+    )
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("retry:times", "is not option=value"),
-    ("retry:tims=2", "@retry has no option 'tims'"),
-    ("resources:memory=-5", "must be a number > 0"),
-    ("nope:x=1", "unknown step decorator @nope"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("retry:times", "is not option=value"),
+        ("retry:tims=2", "@retry has no option 'tims'"),
+        ("resources:memory=-5", "must be a number > 0"),
+        ("nope:x=1", "unknown step decorator @nope"),
+    ],
+)
 def test_parse_with_spec_errors(text, fragment):
     with pytest.raises(DflowError, match=None) as info:
         parse_with_spec(text)

@@ -15,7 +15,8 @@ def test_loads_the_single_flow_without_running_main(tmp_path):
         "from dflow import FlowSpec, step\nimport helper_mod\n\n"
         "class MainFlow(FlowSpec):\n    @step\n    def start(self):\n"
         "        self.next(self.end)\n    @step\n    def end(self):\n        pass\n\n"
-        "if __name__ == '__main__':\n    raise SystemExit('main block ran')\n")
+        "if __name__ == '__main__':\n    raise SystemExit('main block ran')\n"
+    )
     (tmp_path / "helper_mod.py").write_text("X = 1\n")  # importable: the folder is on sys.path
     cls = load_flow(str(path))
     assert cls.__name__ == "MainFlow" and cls.__module__ != "__main__"
@@ -43,7 +44,7 @@ def test_import_error_shows_the_users_frame_only():
     with pytest.raises(FlowLoadError) as info:
         load_flow(str(zoo_path("broken_import.py")))
     text = info.value.message
-    assert "broken_import.py\", line 1" in text
+    assert 'broken_import.py", line 1' in text
     assert "ModuleNotFoundError: No module named 'a_module_that_does_not_exist'" in text
     assert "importlib" not in text and "flowfile.py" not in text
 

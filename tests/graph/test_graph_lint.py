@@ -95,7 +95,8 @@ def test_switch_with_a_repeated_case(tmp_path):
         "        self.next({1: self.a, 1: self.b}, condition='m')\n"  # noqa: F601 in the flow
         "    @step\n    def a(self):\n        self.next(self.end)\n"
         "    @step\n    def b(self):\n        self.next(self.end)\n"
-        "    @step\n    def end(self):\n        pass\n")
+        "    @step\n    def end(self):\n        pass\n"
+    )
     from dflow.flowfile import load_flow
 
     found = lint(build_graph(load_flow(str(path))))
@@ -107,7 +108,8 @@ def test_source_not_available_is_a_clear_error():
     from dflow import FlowSpec, step
 
     namespace = {"FlowSpec": FlowSpec, "step": step}
-    exec("class Hidden(FlowSpec):\n  @step\n  def start(self):\n    self.next(self.end)\n",
-         namespace)
+    exec(
+        "class Hidden(FlowSpec):\n  @step\n  def start(self):\n    self.next(self.end)\n", namespace
+    )
     with pytest.raises(FlowDefinitionError, match="cannot read the source of flow 'Hidden'"):
         build_graph(namespace["Hidden"])

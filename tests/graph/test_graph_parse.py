@@ -107,7 +107,12 @@ def test_parameters():
     specs = {p.name: p for p in graph.parameters}
     assert list(specs) == ["who", "count", "alpha", "verbose", "config", "seed", "words"]
     assert [specs[n].type_name for n in ("who", "count", "alpha", "verbose", "config")] == [
-        "str", "int", "float", "bool", "json"]
+        "str",
+        "int",
+        "float",
+        "bool",
+        "json",
+    ]
     assert specs["seed"].required and specs["seed"].help == "random seed"
     assert specs["words"].is_include_file and specs["words"].default == "data/words.txt"
     source = zoo_path("good_parameters.py").read_text().splitlines()
@@ -143,10 +148,12 @@ def test_graph_is_picklable_and_comparable():
 def test_inherited_steps_keep_their_own_file_and_line(tmp_path):
     (tmp_path / "base_flow.py").write_text(
         "from dflow import FlowSpec, step\n\n\nclass Base(FlowSpec):\n"
-        "    @step\n    def end(self):\n        pass\n")
+        "    @step\n    def end(self):\n        pass\n"
+    )
     (tmp_path / "child_flow.py").write_text(
         "from base_flow import Base\nfrom dflow import step\n\n\nclass Child(Base):\n"
-        "    @step\n    def start(self):\n        self.next(self.end)\n")
+        "    @step\n    def start(self):\n        self.next(self.end)\n"
+    )
     from dflow.flowfile import load_flow
 
     graph = validate(load_flow(str(tmp_path / "child_flow.py")))
@@ -158,9 +165,11 @@ def test_inherited_steps_keep_their_own_file_and_line(tmp_path):
 def test_class_defined_in_a_notebook_cell():
     import linecache
 
-    source = ("from dflow import FlowSpec, step\n\n\nclass CellFlow(FlowSpec):\n"
-              "    @step\n    def start(self):\n        self.next(self.end)\n\n"
-              "    @step\n    def end(self):\n        pass\n")
+    source = (
+        "from dflow import FlowSpec, step\n\n\nclass CellFlow(FlowSpec):\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
     filename = "/tmp/ipykernel_1234/2817.py"  # IPython registers each cell in linecache
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:

@@ -53,7 +53,8 @@ def test_cli_takes_latest_for_the_newest_run(report_run, tmp_path):
 
     store, run = report_run
     out = tmp_path / "latest.html"
-    result = CliRunner().invoke(main, ["report", f"{run.flow_name}/latest", "-o", str(out),
-                                       "--store", store])
+    result = CliRunner().invoke(
+        main, ["report", f"{run.flow_name}/latest", "-o", str(out), "--store", store]
+    )
     assert result.exit_code == 0, result.output
     assert run.run_id in result.output and out.exists()

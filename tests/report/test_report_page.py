@@ -30,11 +30,24 @@ def test_graph_is_rebuilt_from_task_records(report_run):
     graph = build_graph(run)
     layer = {n.name: n.layer for n in graph.nodes}
     kind = {n.name: n.kind for n in graph.nodes}
-    assert layer == {"start": 0, "left": 1, "right": 1, "join_branches": 2, "fan": 3,
-                     "collect": 4, "end": 5}
-    assert set(graph.edges) == {("start", "left"), ("start", "right"), ("left", "join_branches"),
-                                ("right", "join_branches"), ("join_branches", "fan"),
-                                ("fan", "collect"), ("collect", "end")}
+    assert layer == {
+        "start": 0,
+        "left": 1,
+        "right": 1,
+        "join_branches": 2,
+        "fan": 3,
+        "collect": 4,
+        "end": 5,
+    }
+    assert set(graph.edges) == {
+        ("start", "left"),
+        ("start", "right"),
+        ("left", "join_branches"),
+        ("right", "join_branches"),
+        ("join_branches", "fan"),
+        ("fan", "collect"),
+        ("collect", "end"),
+    }
     assert kind["start"] == "start + split"
     assert kind["join_branches"] == "join + foreach"
     assert kind["collect"] == "join"
@@ -54,8 +67,9 @@ def test_report_renders_offline_in_chromium(report_run, chrome_dir):
     assert body["attrs"].get("data-report-ready") == "11"
     # graph: every step is a node, with edges for the branch and the foreach
     assert [n["attrs"]["data-step"] for n in elements(dom, "g", "node")] == STEPS
-    edges = {(e["attrs"]["data-from"], e["attrs"]["data-to"])
-             for e in elements(dom, "path", "edge")}
+    edges = {
+        (e["attrs"]["data-from"], e["attrs"]["data-to"]) for e in elements(dom, "path", "edge")
+    }
     assert ("start", "right") in edges and ("join_branches", "fan") in edges
     # timeline: the failed first attempt of `right` and its successful retry
     bars = elements(dom, "rect", "tl-item")
@@ -112,7 +126,9 @@ def test_report_of_1000_foreach_tasks_renders(tmp_path, chrome_dir):
     work = elements(dom, "section", "step", data_step="work")[0]["text"]
     assert "Artifacts of 995 more tasks not shown" in work
     assert len(report.html) < 2_000_000
-    print(f"1,000-task report: built in {build_s:.2f} s, {len(report.html)} bytes, "
-          f"chromium dump-dom in {render_s:.2f} s")
+    print(
+        f"1,000-task report: built in {build_s:.2f} s, {len(report.html)} bytes, "
+        f"chromium dump-dom in {render_s:.2f} s"
+    )
     assert build_s < 30 and render_s < 30
     screenshot(path.as_uri(), ARTIFACTS / "report_1000.png", user_data_dir=chrome_dir)

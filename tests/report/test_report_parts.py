@@ -39,8 +39,9 @@ def _attempt(n, start, end, worker, status="succeeded"):
 def test_overlapping_attempts_of_one_worker_get_their_own_sub_lanes():
     tasks = (
         TaskData("s", "0", (_attempt(0, 0.0, 2.0, "w1"),), ()),
-        TaskData("s", "1", (_attempt(0, 1.0, 3.0, "w1", "failed"), _attempt(1, 3.0, 4.0, "w1")),
-                 ()),
+        TaskData(
+            "s", "1", (_attempt(0, 1.0, 3.0, "w1", "failed"), _attempt(1, 3.0, 4.0, "w1")), ()
+        ),
         TaskData("s", "2", (_attempt(0, 2.5, 3.5, "w1"),), ()),
         TaskData("s", "3", (_attempt(0, 0.5, 1.0, "w2"),), ()),
     )

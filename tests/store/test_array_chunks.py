@@ -42,7 +42,8 @@ def test_a_missing_chunk_fails_partial_and_lazy_reads(store: Store, small_arrays
 
 
 def test_a_corrupt_chunk_read_through_open_array_names_the_artifact(
-        store: Store, small_arrays) -> None:
+    store: Store, small_arrays
+) -> None:
     arr = np.random.default_rng(6).random((100, 100))
     ref = store.save(arr)
     path = f"arrays/{shard(ref.key)}/{_chunks(store, ref.key)[2]}"

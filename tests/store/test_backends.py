@@ -49,7 +49,8 @@ def _local(tmp_path) -> LocalIO:
 
 
 def test_a_reader_never_sees_a_partial_create_and_a_failed_one_can_be_retried(
-        tmp_path, monkeypatch) -> None:
+    tmp_path, monkeypatch
+) -> None:
     io = _local(tmp_path)
     rel = "flows/F/runs/1/steps/s/0/0/DONE"
     seen = []
@@ -62,9 +63,12 @@ def test_a_reader_never_sees_a_partial_create_and_a_failed_one_can_be_retried(
         raise OSError(errno.ENOSPC, "disk full")
 
     real_open = open
-    monkeypatch.setattr(backends_module, "open",
-                        lambda *a, **k: _TornFile(real_open(*a, **k), reader_then_failure),
-                        raising=False)
+    monkeypatch.setattr(
+        backends_module,
+        "open",
+        lambda *a, **k: _TornFile(real_open(*a, **k), reader_then_failure),
+        raising=False,
+    )
     with pytest.raises(OSError, match="disk full"):
         io.create(rel, DATA)
     monkeypatch.undo()
@@ -138,11 +142,11 @@ def test_create_without_hard_links_is_still_exclusive(tmp_path, monkeypatch) -> 
 
 
 def test_create_is_exclusive_even_if_a_writer_lands_after_the_check(
-        store: Store, monkeypatch) -> None:
+    store: Store, monkeypatch
+) -> None:
     """Every backend: a second create fails even when an existence check would say 'absent'
     (the window of a check-then-PUT), because the create itself is conditional."""
     monkeypatch.setattr(store.io, "exists", lambda rel: False)
     assert store.io.create("x/DONE", b"first") is True
     assert store.io.create("x/DONE", b"second") is False
     assert store.io.read("x/DONE") == b"first"
-

@@ -18,10 +18,15 @@ def test_only_the_written_artifacts_are_checked():
     with pytest.raises(ArtifactNotFoundError, match="inherited"):
         store.commit_attempt(task, store.start_attempt(task), {"mine": mine, "inherited": ghost})
     with pytest.raises(ArtifactNotFoundError, match="inherited"):
-        store.commit_attempt(task, store.start_attempt(task), {"mine": mine, "inherited": ghost},
-                             written={"mine", "inherited"})
+        store.commit_attempt(
+            task,
+            store.start_attempt(task),
+            {"mine": mine, "inherited": ghost},
+            written={"mine", "inherited"},
+        )
     attempt = store.start_attempt(task)
-    manifest = store.commit_attempt(task, attempt, {"mine": mine, "inherited": ghost},
-                                    written={"mine"})
+    manifest = store.commit_attempt(
+        task, attempt, {"mine": mine, "inherited": ghost}, written={"mine"}
+    )
     assert manifest.artifacts["mine"] == mine
     assert store.committed_attempts(task) == [attempt]

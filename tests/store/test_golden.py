@@ -44,8 +44,9 @@ SAMPLES = {
 def _build(store) -> None:
     t = TaskAddress("GoldenFlow", "1", "start", "0")
     refs = {name: store.save(value) for name, value in SAMPLES.items()}
-    with dask.config.set({"dflow.store.array-threshold": 1024,
-                          "dflow.store.array-chunk-bytes": 4096}):
+    with dask.config.set(
+        {"dflow.store.array-threshold": 1024, "dflow.store.array-chunk-bytes": 4096}
+    ):
         refs["array"] = store.save(np.arange(1024, dtype="<f8").reshape(32, 32))
     store.write_run_record("GoldenFlow", "1", {"status": "running", "params": {"alpha": 0.5}})
     n = store.start_attempt(t)

@@ -26,7 +26,8 @@ DAMAGE = {
     "DONE not an object": lambda s: s.io.write(f"{BASE}/1/DONE", b"[1, 2]"),
     "manifest missing": lambda s: s.io.rm(f"{BASE}/1/manifest.json"),
     "manifest changed": lambda s: s.io.write(
-        f"{BASE}/1/manifest.json", s.io.read(f"{BASE}/1/manifest.json").replace(b'"v"', b'"w"')),
+        f"{BASE}/1/manifest.json", s.io.read(f"{BASE}/1/manifest.json").replace(b'"v"', b'"w"')
+    ),
 }
 
 

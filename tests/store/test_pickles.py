@@ -16,7 +16,8 @@ from dflow.store import Store
 def helper_module(tmp_path, monkeypatch):
     """A user helper module importable while saving, then gone (as on another machine)."""
     name = f"dflow_test_helper_{tmp_path.name.replace('-', '_')}"
-    (tmp_path / f"{name}.py").write_text(textwrap.dedent("""
+    (tmp_path / f"{name}.py").write_text(
+        textwrap.dedent("""
         class Model:
             def __init__(self, w):
                 self.w = w
@@ -24,7 +25,8 @@ def helper_module(tmp_path, monkeypatch):
         class Broken:
             def __setstate__(self, state):
                 raise RuntimeError("cannot rebuild")
-    """))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module(name)
     yield module
@@ -33,12 +35,14 @@ def helper_module(tmp_path, monkeypatch):
 
 def _forget(module, monkeypatch) -> None:
     monkeypatch.delitem(sys.modules, module.__name__)
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(module.__file__)
-                                      .rsplit("/", 1)[0]])
+    monkeypatch.setattr(
+        sys, "path", [p for p in sys.path if p != str(module.__file__).rsplit("/", 1)[0]]
+    )
 
 
 def test_missing_module_names_the_artifact_module_and_a_fix(
-        store: Store, helper_module, monkeypatch) -> None:
+    store: Store, helper_module, monkeypatch
+) -> None:
     ref = store.save(helper_module.Model(3))
     assert ref.encoding == "pickle"
     _forget(helper_module, monkeypatch)

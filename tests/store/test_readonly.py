@@ -60,18 +60,31 @@ def test_read_only_store_reads_everything(backend_url) -> None:
     assert [e.run_id for e in ro.list_runs("F")] == ["1"]
 
 
-@pytest.mark.parametrize("write", [
-    lambda s: s.save({"new": 1}),
-    lambda s: s.save(np.ones(300_000)),
-    lambda s: s.put_bytes(b"x"),
-    lambda s: s.write_run_record("F", "2", {"status": "running"}),
-    lambda s: s.set_run_status("F", "1", "failed"),
-    lambda s: s.start_attempt(T),
-    lambda s: s.write_log(T, 0, "stdout", b"x"),
-    lambda s: s.add_run_tags("F", "1", ["x"]),
-    lambda s: s.remove_run_tags("F", "1", ["t"]),
-], ids=["save", "save-array", "put-bytes", "run-record", "status", "attempt", "log", "tag",
-        "untag"])
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda s: s.save({"new": 1}),
+        lambda s: s.save(np.ones(300_000)),
+        lambda s: s.put_bytes(b"x"),
+        lambda s: s.write_run_record("F", "2", {"status": "running"}),
+        lambda s: s.set_run_status("F", "1", "failed"),
+        lambda s: s.start_attempt(T),
+        lambda s: s.write_log(T, 0, "stdout", b"x"),
+        lambda s: s.add_run_tags("F", "1", ["x"]),
+        lambda s: s.remove_run_tags("F", "1", ["t"]),
+    ],
+    ids=[
+        "save",
+        "save-array",
+        "put-bytes",
+        "run-record",
+        "status",
+        "attempt",
+        "log",
+        "tag",
+        "untag",
+    ],
+)
 def test_every_write_is_refused(backend_url, write) -> None:
     url, options = backend_url
     _filled(url, options)

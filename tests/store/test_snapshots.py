@@ -57,8 +57,13 @@ def test_extract_holds_only_code_files(tmp_path, store) -> None:
     out = store.extract_code(key, tmp_path / "cache")
     assert out == tmp_path / "cache" / key
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == [".dflow-code.json", "flow.py", "pkg/__init__.py", "pkg/conf.yaml",
-                     "pkg/data.json"]
+    assert files == [
+        ".dflow-code.json",
+        "flow.py",
+        "pkg/__init__.py",
+        "pkg/conf.yaml",
+        "pkg/data.json",
+    ]
     assert (out / "flow.py").read_text() == "print('hi')\n"
     assert '"entry": "flow.py"' in (out / ".dflow-code.json").read_text()
 

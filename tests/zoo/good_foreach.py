@@ -11,7 +11,7 @@ class ForeachFlow(FlowSpec):
 
     @step
     def square(self):
-        self.result = self.input ** 2
+        self.result = self.input**2
         self.next(self.join)
 
     @step

@@ -24,7 +24,7 @@ class RemoteFlow(FlowSpec):
         self.worker = get_worker().address
         self.pid = os.getpid()
         self.host = socket.gethostname()
-        self.square = self.input ** 2
+        self.square = self.input**2
         print(f"item {self.input} on {self.worker}")
         self.next(self.join)
 
