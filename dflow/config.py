@@ -66,8 +66,10 @@ def get(key: str, default: Any = None, *, override: Any = None) -> Any:
             try:
                 return json.loads(raw)
             except json.JSONDecodeError as exc:
+                # the value itself is never echoed: it may hold credentials
                 raise ConfigError(
-                    f"{name} is not valid JSON: {exc.msg} (got {raw!r})",
+                    f"{name} is not valid JSON: {exc.msg} at character {exc.pos} "
+                    f"(of {len(raw)}; the value is not shown, it may hold credentials)",
                     hint=f'for example {name}=\'{{"endpoint_url": "http://127.0.0.1:9000"}}\''
                     if key == "store.options"
                     else None,

@@ -22,7 +22,11 @@ Stack = tuple[int, ...]
 
 
 def new_run_id() -> str:
-    """A new run id: microseconds since the epoch, so ids sort by start time."""
+    """A candidate run id: microseconds since the epoch, so ids sort by start time.
+
+    The engine claims ids with :func:`dflow.store.runids.claim_run_id` (exclusive in the
+    store); this is only the clock part.
+    """
     return str(time.time_ns() // 1000)
 
 

@@ -25,8 +25,9 @@ from dflow.events import publish_run_event
 from dflow.flowfile import flow_source_file
 from dflow.graph import validate
 from dflow.parameters import resolve_parameters
-from dflow.plan import CodeRef, RunPlan, new_run_id
+from dflow.plan import CodeRef, RunPlan
 from dflow.store import ArtifactRef, Store, open_store
+from dflow.store.runids import claim_run_id
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def run_flow(
         )
         param_refs = {name: store.save(v) for name, v in values.items()}
     extra = tuple(parse_with_spec(text) for text in options.with_decorators)
-    run_id = new_run_id()
+    run_id = claim_run_id(store, graph.flow_name)  # exclusive: ids never collide
     user = user_name()
     attrs = dict(flow_cls._dflow_parameters())
     param_attrs = {p.name: attr for attr, p in attrs.items()}

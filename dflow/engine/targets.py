@@ -143,7 +143,8 @@ def _local_cluster(max_workers: int | None):
         threads_per_worker=1,
         processes=True,
         resources=resources,
-        dashboard_address=":0",
+        host="127.0.0.1",  # scheduler, workers and nannies: this machine only
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.CRITICAL,
         scheduler_kwargs={"preload": ["dflow.dashboard"]},  # the /dflow page
     )

@@ -10,11 +10,17 @@ from __future__ import annotations
 import ast
 import linecache
 import sys
+import threading
 from collections.abc import Callable
 
 from dflow.errors import FlowDefinitionError
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+#: CPython 3.11's AST constructor is not safe when threads parse at once (it raises
+#: "SystemError: AST constructor recursion depth mismatch"): flows validated from several
+#: threads (runs started at once) parse one at a time.
+_PARSE_LOCK = threading.Lock()
 
 
 class SourceIndex:
@@ -33,7 +39,8 @@ class SourceIndex:
                 linecache.checkcache(filename)
                 lines = linecache.getlines(filename)
             try:
-                self._trees[filename] = ast.parse("".join(lines)) if lines else None
+                with _PARSE_LOCK:
+                    self._trees[filename] = ast.parse("".join(lines)) if lines else None
             except SyntaxError:
                 self._trees[filename] = None
         return self._trees[filename]

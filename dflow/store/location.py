@@ -75,7 +75,7 @@ def resolve_options(options: dict | None) -> dict:
         return {}
     if not isinstance(value, dict):
         raise ConfigError(
-            f"store options must be a JSON object (a dict), got {value!r}",
+            f"store options must be a JSON object (a dict), got a {type(value).__name__}",
             hint='for example DFLOW_STORE_OPTIONS=\'{"endpoint_url": "http://127.0.0.1:9000"}\'',
         )
     return dict(value)
