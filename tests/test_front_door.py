@@ -25,3 +25,26 @@ def test_ci_runs_the_readme_test_command_verbatim():
     _, tests = front_door()
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests in ci.splitlines()
+
+
+def test_ci_runs_lint_and_format_check_before_the_tests():
+    _, tests = front_door()
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    checks = [
+        "python3 -m ruff check dflow tests examples",
+        "python3 -m ruff format --check dflow tests examples",
+    ]
+    for check in checks:
+        assert check in lines, f".ci/run does not run {check!r}"
+        assert lines.index(check) < lines.index(tests), f"{check!r} runs after the tests"
+    assert lines[-1] == tests, "README's test command is not the last thing .ci/run does"
+
+
+def test_pytest_collects_the_doctests_of_dflow():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    pytest_config = config["tool:pytest"]
+    assert "dflow" in pytest_config["testpaths"].split()
+    assert "--doctest-modules" in pytest_config["addopts"].split()

@@ -1,8 +1,0 @@
-"""Fixtures of the CLI tests: make the shared zoo (tests/zoo) importable as ``zoo``."""
-
-import sys
-from pathlib import Path
-
-_TESTS = str(Path(__file__).resolve().parents[1])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
