@@ -56,3 +56,14 @@ def s3_store_url(s3_server: S3Server) -> Iterator[tuple[str, dict]]:
     finally:
         fs.rm(bucket, recursive=True)
         fs.invalidate_cache()
+
+
+def pytest_ignore_collect(collection_path, config) -> bool | None:
+    """Under tests/ only ``test_*.py`` files are collected.
+
+    ``--doctest-modules`` (setup.cfg) is for the examples in dflow/'s docstrings; the zoo's
+    broken flows, the kits and the conftests here are not modules to import as tests.
+    """
+    if collection_path.suffix == ".py" and not collection_path.name.startswith("test_"):
+        return True
+    return None

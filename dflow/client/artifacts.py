@@ -23,8 +23,10 @@ _UNLOADED = object()
 class DataArtifact(DflowObject):
     """One artifact of a task: its reference in the store, and its value on demand.
 
-    >>> art = Task("TrainFlow/1700000000000000/fit/3").artifacts.score  # doctest: +SKIP
-    >>> art.data, art.sha, art.size, art.type, art.encoding  # doctest: +SKIP
+    Example, for a run in the store::
+
+        art = Task("TrainFlow/1700000000000000/fit/3").artifacts.score
+        art.data, art.sha, art.size, art.type, art.encoding
     """
 
     _kind = "artifact"

@@ -135,8 +135,10 @@ class Flow(DflowObject):
 class Run(DflowObject):
     """One run of a flow: status, parameters, tags, steps, data of its end step, code.
 
-    >>> run = Run("TrainFlow/1700000000000000")  # doctest: +SKIP
-    >>> run.successful, run.data.best, run["fit"].tasks()  # doctest: +SKIP
+    Example, for a run in the store::
+
+        run = Run("TrainFlow/1700000000000000")
+        run.successful, run.data.best, run["fit"].tasks()
     """
 
     _kind = "run"

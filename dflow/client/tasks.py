@@ -72,7 +72,9 @@ def _run_of(pathspec: str, context: ClientContext | None, check: bool) -> Run:
 class Step(DflowObject):
     """One step of a run: its tasks (``step.task`` when there is one).
 
-    >>> Step("TrainFlow/1700000000000000/fit").tasks()  # doctest: +SKIP
+    Example, for a run in the store::
+
+        Step("TrainFlow/1700000000000000/fit").tasks()
     """
 
     _kind = "step"
@@ -164,8 +166,10 @@ class Step(DflowObject):
 class Task(DflowObject):
     """One task of a step: data, artifacts, logs, attempts, error.
 
-    >>> task = Task("TrainFlow/1700000000000000/fit/3")  # doctest: +SKIP
-    >>> task.data.score, task.index, task.successful, task.stderr  # doctest: +SKIP
+    Example, for a run in the store::
+
+        task = Task("TrainFlow/1700000000000000/fit/3")
+        task.data.score, task.index, task.successful, task.stderr
     """
 
     _kind = "task"

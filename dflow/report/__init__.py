@@ -6,8 +6,10 @@ attempts visible), the parameters, each step's artifacts with type, size and a s
 preview, and every failure with its traceback. It fetches nothing: scripts and styles
 are inline, so the file opens offline.
 
->>> from dflow.report import build_report                      # doctest: +SKIP
->>> build_report("TrainFlow", "1795739563832009").save("run.html")  # doctest: +SKIP
+Example, for a run in the store::
+
+    from dflow.report import build_report
+    build_report("TrainFlow", "1795739563832009").save("run.html")
 
 In Jupyter, a :class:`Report` displays itself inline (``_repr_html_``).
 """

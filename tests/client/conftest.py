@@ -5,17 +5,10 @@ by users chosen through METAFLOW_USER, so namespaces are known. Every test start
 ends with the client's default context reset (default store and namespace).
 """
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from clientkit import make_run  # noqa: F401 - kept importable from here
-
-_HERE = Path(__file__).resolve().parent
-for extra in (str(_HERE), str(_HERE.parent)):  # client_flows, and the shared zoo
-    if extra not in sys.path:
-        sys.path.insert(0, extra)
 
 
 @pytest.fixture(autouse=True)

@@ -1,21 +1,15 @@
 """Fixtures of the dashboard tests: a real Dask cluster with the dflow page, and chromium.
 
-``tests/`` goes on ``sys.path`` so that ``browser`` (tests/browser.py) imports; helpers
-are in ``dashkit.py``.
+``browser`` (tests/browser.py) imports because setup.cfg sets ``pythonpath = tests``;
+helpers are in ``dashkit.py``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-_TESTS = Path(__file__).resolve().parents[1]
-if str(_TESTS) not in sys.path:
-    sys.path.insert(0, str(_TESTS))
-
-from browser import chromium_binary  # noqa: E402
+from browser import chromium_binary
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,10 @@
-"""Fixtures of the engine suite; tests/ and tests/engine/ are importable (zoo, runkit)."""
+"""Fixtures of the engine suite (zoo and runkit import: ``pythonpath = tests`` in setup.cfg)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parent):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
 
 
 @pytest.fixture

@@ -1,21 +1,15 @@
 """Fixtures of the report tests: runs of the report flows in a local store, and chromium.
 
-``tests/`` goes on ``sys.path`` so that ``browser`` (tests/browser.py) imports.
+``browser`` (tests/browser.py) imports because setup.cfg sets ``pythonpath = tests``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-_TESTS = Path(__file__).resolve().parents[1]
-if str(_TESTS) not in sys.path:
-    sys.path.insert(0, str(_TESTS))
-
-from browser import chromium_binary  # noqa: E402
-from reportkit import run_flow_file  # noqa: E402
+from browser import chromium_binary
+from reportkit import run_flow_file
 
 
 @pytest.fixture(scope="module")
