@@ -114,6 +114,13 @@ def test_environment_does_not_leak_into_tasks_beside_it(store_url):
     join = artifacts(store_url, result, "join")
     assert join["left_saw"] == "secret"
     assert join["right_saw"] == [None]
+    store = open_store(store_url)
+    left, right = (
+        store.read_attempt_record(TaskAddress(result.flow_name, result.run_id, name, "0"), 0)
+        for name in ("left", "right")
+    )
+    # the test means something only when the two steps ran at the same time
+    assert left["started_at"] < right["finished_at"] and right["started_at"] < left["finished_at"]
 
 
 def test_every_good_zoo_flow_runs_inside_a_users_client_session(scheduler, store_url, monkeypatch):
