@@ -34,7 +34,7 @@ from dflow.cluster.record import (
     record_path,
     save_record,
 )
-from dflow.cluster.tls import write_cluster_certs
+from dflow.cluster.tls import require_tls_support, write_cluster_certs
 from dflow.config import dflow_home
 from dflow.errors import ClusterError
 
@@ -270,6 +270,8 @@ def start_cluster(opts: ClusterOptions, home: str | Path | None = None) -> Clust
 
 
 def _start(opts: ClusterOptions, root: Path, home: str | Path | None) -> ClusterRecord:
+    if opts.tls:
+        require_tls_support()
     created = time.time()
     state = root / f"cluster-{int(created * 1000)}"
     state.mkdir(mode=0o700)

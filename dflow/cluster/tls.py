@@ -14,14 +14,28 @@ import ipaddress
 import os
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from dflow.errors import ClusterError
+
+try:  # the optional extra dflow[tls]: only `dflow cluster up --tls` needs it
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    x509 = None
 
 #: The roles that get a certificate, besides the CA.
 ROLES = ("scheduler", "worker", "client")
 _VALID_DAYS = 365
+
+
+def require_tls_support() -> None:
+    """Raise a :class:`ClusterError` with the install hint when ``cryptography`` is missing."""
+    if x509 is None:
+        raise ClusterError(
+            "dflow cluster up --tls needs the 'cryptography' package, which is not installed",
+            hint="python3 -m pip install 'dflow[tls]'",
+        )
 
 
 def write_cluster_certs(folder: Path, hosts: list[str] | tuple[str, ...] = ("127.0.0.1",)) -> dict:
@@ -31,6 +45,7 @@ def write_cluster_certs(folder: Path, hosts: list[str] | tuple[str, ...] = ("127
     :data:`ROLES` to absolute file paths. ``hosts`` (names or IP addresses) go into every
     certificate's subject alternative names, beside ``localhost`` and ``127.0.0.1``.
     """
+    require_tls_support()
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     ca_key = ec.generate_private_key(ec.SECP256R1())

@@ -82,3 +82,25 @@ def test_tls_cluster_refuses_clients_without_certificates(home):
     status = cluster_status()
     assert status.tls and len(status.workers) == 1
     assert status.workers[0].address.startswith("tls://")
+
+
+def test_without_cryptography_tls_is_refused_with_the_install_hint(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.modules['cryptography'] = None  # as if dflow[tls] were not installed\n"
+        "from pathlib import Path\n"
+        "from dflow.cluster.tls import write_cluster_certs\n"
+        "from dflow.errors import ClusterError\n"
+        "try:\n"
+        f"    write_cluster_certs(Path({str(tmp_path / 'tls')!r}))\n"
+        "except ClusterError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "needs the 'cryptography' package" in out.stdout
+    assert "pip install 'dflow[tls]'" in out.stdout
+    assert not (tmp_path / "tls").exists()
