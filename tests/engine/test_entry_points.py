@@ -57,8 +57,12 @@ def test_every_example_runs_with_flowcls_run_on_a_cluster(
     assert result.successful, result.error
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_runs_as_a_script_on_the_embedded_default(example, tmp_path):
+#: the one example run as a script on the embedded default (a LocalCluster of its own);
+#: the others run as scripts on the suite's shared cluster, which is much cheaper
+EMBEDDED = "linear.py"
+
+
+def _run_script(example: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(
         os.environ,
         DFLOW_STORE=str(tmp_path / "store"),
@@ -67,7 +71,7 @@ def test_every_example_runs_as_a_script_on_the_embedded_default(example, tmp_pat
     )
     env.pop("DFLOW_SCHEDULER", None)
     proc = subprocess.run(
-        [sys.executable, example.name, "run", *SMALL.get(example.name, [])],
+        [sys.executable, example.name, "run", *SMALL.get(example.name, []), *args],
         cwd=example.parent,
         env=env,
         capture_output=True,
@@ -76,8 +80,21 @@ def test_every_example_runs_as_a_script_on_the_embedded_default(example, tmp_pat
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "run id:" in proc.stdout
-    assert "started on local" in proc.stderr
     assert "Traceback" not in proc.stderr
+    return proc
+
+
+def test_an_example_runs_as_a_script_on_the_embedded_default(tmp_path):
+    proc = _run_script(ROOT / "examples" / EMBEDDED, tmp_path)
+    assert "started on local" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "example", [e for e in EXAMPLES if e.name != EMBEDDED], ids=lambda p: p.name
+)
+def test_every_example_runs_as_a_script_on_a_cluster_address(example, tmp_path, scheduler):
+    proc = _run_script(example, tmp_path, "--scheduler", scheduler)
+    assert f"started on address ({scheduler})" in proc.stderr
 
 
 def test_a_failing_run_exits_1_with_the_users_traceback(store_url):
