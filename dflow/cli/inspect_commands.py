@@ -298,14 +298,26 @@ def code_command(context: ClientContext, run_spec: str, target: str | None) -> N
 
 
 def show_run(pathspec: str, fmt: str = "text", store: str | None = None) -> None:
-    """``dflow show FLOW/RUN``: print the run's steps, task counts, status and timing."""
-    if fmt != "text":
-        raise DflowError(
-            f"--format {fmt} draws a flow file's graph; a run is shown as text",
-            hint=f"dflow show {pathspec}",
-        )
+    """``dflow show FLOW/RUN``: the run's steps, task counts, status and timing (text),
+    and the flow's graph as the run recorded it, each step marked with its state (text,
+    dot or mermaid; unreached steps grey)."""
+    from dflow.graph.render import render
+
     run: Run = resolve_run(pathspec, make_context(store))
-    click.echo(format_run(run), nl=False)
+    graph = run.graph
+    if graph is None and fmt != "text":
+        raise DflowError(
+            f"run {run.pathspec} was recorded before dflow kept the flow's graph in the run "
+            f"record, so --format {fmt} cannot draw it",
+            hint=f"draw the flow file instead: dflow show FLOW_FILE --format {fmt}",
+        )
+    if fmt != "text":
+        click.echo(render(graph, fmt, run.step_states()), nl=False)
+        return
+    out = format_run(run)
+    if graph is not None:
+        out += "\ngraph\n" + render(graph, "text", run.step_states())
+    click.echo(out, nl=False)
 
 
 def register(main: click.Group) -> None:

@@ -25,6 +25,8 @@ from dflow.errors import (
     ObjectNotFoundError,
     RecordNotFoundError,
 )
+from dflow.graph.model import FlowGraph
+from dflow.graph.record import graph_from_record
 from dflow.store import ArtifactRef, RunEntry
 
 
@@ -394,6 +396,30 @@ class Run(DflowObject):
             n: self.store.load(r, name=f"{self.pathspec} parameter {n}")
             for n, r in sorted(refs.items())
         }
+
+    @property
+    def graph(self) -> FlowGraph | None:
+        """The flow's graph as the run recorded it at start (every step, reached or not).
+
+        None for a run recorded before dflow kept the graph in the run record.
+        """
+        return graph_from_record(self._record().get("graph"))
+
+    def step_states(self) -> dict[str, str]:
+        """Each step's state in this run: "succeeded", "failed", "running" or, for a step
+        the run never reached, "not reached" ("waiting" while the run is running)."""
+        states = {}
+        for step in self.steps():
+            statuses = {t.metadata_dict.get("status", "running") for t in step.tasks()}
+            states[step.id] = next(
+                (s for s in ("failed", "running") if s in statuses),
+                "succeeded" if statuses else "running",
+            )
+        graph = self.graph
+        missing = "waiting" if self.status == "running" else "not reached"
+        for name in graph.names if graph is not None else ():
+            states.setdefault(name, missing)
+        return states
 
     @property
     def code(self) -> RunCode | None:

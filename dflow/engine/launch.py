@@ -24,6 +24,7 @@ from dflow.errors import ParameterError
 from dflow.events import publish_run_event
 from dflow.flowfile import flow_source_file
 from dflow.graph import validate
+from dflow.graph.record import graph_to_record
 from dflow.parameters import resolve_parameters
 from dflow.plan import CodeRef, RunPlan
 from dflow.store import ArtifactRef, Store, open_store
@@ -168,6 +169,7 @@ def run_flow(
             "host": platform.node(),
             "versions": _versions(),
             "with": list(options.with_decorators),
+            "graph": graph_to_record(graph),
         }
         store.write_run_record(graph.flow_name, run_id, record)
         # Tags live in their own objects (tagging never rewrites run.json); run.json keeps

@@ -14,11 +14,21 @@ splits and foreaches, each with its kind, where it goes and its decorators::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from dflow.graph.model import FlowGraph, StepNode, Transition
 from dflow.graph.problems import display_path
 
 FORMATS = ("text", "dot", "mermaid")
+
+#: Step states a run can give each step (``states=`` of the renderers), and their colours
+#: (fill, line) in dot and Mermaid: Dask's dashboard colours for done and erred work.
+STATE_COLOURS = {
+    "succeeded": ("#d9f0e3", "#1b9e4b"),
+    "running": ("#dde8fb", "#1f6fdb"),
+    "failed": ("#fbe1df", "#c0392b"),
+    "not reached": ("#f2f2f2", "#a0a0a0"),
+}
 
 
 def _targets(node: StepNode) -> str:
@@ -41,8 +51,12 @@ def _decorators(node: StepNode) -> str:
     return " ".join(parts)
 
 
-def render_text(graph: FlowGraph) -> str:
-    """A readable listing: one line per step (kind, targets, decorators)."""
+def render_text(graph: FlowGraph, states: Mapping[str, str] | None = None) -> str:
+    """A readable listing: one line per step (kind, targets, decorators).
+
+    With ``states`` (step name -> "succeeded", "failed", "running", "not reached"), as
+    for a past run, each line ends with its step's state in brackets.
+    """
     lines = [f"{graph.flow_name}  ({display_path(graph.file)})"]
     if graph.doc:
         lines.append(f"  {graph.doc.splitlines()[0]}")
@@ -57,6 +71,8 @@ def render_text(graph: FlowGraph) -> str:
         name = (indent + node.name).ljust(width)
         row = f"{name}  {node.kind.value:<7}  {_targets(node)}"
         extra = _decorators(node)
+        if states is not None:
+            extra = (extra + f"  [{states.get(node.name, 'not reached')}]").strip()
         lines.append((row + ("  " + extra if extra else "")).rstrip())
     return "\n".join(lines) + "\n"
 
@@ -65,8 +81,21 @@ def _quote(text: str) -> str:
     return json.dumps(text)
 
 
-def render_dot(graph: FlowGraph) -> str:
-    """Graphviz source: ``dflow show flow.py --format dot | dot -Tpng > flow.png``."""
+def _dot_state(states: Mapping[str, str] | None, name: str) -> str:
+    if states is None:
+        return ""
+    state = states.get(name, "not reached")
+    fill, line = STATE_COLOURS.get(state, STATE_COLOURS["not reached"])
+    grey = ', fontcolor="#808080"' if state == "not reached" else ""
+    return f', style="rounded,filled", fillcolor="{fill}", color="{line}"{grey}'
+
+
+def render_dot(graph: FlowGraph, states: Mapping[str, str] | None = None) -> str:
+    """Graphviz source: ``dflow show flow.py --format dot | dot -Tpng > flow.png``.
+
+    With ``states`` (see :func:`render_text`) each step is filled by its state and the
+    steps a run never reached are grey.
+    """
     lines = [
         f"digraph {_quote(graph.flow_name)} {{",
         "  rankdir=TB;",
@@ -79,8 +108,12 @@ def render_dot(graph: FlowGraph) -> str:
             "join": "invtrapezium",
             "switch": "diamond",
         }.get(node.kind.value, "box")
-        label = _quote(node.name + "\n" + node.kind.value)
-        lines.append(f"  {_quote(node.name)} [label={label}, shape={shape}];")
+        text = node.name + "\n" + node.kind.value
+        if states is not None:
+            text += "\n" + states.get(node.name, "not reached")
+        label = _quote(text)
+        extra = _dot_state(states, node.name)
+        lines.append(f"  {_quote(node.name)} [label={label}, shape={shape}{extra}];")
     for node in graph:
         for target in node.out:
             attrs = []
@@ -99,10 +132,11 @@ def _mermaid_label(text: str) -> str:
     return text.replace('"', "#quot;")
 
 
-def render_mermaid(graph: FlowGraph) -> str:
+def render_mermaid(graph: FlowGraph, states: Mapping[str, str] | None = None) -> str:
     """Mermaid ``flowchart`` source (paste into Markdown on GitHub).
 
-    Node ids are ``step_<name>``: Mermaid reserves ``end``.
+    Node ids are ``step_<name>``: Mermaid reserves ``end``. With ``states`` (see
+    :func:`render_text`) each step gets a class per state (unreached steps grey).
     """
     lines = ["flowchart TD"]
     for node in graph:
@@ -122,12 +156,19 @@ def render_mermaid(graph: FlowGraph) -> str:
                 lines.append(f'  {src} -- "{_mermaid_label(values)}" --> {dst}')
             else:
                 lines.append(f"  {src} --> {dst}")
+    if states is not None:
+        for state, (fill, line) in STATE_COLOURS.items():
+            css = state.replace(" ", "_")
+            lines.append(f"  classDef {css} fill:{fill},stroke:{line}")
+        for node in graph:
+            css = states.get(node.name, "not reached").replace(" ", "_")
+            lines.append(f"  class step_{node.name} {css}")
     return "\n".join(lines) + "\n"
 
 
-def render(graph: FlowGraph, fmt: str = "text") -> str:
-    """Render in one of :data:`FORMATS`."""
+def render(graph: FlowGraph, fmt: str = "text", states: Mapping[str, str] | None = None) -> str:
+    """Render in one of :data:`FORMATS` (``states``: a run's step states, see above)."""
     renderers = {"text": render_text, "dot": render_dot, "mermaid": render_mermaid}
     if fmt not in renderers:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return renderers[fmt](graph)
+    return renderers[fmt](graph, states)

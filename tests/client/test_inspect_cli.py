@@ -96,12 +96,46 @@ def test_code(cli, history, tmp_path):
 def test_show_run(cli, history):
     out = cli("show", f"ForeachFlow/{history['foreach']}").output
     assert out.startswith(f"Run ForeachFlow/{history['foreach']}  succeeded")
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[3:] if line.strip()}
+    table, _, graph = out.partition("\ngraph\n")
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[3:] if line.strip()}
     assert list(rows)[1:] == ["start", "square", "join", "end"]
     assert rows["square"][1:3] == ["3", "succeeded"]
+    # the flow's graph as the run recorded it, each step with its state
+    assert "square" in graph and graph.count("[succeeded]") == 4
     out = cli("show", f"FailingFlow/{history['failed']}").output
     assert "failed" in out.splitlines()[0]
     assert "explode" in out and "ValueError: boom in explode" in out
+    graph = out.partition("\ngraph\n")[2].splitlines()[-3:]
+    assert [line.split()[0] for line in graph] == ["start", "explode", "end"]
+    assert graph[0].endswith("[succeeded]") and graph[1].endswith("[failed]")
+    assert graph[2].endswith("[not reached]")
+
+
+def test_show_old_run_without_a_recorded_graph(tmp_path):
+    """A run recorded before the graph field: text still works, dot is one clear sentence."""
+    from history_records import FLOW, write_history
+
+    from dflow.store import open_store
+
+    store = str(tmp_path / "old")
+    run_id = write_history(open_store(store), 1, {})[0]
+    runner = CliRunner()
+    text = runner.invoke(main, ["show", f"{FLOW}/{run_id}", "--store", store])
+    assert text.exit_code == 0 and f"Run {FLOW}/{run_id}" in text.output
+    assert "\ngraph\n" not in text.output
+    dot = runner.invoke(main, ["show", f"{FLOW}/{run_id}", "--format", "dot", "--store", store])
+    assert dot.exit_code == 1 and "Traceback" not in dot.output
+    assert "recorded before dflow kept the flow's graph" in dot.output
+
+
+def test_show_run_draws_the_recorded_graph_as_dot_and_mermaid(cli, history):
+    dot = cli("show", f"FailingFlow/{history['failed']}", "--format", "dot").output
+    assert dot.startswith('digraph "FailingFlow"')
+    end = next(line for line in dot.splitlines() if line.strip().startswith('"end" ['))
+    assert "not reached" in end and "#f2f2f2" in end
+    assert '"explode" -> "end"' in dot
+    mermaid = cli("show", f"FailingFlow/{history['failed']}", "--format", "mermaid").output
+    assert "class step_end not_reached" in mermaid and "class step_explode failed" in mermaid
     out = cli("show", "ParamsFlow/latest").output
     assert "parameters alpha=0.7" in out
 
@@ -122,7 +156,6 @@ def test_show_run(cli, history):
         (("tag", "list", "ParamsFlow/999"), "has no run '999'"),
         (("code", "NoFlow/latest"), "flow 'NoFlow' has no runs"),
         (("show", "ParamsFlow/999"), "has no run '999'"),
-        (("show", "ParamsFlow/latest", "--format", "dot"), "a run is shown as text"),
         (
             ("logs", "ParamsFlow/latest/end/0", "--namespace", "user:zed"),
             "no runs in the namespace",
