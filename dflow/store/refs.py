@@ -13,9 +13,6 @@ from typing import Any
 
 from dflow.errors import StoreError
 
-#: Encodings an :class:`ArtifactRef` may name.
-ENCODINGS = ("msgpack", "zarr", "pickle")
-
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-=+@:,]*$")
 
 
@@ -39,23 +36,31 @@ class ArtifactRef:
 
     ``key`` is the xxh3-128 hex digest of the serialized bytes (before compression; for
     zarr arrays, of a canonical header plus the raw buffer), ``encoding`` one of
-    ``"msgpack"``, ``"zarr"``, ``"pickle"``, ``size`` the serialized size in bytes and
-    ``type_name`` the value's qualified type name (``"numpy.ndarray"``).
+    ``"msgpack"``, ``"zarr"``, ``"pickle"`` or another codec's name (see
+    :mod:`dflow.store.codecs`), ``size`` the stored size in bytes and ``type_name`` the
+    value's qualified type name (``"numpy.ndarray"``). ``meta`` is what the codec
+    recorded about the value so that listings can describe it without loading it (shape,
+    dtype, chunks, columns, rows, partitions; for a pickle fallback the ``reason``);
+    ``None`` for encodings that record nothing (then the manifest has no ``meta`` field).
     """
 
     key: str
     encoding: str
     size: int
     type_name: str
+    meta: dict[str, Any] | None = field(default=None, hash=False)
 
     def to_dict(self) -> dict:
-        """Return a JSON-able dict (the form used in manifests)."""
-        return {
+        """Return a JSON-able dict (the form used in manifests; ``meta`` only when set)."""
+        doc = {
             "key": self.key,
             "encoding": self.encoding,
             "size": self.size,
             "type": self.type_name,
         }
+        if self.meta is not None:
+            doc["meta"] = self.meta
+        return doc
 
     @classmethod
     def from_dict(cls, d: dict) -> ArtifactRef:
@@ -66,6 +71,7 @@ class ArtifactRef:
                 encoding=str(d["encoding"]),
                 size=int(d["size"]),
                 type_name=str(d.get("type", d.get("type_name", ""))),
+                meta=dict(d["meta"]) if d.get("meta") is not None else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"malformed artifact reference {d!r}: {exc}") from None
