@@ -103,10 +103,13 @@ def runs_command(context: ClientContext, flow: str, tags: tuple[str, ...], limit
     from dflow.client import Flow
 
     found = []
-    for run in Flow(flow, context).runs(*tags):
+    history = Flow(flow, context)
+    for run in history.readable_runs(history.runs(*tags)):
         found.append(run)
         if limit and len(found) >= limit:
             break
+    for run_id, why in history.damaged.items():
+        click.echo(f"warning: run {flow}/{run_id} is damaged and not listed: {why}", err=True)
     if not found:
         where = "any namespace" if context.namespace is None else context.namespace
         click.echo(

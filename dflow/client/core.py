@@ -10,7 +10,7 @@ reading them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from dflow.client.code import RunCode
 from dflow.client.context import ClientContext, run_namespaces
 from dflow.client.tasks import Step, Task, TaskException
 from dflow.errors import (
+    ArtifactCorruptError,
     DflowError,
     NamespaceMismatchError,
     ObjectNotFoundError,
@@ -67,6 +68,8 @@ class Flow(DflowObject):
     ) -> None:
         super().__init__(str(name), context)
         checked_name("flow", self.id)
+        #: Runs skipped while listing because their record cannot be read: id -> why.
+        self.damaged: dict[str, str] = {}
         if not _checked and self.id not in self.store.list_flows():
             raise ObjectNotFoundError(
                 f"flow {self.id!r} has no runs in the store at {self.store.url}",
@@ -90,11 +93,27 @@ class Flow(DflowObject):
             _entry=entry,
             _flow=self,
         )
-        if self._context.namespace is not None and not run.in_namespace():
+        if self._context.namespace is not None and not self._readable(run, Run.in_namespace):
             return None
         if tags and not set(tags) <= set(run.tags):
             return None
         return run
+
+    def _readable(self, run: Run, check: Callable[[Run], bool]) -> bool:
+        """``check(run)``, False (and the run noted in ``damaged``) if its record is bad."""
+        try:
+            return check(run)
+        except ArtifactCorruptError as exc:  # one bad record hides only its own run
+            self.damaged[run.id] = exc.message
+        except ObjectNotFoundError:
+            self.damaged[run.id] = "its run record (run.json) is missing"
+        return False
+
+    def readable_runs(self, runs: Iterable[Run]) -> Iterator[Run]:
+        """The runs whose record can be read; the others are noted in ``damaged``."""
+        for run in runs:
+            if self._readable(run, lambda r: r._record() is not None):
+                yield run
 
     def runs(self, *tags: str) -> Iterator[Run]:
         """The runs in the current namespace (having all ``tags``), newest first, lazily."""

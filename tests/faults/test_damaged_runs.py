@@ -1,0 +1,47 @@
+"""A damaged run record (garbled or deleted run.json) hides only its own run."""
+
+from __future__ import annotations
+
+from faultkit import dflow_cli, run, run_dir, zoo_flow
+
+from dflow.client import ClientContext, Flow
+
+
+def _three_runs(store_url: str) -> list[str]:
+    cls = zoo_flow("good_linear.py", "LinearFlow")
+    return [run(cls, store_url).run_id for _ in range(3)]
+
+
+def test_listing_runs_skips_a_garbled_and_a_deleted_run_record(store_url):
+    good, garbled, deleted = _three_runs(store_url)
+    (run_dir(store_url, "LinearFlow", garbled) / "run.json").write_text('{"flow": "Lin')
+    (run_dir(store_url, "LinearFlow", deleted) / "run.json").unlink()
+
+    flow = Flow("LinearFlow", ClientContext(store_url))  # the default namespace: mine
+    assert [r.id for r in flow.runs()] == [good]
+    assert set(flow.damaged) == {garbled, deleted}
+    assert flow.latest_run.id == good
+    assert flow.latest_successful_run.id == good
+
+    for every in ((), ("-A",)):
+        _check_cli(store_url, good, garbled, deleted, every)
+
+
+def _check_cli(store_url, good, garbled, deleted, every):
+    done = dflow_cli("runs", "LinearFlow", "--store", store_url, *every)
+    assert done.returncode == 0, done.stderr
+    assert good in done.stdout
+    assert "Traceback" not in done.stderr
+    damaged_lines = [line for line in done.stderr.splitlines() if "damaged" in line]
+    assert len(damaged_lines) == 2, done.stderr
+    assert any(garbled in line for line in damaged_lines)
+    assert any(deleted in line for line in damaged_lines)
+    assert "dflow runs" not in done.stderr  # no hint to do what was just done
+
+
+def test_without_a_namespace_the_other_runs_stay_readable(store_url):
+    good, garbled, _ = _three_runs(store_url)
+    (run_dir(store_url, "LinearFlow", garbled) / "run.json").write_text("not json")
+    flow = Flow("LinearFlow", ClientContext(store_url, namespace=None))
+    assert [r.id for r in flow.readable_runs(flow.runs())][-1] == good
+    assert list(flow.damaged) == [garbled]
