@@ -27,6 +27,33 @@ class DflowError(Exception):
         return self.message
 
 
+class CaughtException(Exception):
+    """What ``@catch(var="e")`` stores in ``self.e`` when the step failed (Metaflow's
+    MetaflowExceptionWrapper): ``.type`` (``"builtins.ValueError"``), ``.exception`` (the
+    message), ``.message`` (the same) and ``.stacktrace`` (the user's traceback).
+    ``str()`` is the traceback, as in Metaflow.
+    """
+
+    def __init__(self, type: str, message: str, traceback: str | None) -> None:
+        super().__init__(type, message, traceback)
+        self.type = type
+        self.exception = message
+        self.message = message
+        self.stacktrace = traceback
+        self.traceback = traceback
+
+    def __reduce__(self):
+        return (CaughtException, (self.type, self.exception, self.stacktrace))
+
+    def __repr__(self) -> str:
+        return f"CaughtException({self.type}: {self.exception})"
+
+    def __str__(self) -> str:
+        if self.stacktrace:
+            return self.stacktrace
+        return f"[no stacktrace]\n{self.type}: {self.exception}"
+
+
 class ConfigError(DflowError):
     """A configuration value (environment variable, dask config, argument) is invalid."""
 
@@ -95,6 +122,28 @@ class ObjectNotFoundError(DflowError):
 class NamespaceMismatchError(DflowError):
     """A run exists but is outside the client's current namespace (Metaflow's
     MetaflowNamespaceMismatch); ``dflow.client.namespace(None)`` sees every run."""
+
+
+class MergeArtifactsError(DflowError):
+    """``merge_artifacts`` cannot merge: inputs disagree on some artifacts, or ``include``
+    names artifacts no input has. ``artifact_names`` lists them (Metaflow's
+    UnhandledInMergeArtifactsException / MissingInMergeArtifactsException)."""
+
+    def __init__(self, message: str, artifact_names=(), *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.artifact_names = list(artifact_names)
+
+
+class UnhandledInMergeArtifactsError(MergeArtifactsError):
+    """Inputs of a join disagree on artifacts the join did not set or exclude."""
+
+
+class MissingInMergeArtifactsError(MergeArtifactsError):
+    """``merge_artifacts(include=...)`` names artifacts no input has."""
+
+
+class StepTimeoutError(DflowError):
+    """A step ran longer than its @timeout allows (Metaflow's TimeoutException)."""
 
 
 class RecordNotFoundError(StoreError, ObjectNotFoundError):

@@ -186,6 +186,13 @@ class FlowSpec:
         """In a foreach branch, the position of this task's element."""
         return self._foreach_value("_dflow_index", "index")
 
+    def foreach_stack(self) -> list[tuple[int, int, Any]] | None:
+        """``(index, num_splits, value)`` for each enclosing foreach, outermost first
+        (Metaflow's ``self.foreach_stack()``); ``[]`` outside a foreach."""
+        from dflow.engine.artifacts import foreach_stack
+
+        return foreach_stack(self)
+
     def merge_artifacts(
         self,
         inputs: Iterable[Any],

@@ -112,7 +112,10 @@ class TaskResult:
     """What a finished task sends back through the scheduler: small references only.
 
     ``foreach`` is set by a foreach split: ``(items_key, cardinality)``. ``switch_to`` is
-    the step a switch chose. ``artifacts`` is the committed manifest's artifact table
+    the step a switch chose. ``frames`` is the task's foreach stack, outermost first: for
+    each enclosing foreach ``{"item": <stored ref dict>, "index": i, "count": n}``, so
+    ``foreach_stack()`` and a join's ``inp.input`` need no lookup.
+    ``artifacts`` is the committed manifest's artifact table
     (name -> ArtifactRef), which children inherit by reference without loading anything.
     """
 
@@ -122,3 +125,4 @@ class TaskResult:
     artifacts: dict
     foreach: tuple[str, int] | None = None
     switch_to: str | None = None
+    frames: tuple = ()

@@ -101,14 +101,19 @@ def single_task(pathspec: str, context: ClientContext) -> Task:
 def runs_command(context: ClientContext, flow: str, tags: tuple[str, ...], limit: int) -> None:
     """List a flow's runs, newest first: id, status, start, duration, tags."""
     from dflow.client import Flow
+    from dflow.errors import NamespaceMismatchError
 
-    found = []
-    history = Flow(flow, context)
-    for run in history.readable_runs(history.runs(*tags)):
+    found, damaged = [], {}
+    try:
+        history = Flow(flow, context)
+        runs, damaged = history.readable_runs(history.runs(*tags)), history.damaged
+    except NamespaceMismatchError:  # the flow has runs, none in this namespace
+        runs = iter(())
+    for run in runs:
         found.append(run)
         if limit and len(found) >= limit:
             break
-    for run_id, why in history.damaged.items():
+    for run_id, why in damaged.items():
         click.echo(f"warning: run {flow}/{run_id} is damaged and not listed: {why}", err=True)
     if not found:
         where = "any namespace" if context.namespace is None else context.namespace
@@ -242,7 +247,7 @@ def tag_add(context: ClientContext, run_spec: str, tags: tuple[str, ...]) -> Non
     """Add tags to a run."""
     run = resolve_run(run_spec, context)
     run.add_tags(tags)
-    click.echo(f"{run.pathspec}: {', '.join(sorted(run.tags))}")
+    click.echo(f"{run.pathspec}: {', '.join(sorted(run.user_tags))}")
 
 
 @tag_group.command("remove", epilog="\b\nExample:\n  dflow tag remove TrainFlow/latest draft")
@@ -253,7 +258,7 @@ def tag_remove(context: ClientContext, run_spec: str, tags: tuple[str, ...]) -> 
     """Remove tags from a run."""
     run = resolve_run(run_spec, context)
     run.remove_tags(tags)
-    click.echo(f"{run.pathspec}: {', '.join(sorted(run.tags)) or '(no tags)'}")
+    click.echo(f"{run.pathspec}: {', '.join(sorted(run.user_tags)) or '(no tags)'}")
 
 
 @tag_group.command("list", epilog="\b\nExample:\n  dflow tag list TrainFlow/latest")
@@ -261,7 +266,7 @@ def tag_remove(context: ClientContext, run_spec: str, tags: tuple[str, ...]) -> 
 @client_options
 def tag_list(context: ClientContext, run_spec: str) -> None:
     """Print a run's tags, one a line."""
-    for tag in sorted(resolve_run(run_spec, context).tags):
+    for tag in sorted(resolve_run(run_spec, context).user_tags):
         click.echo(tag)
 
 

@@ -30,10 +30,11 @@ def checked_name(kind: str, value: str, *, where: str = "") -> str:
 
 
 def to_datetime(stamp: float | None) -> datetime | None:
-    """A POSIX timestamp as an aware local datetime (None stays None)."""
+    """A POSIX timestamp as a naive local datetime, as Metaflow's client gives (None
+    stays None)."""
     if stamp is None:
         return None
-    return datetime.fromtimestamp(float(stamp)).astimezone()
+    return datetime.fromtimestamp(float(stamp))
 
 
 def task_id_key(task_id: str) -> tuple:

@@ -53,6 +53,20 @@ def run_namespaces(record: dict, tags: Iterable[str] | None = None) -> frozenset
     return frozenset(found)
 
 
+def system_tags(record: dict) -> frozenset[str]:
+    """The system tags of a run, from its record (Metaflow's ``user:``, ``runtime:``,
+    ``python_version:``; ``dflow_version:`` in place of ``metaflow_version:``)."""
+    found = {"runtime:dflow"}
+    if record.get("user"):
+        found.add(f"user:{record['user']}")
+    versions = record.get("versions") or {}
+    if versions.get("python"):
+        found.add(f"python_version:{versions['python']}")
+    if versions.get("dflow"):
+        found.add(f"dflow_version:{versions['dflow']}")
+    return frozenset(found)
+
+
 class ClientContext:
     """A store (opened lazily) and a namespace, shared by the client objects built from it.
 

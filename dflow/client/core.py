@@ -17,7 +17,7 @@ from typing import Any
 from dflow import config
 from dflow.client.base import DflowObject, UnknownKeyError, checked_name, to_datetime
 from dflow.client.code import RunCode
-from dflow.client.context import ClientContext, run_namespaces
+from dflow.client.context import ClientContext, run_namespaces, system_tags
 from dflow.client.tasks import Step, Task, TaskException
 from dflow.errors import (
     ArtifactCorruptError,
@@ -75,24 +75,56 @@ class Flow(DflowObject):
                 f"flow {self.id!r} has no runs in the store at {self.store.url}",
                 hint="check the flow's class name and the store (--store / DFLOW_STORE)",
             )
+        self._warm_entries: list[RunEntry] | None = None
+        self._warm_runs: dict[str, Run] = {}
+        if not _checked and self._context.namespace is not None and not self._has_a_run():
+            raise NamespaceMismatchError(
+                f"Object not in namespace {self._context.namespace!r}: flow {self.id!r} has "
+                "no runs in the namespace",
+                hint="see every namespace with dflow.namespace(None), or pick one with "
+                "dflow.namespace('user:<name>')",
+            )
 
     @property
     def parent(self) -> None:
         """Flows have no parent."""
         return None
 
+    def _has_a_run(self) -> bool:
+        """True if a run is in the namespace. What it read (the listing, the runs it
+        looked at) serves the next use of this object once, so ``Flow(x).latest_run``
+        costs what it cost before the check."""
+        entries = self.entries()
+        self._warm_entries = entries
+        succeeded_first = sorted(entries, key=lambda e: e.status != "succeeded")
+        for entry in succeeded_first:
+            run = self._make_run(entry)
+            self._warm_runs[entry.run_id] = run
+            if self._readable(run, Run.in_namespace):
+                return True
+        return False
+
     def entries(self) -> list[RunEntry]:
         """Every run's id and status from the run index (ONE listing), newest first."""
+        if self._warm_entries is not None:
+            entries, self._warm_entries = self._warm_entries, None
+            return entries
         return list(reversed(self.store.list_runs(self.id)))
 
-    def _run(self, entry: RunEntry, tags: tuple[str, ...] = ()) -> Run | None:
-        run = Run(
+    def _make_run(self, entry: RunEntry) -> Run:
+        warm = self._warm_runs.pop(entry.run_id, None)
+        if warm is not None:
+            return warm
+        return Run(
             f"{self.id}/{entry.run_id}",
             self._context,
             _namespace_check=False,
             _entry=entry,
             _flow=self,
         )
+
+    def _run(self, entry: RunEntry, tags: tuple[str, ...] = ()) -> Run | None:
+        run = self._make_run(entry)
         if self._context.namespace is not None and not self._readable(run, Run.in_namespace):
             return None
         if tags and not set(tags) <= set(run.tags):
@@ -223,7 +255,7 @@ class Run(DflowObject):
     @property
     def namespaces(self) -> frozenset[str]:
         """The namespaces the run belongs to: ``user:<its user>`` and each of its tags."""
-        return run_namespaces(self._record(), self.tags)
+        return run_namespaces(self._record(), self.user_tags)
 
     def in_namespace(self) -> bool:
         """True if the client's current namespace sees this run.
@@ -264,7 +296,13 @@ class Run(DflowObject):
 
     @property
     def finished(self) -> bool:
-        """True once the run ended (succeeded or failed)."""
+        """True if the run completed: its end step finished (Metaflow's meaning; a failed
+        run is not finished). :attr:`status` tells failed from still running."""
+        return self.status == "succeeded"
+
+    @property
+    def ended(self) -> bool:
+        """True once the run stopped, succeeded or failed."""
         return self.status in ("succeeded", "failed")
 
     @property
@@ -289,21 +327,22 @@ class Run(DflowObject):
 
     @property
     def tags(self) -> frozenset[str]:
-        """The run's user tags (read from the store once; :meth:`refresh` re-reads)."""
+        """Every tag of the run, user tags and system tags (as in Metaflow)."""
+        return self.user_tags | self.system_tags
+
+    @property
+    def user_tags(self) -> frozenset[str]:
+        """The tags users gave the run (read from the store once; :meth:`refresh` re-reads)."""
         if self._tags is None:
             flow, run_id = self.path_components
             self._tags = frozenset(self.store.run_tags(flow, run_id, record=self._record_doc))
         return self._tags
 
     @property
-    def user_tags(self) -> frozenset[str]:
-        """Same as :attr:`tags` (Metaflow's name)."""
-        return self.tags
-
-    @property
     def system_tags(self) -> frozenset[str]:
-        """Tags dflow sets: ``user:<name>``."""
-        return frozenset(n for n in self.namespaces if n not in self.tags)
+        """Tags dflow sets, Metaflow's kind: ``user:<name>``, ``runtime:dflow``,
+        ``python_version:<x.y.z>``, ``dflow_version:<v>``."""
+        return system_tags(self._record())
 
     @property
     def record(self) -> dict:
@@ -457,7 +496,7 @@ class Run(DflowObject):
         return {
             "status": self.status,
             "user": self.user,
-            "tags": ", ".join(sorted(self.tags)),
+            "tags": ", ".join(sorted(self.user_tags)),
             "created_at": self.created_at,
             "duration": self.duration,
             "parameters": self._record().get("parameters"),

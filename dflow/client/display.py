@@ -56,7 +56,7 @@ def format_runs(runs: Iterable[Run]) -> str:
             r.status,
             format_time(r.created_at),
             format_duration(r.duration),
-            ", ".join(sorted(r.tags)),
+            ", ".join(sorted(r.user_tags)),
         ]
         for r in runs
     ]
@@ -86,7 +86,7 @@ def format_run(run: Run) -> str:
     """A run as text: header (status, user, tags, times, parameters) and a step table."""
     lines = [
         f"Run {run.pathspec}  {run.status}",
-        f"  user {run.user or '-'}   tags {', '.join(sorted(run.tags)) or '-'}   "
+        f"  user {run.user or '-'}   tags {', '.join(sorted(run.user_tags)) or '-'}   "
         f"started {format_time(run.created_at)}   duration {format_duration(run.duration)}",
     ]
     params = run.record.get("parameters") or {}

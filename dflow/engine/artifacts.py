@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from dflow.errors import DflowError
+from dflow.errors import DflowError, MissingInMergeArtifactsError, UnhandledInMergeArtifactsError
 from dflow.flowspec import RESERVED_NAMES
 
 
@@ -60,12 +60,39 @@ def make_loader(flow, table: ArtifactTable, params: ArtifactTable):
 
 
 class InputView:
-    """One input of a join step: its artifacts are read as attributes, lazily."""
+    """One input of a join step: its artifacts are read as attributes, lazily.
 
-    def __init__(self, step: str, table: ArtifactTable) -> None:
+    In the join of a foreach, ``inp.input`` and ``inp.index`` are the item and position
+    that input's branch handled (``frame`` is that branch's innermost foreach frame).
+    """
+
+    def __init__(self, step: str, table: ArtifactTable, frame: dict | None = None) -> None:
         self.__dict__["_step"] = step
         self.__dict__["_table"] = table
         self.__dict__["_cache"] = {}
+        self.__dict__["_frame"] = frame
+
+    def _frame_of(self, what: str) -> dict:
+        frame = self.__dict__["_frame"]
+        if frame is None:
+            raise AttributeError(
+                f"input from {self._step!r} has no {what}: it is not inside a foreach"
+            )
+        return frame
+
+    @property
+    def input(self) -> Any:
+        """The foreach item this input's branch handled."""
+        frame = self._frame_of("input")
+        cache = self.__dict__["_cache"]
+        if "\0input" not in cache:
+            cache["\0input"] = load_frame_item(self._table.store, frame)
+        return cache["\0input"]
+
+    @property
+    def index(self) -> int:
+        """The foreach position this input's branch handled."""
+        return self._frame_of("index")["index"]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -137,8 +164,9 @@ def merge_artifacts(
             seen.setdefault(name, ref)
     missing = include_set - set(seen)
     if missing:
-        raise DflowError(
-            f"merge_artifacts(include=...) names artifacts no input has: {sorted(missing)}"
+        raise MissingInMergeArtifactsError(
+            f"merge_artifacts(include=...) names artifacts no input has: {sorted(missing)}",
+            sorted(missing),
         )
     adopted = flow.__dict__.setdefault("_dflow_merged", {})
     unresolved = []
@@ -152,10 +180,28 @@ def merge_artifacts(
             continue
         adopted[name] = ref
     if unresolved:
-        raise DflowError(
+        raise UnhandledInMergeArtifactsError(
             f"merge_artifacts: inputs disagree on {', '.join(sorted(unresolved))}",
+            sorted(unresolved),
             hint="set these in the join step yourself, or pass exclude=[...] for them",
         )
+
+
+def load_frame_item(store, frame: dict) -> Any:
+    """The foreach item of one frame of a task's foreach stack, loaded."""
+    from dflow.store import ArtifactRef
+
+    return store.load(ArtifactRef.from_dict(frame["item"]), name=f"foreach item {frame['index']}")
+
+
+def foreach_stack(flow) -> list[tuple[int, int, Any]] | None:
+    """Metaflow's ``self.foreach_stack()``: ``(index, num_splits, value)`` for each
+    enclosing foreach, outermost first; ``[]`` outside any foreach, None outside a run."""
+    frames = flow.__dict__.get("_dflow_frames")
+    if frames is None:
+        return None
+    store = flow.__dict__["_dflow_store"]
+    return [(f["index"], f["count"], load_frame_item(store, f)) for f in frames]
 
 
 def set_artifacts(flow) -> dict[str, Any]:

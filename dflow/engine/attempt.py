@@ -22,15 +22,11 @@ from dflow.current import CurrentInfo, current
 from dflow.engine.artifacts import ArtifactTable, Inputs, InputView, make_loader, set_artifacts
 from dflow.engine.capture import LogSink, capturing, original_stream
 from dflow.engine.envvars import step_environment
-from dflow.errors import DflowError
+from dflow.errors import DflowError, StepTimeoutError
 from dflow.flowspec import LazyValue
 from dflow.graph.model import StepNode, Transition
 from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import Store, TaskAddress
-
-
-class StepTimeoutError(DflowError):
-    """A step ran longer than its @timeout allows."""
 
 
 class StepInterrupted(BaseException):
@@ -49,6 +45,8 @@ class AttemptOutcome:
     error: BaseException | None
     sink: LogSink
     info: dict
+    flow: Any = None
+    frames: tuple = ()
 
 
 def publisher(plan: RunPlan, pathspec: str, attempt: int) -> Callable[[str, list[str]], None]:
@@ -119,10 +117,13 @@ def run_attempt(
     flow.__dict__["_dflow_loader"] = make_loader(
         flow, ArtifactTable(store, inherited, owner=owner), params
     )
+    frames = foreach_frames(plan, store, node, spec, parents)
     if spec.foreach_item is not None:
-        items_ref, index = spec.foreach_item
-        flow.__dict__["_dflow_input"] = LazyValue(lambda: _load_item(store, items_ref, index))
+        item, index = frames[-1]["item"], frames[-1]["index"]
+        flow.__dict__["_dflow_input"] = LazyValue(lambda: _load_item(store, item, index))
         flow.__dict__["_dflow_index"] = index
+    flow.__dict__["_dflow_frames"] = frames
+    flow.__dict__["_dflow_store"] = store
     env = decos["environment"].get("vars") if "environment" in decos else None
     timeout = _timeout_seconds(decos)
     bind = CurrentInfo(
@@ -148,6 +149,7 @@ def run_attempt(
                             p.artifacts,
                             owner=f"{plan.flow_name}/{plan.run_id}/{p.step}/{p.task_id}",
                         ),
+                        frame=p.frames[-1] if p.frames else None,
                     )
                     for p in parents
                 ]
@@ -159,20 +161,40 @@ def run_attempt(
             error = exc
     info["finished_at"] = time.time()
     if error is None:
+        catch_var = decos["catch"].get("var") if "catch" in decos else None
+        if catch_var:  # Metaflow: a step that did not fail has its @catch var set to None
+            flow.__dict__[catch_var] = None
         try:
-            result = _persist(plan, store, flow, node, spec, addr, attempt, inherited, info)
+            result = _persist(plan, store, flow, node, spec, addr, attempt, inherited, info, frames)
         except Exception as exc:  # a bad self.next, an unsaveable value, a storage failure
             error = exc
         else:
-            return AttemptOutcome(result, None, sink, info)
-    return AttemptOutcome(None, error, sink, info)
+            return AttemptOutcome(result, None, sink, info, flow, frames)
+    return AttemptOutcome(None, error, sink, info, flow, frames)
 
 
-def _load_item(store: Store, items_ref: Any, index: int) -> Any:
-    from dflow.engine.worker_cache import foreach_items
+def foreach_frames(
+    plan: RunPlan, store: Store, node: StepNode, spec: TaskSpec, parents: list[TaskResult]
+) -> tuple:
+    """The task's foreach stack: its parent's, less the foreach a join closes, plus the
+    frame of the foreach this task is a child of."""
+    frames = tuple(parents[0].frames) if parents else ()
+    if node.takes_inputs and node.in_steps:
+        enclosing = plan.graph[node.in_steps[0]].split_parents
+        if enclosing and plan.graph[enclosing[-1]].transition == Transition.FOREACH and frames:
+            frames = frames[:-1]
+    if spec.foreach_item is not None:
+        from dflow.engine.worker_cache import foreach_items
+
+        items_ref, index = spec.foreach_item
+        entries = foreach_items(store, items_ref)
+        frames += ({"item": entries[index], "index": index, "count": len(entries)},)
+    return frames
+
+
+def _load_item(store: Store, entry: dict, index: int) -> Any:
     from dflow.store import ArtifactRef
 
-    entry = foreach_items(store, items_ref)[index]
     return store.load(ArtifactRef.from_dict(entry), name=f"foreach item {index}")
 
 
@@ -244,6 +266,7 @@ def _persist(
     attempt: int,
     inherited: dict,
     info: dict,
+    frames: tuple = (),
 ) -> TaskResult:
     _check_next(flow, node)
     if plan.code.kind == "snapshot":  # modules the step imported lazily, too
@@ -256,6 +279,8 @@ def _persist(
     for name, value in written.items():
         refs[name] = store.save(value)
     meta: dict[str, Any] = {"info": info}
+    if frames:
+        meta["frames"] = list(frames)
     foreach = switch_to = None
     if node.transition == Transition.FOREACH:
         items = list(getattr(flow, node.foreach_var))
@@ -285,4 +310,5 @@ def _persist(
         artifacts=manifest.artifacts,
         foreach=foreach,
         switch_to=switch_to,
+        frames=tuple(frames),
     )

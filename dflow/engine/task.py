@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import time
 
+from dflow.engine.artifacts import set_artifacts
 from dflow.engine.attempt import AttemptOutcome, run_attempt
 from dflow.engine.tracebacks import user_traceback
 from dflow.engine.worker_cache import flow_class, store_for
+from dflow.errors import CaughtException
 from dflow.events import publish_task_event
 from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import ArtifactRef, Manifest, Store, TaskAddress
@@ -30,21 +32,6 @@ class TaskFailure(Exception):
 
     def __str__(self) -> str:
         return f"{self.pathspec} failed: {self.error.get('type')}: {self.error.get('message')}"
-
-
-class CaughtException:
-    """What ``@catch(var=...)`` stores: the exception's type, message and traceback."""
-
-    def __init__(self, type: str, message: str, traceback: str) -> None:
-        self.type = type
-        self.message = message
-        self.traceback = traceback
-
-    def __repr__(self) -> str:
-        return f"CaughtException({self.type}: {self.message})"
-
-    def __str__(self) -> str:
-        return f"{self.type}: {self.message}"
 
 
 def run_unit(plan: RunPlan, specs: tuple[TaskSpec, ...], *deps: list[TaskResult]) -> list:
@@ -76,6 +63,7 @@ def result_from_manifest(manifest: Manifest) -> TaskResult:
         artifacts=dict(manifest.artifacts),
         foreach=foreach,
         switch_to=meta.get("switch_to"),
+        frames=tuple(meta.get("frames") or ()),
     )
 
 
@@ -104,7 +92,7 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
             time.sleep(wait)
     catch = decos.get("catch")
     if catch is not None:
-        return _caught(plan, store, spec, attempt, parents, catch, error)
+        return _caught(plan, store, spec, parents, catch, error, outcome)
     raise TaskFailure(addr.pathspec, attempt, error)
 
 
@@ -127,14 +115,38 @@ def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutco
     return info.get("error")
 
 
-def _caught(plan, store, spec, attempt, parents, catch, error) -> TaskResult:
-    """Commit a task whose step failed under @catch: the flow goes on from it."""
+def _kept_artifacts(store: Store, flow) -> dict:
+    """The artifacts a failed step had set before it raised (Metaflow keeps them)."""
+    refs = dict(flow.__dict__.get("_dflow_merged", {})) if flow is not None else {}
+    try:
+        values = set_artifacts(flow) if flow is not None else {}
+    except Exception:  # a reserved name: the failure already says so
+        values = {}
+    for name, value in values.items():
+        try:
+            refs[name] = store.save(value)
+        except Exception:  # noqa: S112 - a value that cannot be stored is not kept
+            continue
+    return refs
+
+
+def _caught_value(outcome: AttemptOutcome, error: dict) -> CaughtException:
+    exc = outcome.error
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}" if exc else error["type"]
+    return CaughtException(kind, error["message"], error["traceback"])
+
+
+def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
+    """Commit a task whose step failed under @catch: the flow goes on from it, with the
+    artifacts the step set before it raised and ``var`` holding the caught exception."""
     addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
+    attempt = outcome.info["attempt"]
     node = plan.graph[addr.step]
     refs = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
+    refs.update(_kept_artifacts(store, outcome.flow))
     var = catch.get("var")
     if var:
-        refs[var] = store.save(CaughtException(error["type"], error["message"], error["traceback"]))
+        refs[var] = store.save(_caught_value(outcome, error))
     if node.transition.value in ("foreach", "switch"):
         raise TaskFailure(
             addr.pathspec,
@@ -156,7 +168,10 @@ def _caught(plan, store, spec, attempt, parents, catch, error) -> TaskResult:
         "parents": [f"{p.step}/{p.task_id}" for p in parents],
         "foreach_stack": list(spec.stack),
     }
-    manifest = store.commit_attempt(addr, attempt, refs, {"caught": True, "info": info})
+    meta = {"caught": True, "info": info}
+    if outcome.frames:
+        meta["frames"] = list(outcome.frames)
+    manifest = store.commit_attempt(addr, attempt, refs, meta)
     store.write_attempt_record(addr, attempt, info)
     return result_from_manifest(manifest)
 

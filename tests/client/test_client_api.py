@@ -50,7 +50,7 @@ def test_flow_runs_newest_first_and_indexing(store, history):
 def test_run_properties(store, history):
     run = Run(f"ForeachFlow/{history['foreach']}")
     assert run.successful and run.finished and run.status == "succeeded"
-    assert run.tags == frozenset({"t1"})
+    assert run.user_tags == frozenset({"t1"})
     assert "user:alice" in run.system_tags
     assert run.created_at <= run.finished_at
     assert run.duration >= 0
@@ -104,7 +104,7 @@ def test_task_artifacts_and_metadata(store, history):
 
 def test_failed_run(store, history):
     run = Run(f"FailingFlow/{history['failed']}")
-    assert not run.successful and run.finished and run.status == "failed"
+    assert not run.successful and not run.finished and run.ended and run.status == "failed"
     assert run.exception.type == "ValueError" and "boom in explode" in run.exception.message
     assert run.end_task is None and run.data is None
     task = run["explode"].task

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from dflow.client import ClientContext, Flow, Run
-from dflow.errors import ReadOnlyStoreError, StoreError
+from dflow.errors import NamespaceMismatchError, ReadOnlyStoreError, StoreError
 from dflow.store import Store, open_store
 from dflow.store import location as location_module
 
@@ -62,7 +62,7 @@ def test_a_tag_added_as_the_run_finishes_keeps_the_final_status(tmp_path, monkey
     assert [e.status for e in driver.list_runs(FLOW)] == ["succeeded"]
     fresh = Run(f"{FLOW}/{RUN}", _context(url))
     assert fresh.status == "succeeded"
-    assert fresh.tags == frozenset({"initial", "reviewed"})
+    assert fresh.user_tags == frozenset({"initial", "reviewed"})
 
 
 def test_tags_go_to_their_own_objects_and_run_json_is_untouched(tmp_path):
@@ -70,12 +70,12 @@ def test_tags_go_to_their_own_objects_and_run_json_is_untouched(tmp_path):
     store = _running_run(url, ["initial"])
     before = store.io.read(f"flows/{FLOW}/runs/{RUN}/run.json")
     run = Run(f"{FLOW}/{RUN}", _context(url))
-    assert run.tags == frozenset({"initial"})  # a run from before: run.json's tags
+    assert run.user_tags == frozenset({"initial"})  # a run from before: run.json's tags
     run.add_tags(["a", "B c"])
     run.remove_tag("initial")
     run.replace_tag("a", "a2")
     run.replace_tag("same", "same")
-    assert run.tags == frozenset({"B c", "a2", "same"})
+    assert run.user_tags == frozenset({"B c", "a2", "same"})
     assert store.run_tags(FLOW, RUN) == ["B c", "a2", "same"]
     assert store.io.read(f"flows/{FLOW}/runs/{RUN}/run.json") == before
     assert "B c" in run.namespaces and "initial" not in run.namespaces
@@ -86,9 +86,9 @@ def test_tags_added_elsewhere_are_seen_after_refresh(tmp_path):
     url = str(tmp_path / "store")
     store = _running_run(url, [])
     run = Run(f"{FLOW}/{RUN}", _context(url))
-    assert run.tags == frozenset()
+    assert run.user_tags == frozenset()
     store.add_run_tags(FLOW, RUN, ["later"])
-    assert run.refresh().tags == frozenset({"later"})
+    assert run.refresh().user_tags == frozenset({"later"})
     assert [r.id for r in Flow(FLOW, _context(url)).runs("later")] == [RUN]
 
 
@@ -103,7 +103,7 @@ def test_the_client_reads_a_store_it_cannot_write(tmp_path, monkeypatch):
     )
     context = _context(url)
     run = Run(f"{FLOW}/{RUN}", context)
-    assert run.status == "running" and run.tags == frozenset({"t"})
+    assert run.status == "running" and run.user_tags == frozenset({"t"})
     assert context.store.writable is False
     with pytest.raises(StoreError, match="read/write permission"):
         run.add_tag("x")
@@ -133,4 +133,5 @@ def test_the_user_namespace_is_checked_without_listing_tags(tmp_path, monkeypatc
     assert listed == []
     assert [r.id for r in Flow(FLOW, ClientContext(url, namespace="team"))] == [RUN]
     assert listed == [(FLOW, RUN)]
-    assert list(Flow(FLOW, ClientContext(url, namespace="other"))) == []
+    with pytest.raises(NamespaceMismatchError):  # Metaflow: no run of the flow in the namespace
+        Flow(FLOW, ClientContext(url, namespace="other"))

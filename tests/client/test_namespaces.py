@@ -53,7 +53,8 @@ def test_a_tag_is_a_namespace(store, history):
     assert [r.id for r in Flow("ParamsFlow")] == [history["params_bob"]]
     namespace("t1")
     assert Flow("ForeachFlow").latest_run.id == history["foreach"]
-    assert Flow("ParamsFlow").latest_run is None
+    with pytest.raises(NamespaceMismatchError, match="Object not in namespace 't1'"):
+        Flow("ParamsFlow")  # Metaflow: a flow with no run in the namespace is not in it
 
 
 def test_runs_filtered_by_tags(store, history):
@@ -103,10 +104,10 @@ def test_tags_are_stored_and_change_namespaces(store, tmp_path):
     run.add_tags(["a", "b"])
     run.remove_tag("a")
     run.replace_tag("b", "c")
-    assert run.tags == frozenset({"review", "c"})
+    assert run.user_tags == frozenset({"review", "c"})
     namespace("review")
     fresh = Run(f"ParamsFlow/{rid}")  # re-read from the store
-    assert fresh.tags == frozenset({"review", "c"}) and fresh.status == "succeeded"
+    assert fresh.user_tags == frozenset({"review", "c"}) and fresh.status == "succeeded"
     assert Flow("ParamsFlow").latest_successful_run.id == rid
     fresh.remove_tags(["review"])
     with pytest.raises(NamespaceMismatchError):

@@ -1,0 +1,66 @@
+"""The client's differences from Metaflow, now its way: Run.finished, naive times,
+system tags, the namespace mismatch of a flow with no run in the namespace, and
+Metaflow's exception names."""
+
+from __future__ import annotations
+
+import platform
+from datetime import datetime
+
+import pytest
+
+import dflow
+from dflow.client import ClientContext, Flow
+from dflow.exception import (
+    MergeArtifactsException,
+    MetaflowException,
+    MetaflowNamespaceMismatch,
+    TimeoutException,
+)
+from dflow.flowfile import load_flow
+
+FLOWS = __file__.rsplit("/", 1)[0] + "/flows"
+
+
+def _run(name: str, store_url: str):
+    return load_flow(f"{FLOWS}/basics.py:{name}").run(store=store_url, scheduler="sync", quiet=True)
+
+
+def test_finished_means_the_end_step_completed(store_url):
+    good = _run("FineFlow", store_url).run
+    bad = _run("BrokenFlow", store_url).run
+    assert good.finished and good.successful
+    assert not bad.finished and not bad.successful and bad.ended and bad.status == "failed"
+
+
+def test_times_are_naive_like_metaflows(store_url):
+    run = _run("FineFlow", store_url).run
+    assert isinstance(run.finished_at, datetime) and run.finished_at.tzinfo is None
+    assert run.created_at.tzinfo is None and run.created_at <= run.finished_at
+    assert run["start"].task.finished_at.tzinfo is None
+
+
+def test_system_tags(store_url):
+    run = _run("FineFlow", store_url).run
+    system = run.system_tags
+    assert f"user:{run.user}" in system and "runtime:dflow" in system
+    assert f"python_version:{platform.python_version()}" in system
+    assert f"dflow_version:{dflow.__version__}" in system
+    assert run.user_tags == frozenset() and run.tags == system
+    assert [r.id for r in Flow("FineFlow", ClientContext(store_url)).runs("runtime:dflow")] == [
+        run.id
+    ]
+
+
+def test_a_flow_with_no_run_in_the_namespace_is_a_mismatch(store_url):
+    _run("FineFlow", store_url)
+    with pytest.raises(MetaflowNamespaceMismatch, match="Object not in namespace 'user:nobody'"):
+        Flow("FineFlow", ClientContext(store_url, namespace="user:nobody"))
+    assert Flow("FineFlow", ClientContext(store_url, namespace=None)).latest_run is not None
+
+
+def test_metaflow_exception_names(store_url):
+    assert issubclass(MergeArtifactsException, MetaflowException)
+    assert issubclass(TimeoutException, MetaflowException)
+    join = _run("ConflictFlow", store_url).run["join"].task.data
+    assert join.unhandled == ["v"]
