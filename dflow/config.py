@@ -41,6 +41,7 @@ ENV_VARS: dict[str, tuple[str, bool]] = {
     "DFLOW_MAX_WORKERS": ("max-workers", True),
     "DFLOW_HOME": ("home", False),
     "DFLOW_NAMESPACE": ("namespace", False),
+    "DFLOW_TRUSTED": ("client.trusted", True),
     "DFLOW_CODE_CACHE": ("code-cache", False),
 }
 _KEY_TO_ENV = {key: (env, is_json) for env, (key, is_json) in ENV_VARS.items()}

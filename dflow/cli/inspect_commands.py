@@ -19,6 +19,7 @@ import click
 from dflow.client import ClientContext, DataArtifact, Run, Step, Task
 from dflow.client.display import format_duration, format_run, format_runs, table
 from dflow.client.pathspecs import resolve, resolve_run
+from dflow.client.trust import unloaded_pickle
 from dflow.errors import DflowError, ObjectNotFoundError
 
 #: Arrays up to this many bytes are loaded to be printed; larger ones are summarized.
@@ -44,19 +45,37 @@ def client_options(func: Callable) -> Callable:
         help="Namespace to look in (default: user:<you> or DFLOW_NAMESPACE).",
     )
     @click.option("--all-namespaces", "-A", is_flag=True, help="Look at every user's runs.")
+    @click.option(
+        "--trusted",
+        is_flag=True,
+        default=None,
+        help="Let pickled artifacts be loaded (unpickling runs code: only for a store you "
+        "trust; default: DFLOW_TRUSTED, else untrusted).",
+    )
     @functools.wraps(func)
-    def wrapper(store_url: str | None, ns: str | None, all_namespaces: bool, **kwargs: Any):
-        context = make_context(store_url, ns, all_namespaces)
+    def wrapper(
+        store_url: str | None,
+        ns: str | None,
+        all_namespaces: bool,
+        trusted: bool | None,
+        **kwargs: Any,
+    ):
+        context = make_context(store_url, ns, all_namespaces, trusted=trusted)
         return func(context=context, **kwargs)
 
     return wrapper
 
 
 def make_context(
-    store_url: str | None, ns: str | None = None, all_namespaces: bool = False
+    store_url: str | None,
+    ns: str | None = None,
+    all_namespaces: bool = False,
+    *,
+    trusted: bool | None = None,
 ) -> ClientContext:
-    """The client context of a command: its store and namespace."""
-    context = ClientContext(store_url)
+    """The client context of a command: its store, namespace and trust (see
+    :mod:`dflow.client.trust`: untrusted unless told)."""
+    context = ClientContext(store_url, trusted=trusted)
     if all_namespaces:
         context.namespace = None
     elif ns:
@@ -173,14 +192,31 @@ def artifact_value(art: DataArtifact, *, as_json: bool) -> Any:
     return _jsonable(art.data) if as_json else art.data
 
 
+def listed_value(art: DataArtifact) -> Any:
+    """An artifact's value for a whole-task JSON dump: never unpickles in an untrusted
+    store, and an artifact that cannot be loaded is marked, not fatal."""
+    if art.encoding == "pickle" and not art.store.trusted:
+        return unloaded_pickle(art.ref, trusted=False)
+    try:
+        return artifact_value(art, as_json=True)
+    except DflowError as exc:
+        return f"<not loaded: {exc.message}>"
+
+
 def preview(art: DataArtifact) -> str:
-    """A one-line preview of an artifact (arrays by shape, large values not loaded)."""
-    if art.is_array:
-        s = _array_summary(art)
-        return f"array{tuple(s['shape'])} {s['dtype']}"
-    if art.size > 1 << 20:
-        return "(large; use --artifact)"
-    text = " ".join(repr(art.data).split())
+    """A one-line preview of an artifact (arrays by shape, large values and pickles not
+    loaded); one that cannot be loaded is marked, so a listing always completes."""
+    if art.encoding == "pickle":
+        return unloaded_pickle(art.ref, trusted=art.store.trusted)
+    try:
+        if art.is_array:
+            s = _array_summary(art)
+            return f"array{tuple(s['shape'])} {s['dtype']}"
+        if art.size > 1 << 20:
+            return "(large; use --artifact)"
+        text = " ".join(repr(art.data).split())
+    except DflowError as exc:
+        return f"<not loaded: {exc.message}>"
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
 
 
@@ -203,7 +239,7 @@ def dump_command(context: ClientContext, pathspec: str, name: str | None, as_jso
         return
     arts = list(task.artifacts)
     if as_json:
-        doc = {a.id: artifact_value(a, as_json=True) for a in arts}
+        doc = {a.id: listed_value(a) for a in arts}
         click.echo(json.dumps(doc, indent=1, sort_keys=True))
         return
     if not arts:

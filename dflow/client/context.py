@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dflow import config
+from dflow.client.trust import resolve_trusted
 from dflow.config import user_name
 from dflow.errors import StoreError
 from dflow.store import Store, open_store, resolve_store_url
@@ -73,6 +74,9 @@ class ClientContext:
     ``store`` is a :class:`~dflow.store.Store` or a URL (``None``: ``DFLOW_STORE`` or the
     nearest ``.dflow`` folder, see :func:`dflow.store.open_store`); ``namespace`` is a
     namespace string, ``None`` for all namespaces, or left out for the default.
+    ``trusted`` says whether pickled artifacts may be loaded (unpickling runs code):
+    ``None`` takes ``dflow.client.trusted`` / ``DFLOW_TRUSTED`` (default False, see
+    :mod:`dflow.client.trust`); a Store passed in keeps its own trust.
     """
 
     def __init__(
@@ -80,7 +84,10 @@ class ClientContext:
         store: Store | str | None = None,
         options: dict | None = None,
         namespace: Any = _DEFAULT,
+        *,
+        trusted: bool | None = None,
     ) -> None:
+        self._trusted = trusted
         self._store = store if isinstance(store, Store) else None
         self._given = isinstance(store, Store)
         self._writable: Store | None = None
@@ -113,7 +120,9 @@ class ClientContext:
                     f"there is no dflow store at {url}",
                     hint="pass --store URL or set DFLOW_STORE (a run creates its store)",
                 )
-            self._store = open_store(url, self._options, writable=False)
+            self._store = open_store(
+                url, self._options, writable=False, trusted=resolve_trusted(self._trusted)
+            )
         return self._store
 
     @property
@@ -128,7 +137,7 @@ class ClientContext:
 
     def set_store(self, url: Store | str | None, options: dict | None = None) -> None:
         """Read from another store from now on (``None``: the usual resolution)."""
-        self.__init__(url, options, self._namespace)
+        self.__init__(url, options, self._namespace, trusted=self._trusted)
 
     @property
     def namespace(self) -> str | None:

@@ -77,7 +77,9 @@ class RunResult:
         """This run in the client API (``dflow.client.Run``), read from the run's store."""
         from dflow.client import ClientContext, Run
 
-        return Run(self.pathspec, ClientContext(self.store_url, self.store_options, namespace=None))
+        # trusted: this process (or its cluster) just ran the flow's code that wrote it
+        context = ClientContext(self.store_url, self.store_options, namespace=None, trusted=True)
+        return Run(self.pathspec, context)
 
 
 def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, str | None]:

@@ -79,6 +79,10 @@ def build_report(
     ``store`` is a Store or a URL (default: the configured store). Raises
     RecordNotFoundError when the store has no such run.
     """
-    st = store if isinstance(store, Store) else open_store(store, store_options, writable=False)
+    st = (
+        store
+        if isinstance(store, Store)
+        else open_store(store, store_options, writable=False, trusted=False)
+    )  # a report never unpickles
     run = collect_run(st, flow, run_id)
     return Report(run, render_page(run))

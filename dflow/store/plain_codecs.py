@@ -61,7 +61,8 @@ class PickleCodec(Codec):
             raise PickleRefusedError(
                 f"{what(ref.key, name)} is a pickle ({ref.type_name}) and this store was "
                 "opened as untrusted: unpickling could run arbitrary code",
-                hint="open the store with trusted=True if you trust whoever wrote it",
+                hint="only if you trust whoever wrote the store: pass --trusted (dflow "
+                "dump), set DFLOW_TRUSTED=true, or open it with trusted=True",
             )
         return unpickle(store.get_bytes(ref.key, name=name), ref, name)
 
