@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from dflow.errors import ArtifactCorruptError
 from dflow.store import plaindata
 from dflow.store.codecs import Codec, Declined, type_name, what
@@ -105,7 +107,7 @@ def _object_columns(frame: Any, table: Any) -> dict[str, str]:
 
     out = {}
     for i, dtype in enumerate(frame.dtypes):
-        if dtype.kind != "O":
+        if not (isinstance(dtype, np.dtype) and dtype.kind == "O"):
             continue
         atype = table.schema.field(i).type
         if pa.types.is_binary(atype) or pa.types.is_large_binary(atype):
