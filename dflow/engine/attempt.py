@@ -75,13 +75,16 @@ def publisher(plan: RunPlan, pathspec: str, attempt: int) -> Callable[[str, list
     return lambda stream, lines: None
 
 
-def _worker_address() -> str | None:
+def _worker_address() -> tuple[str | None, str | None]:
+    """The Dask worker's address and its name as the dashboard shows it (None, None off
+    a worker)."""
     try:
         from distributed import get_worker
 
-        return get_worker().address
+        worker = get_worker()
     except (ImportError, ValueError):
-        return None
+        return None, None
+    return worker.address, str(worker.name)
 
 
 def run_attempt(
@@ -96,12 +99,14 @@ def run_attempt(
     node = plan.graph[spec.step]
     addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
     decos = plan.decorators(spec.step)
+    address, worker_name = _worker_address()
     info = {
         "attempt": attempt,
         "started_at": time.time(),
         "host": platform.node(),
         "pid": os.getpid(),
-        "worker": _worker_address(),
+        "worker": address,
+        "worker_name": worker_name,
         "parents": [f"{p.step}/{p.task_id}" for p in parents],
         "foreach_stack": list(spec.stack),
     }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dflow.errors import RecordNotFoundError
+from dflow.report.cards import CardFragment, run_cards
 from dflow.report.preview import ArtifactInfo, describe_artifacts
 from dflow.store import Store, TaskAddress
 
@@ -34,17 +35,33 @@ class AttemptData:
     error: dict | None
     caught: dict | None = None
     parents: tuple[str, ...] = ()
+    worker_name: str | None = None
+
+    @property
+    def where(self) -> str:
+        """Where it ran, as a person reads it: the Dask worker's name (as the dashboard
+        shows it), else its address, else host and pid (an in-process run)."""
+        if self.worker_name:
+            return f"worker {self.worker_name}"
+        if self.worker:
+            return self.worker.split("://", 1)[-1]
+        return f"{self.host or '?'} pid {self.pid}" if self.pid else (self.host or "unknown")
 
 
 @dataclass(frozen=True)
 class TaskData:
-    """One task: its attempts, its parents ("step/task_id") and, maybe, its artifacts."""
+    """One task: its attempts, its parents ("step/task_id") and, maybe, its artifacts.
+
+    ``artifacts`` are the ones this task's step set (new or changed values);
+    ``inherited`` names the ones it passed on unchanged from its parent.
+    """
 
     step: str
     task_id: str
     attempts: tuple[AttemptData, ...]
     parents: tuple[str, ...]
     artifacts: tuple[ArtifactInfo, ...] | None = None
+    inherited: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -70,6 +87,7 @@ class RunData:
     steps: tuple[StepData, ...]
     store_url: str = ""
     notes: list[str] = field(default_factory=list)
+    cards: tuple[CardFragment, ...] = ()  # per-task cards (dflow.report.cards)
 
     @property
     def tasks(self) -> list[TaskData]:
@@ -98,18 +116,33 @@ def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptData:
         error=rec.get("error"),
         caught=rec.get("caught"),
         parents=tuple(rec.get("parents") or ()),
+        worker_name=rec.get("worker_name"),
     )
 
 
 def _read_task(store: Store, addr: TaskAddress, with_artifacts: bool) -> TaskData:
     attempts = tuple(_attempt(store, addr, n) for n in store.list_attempts(addr))
     parents = attempts[-1].parents if attempts else ()
-    artifacts = None
+    artifacts, inherited = None, ()
     if with_artifacts:
         manifest = store.latest_commit(addr)
         if manifest is not None:
-            artifacts = tuple(describe_artifacts(store, manifest.artifacts))
-    return TaskData(addr.step, addr.task_id, attempts, parents, artifacts)
+            passed = _passed_on(store, addr, parents, manifest.artifacts)
+            own = {k: v for k, v in manifest.artifacts.items() if k not in passed}
+            artifacts = tuple(describe_artifacts(store, own))
+            inherited = tuple(sorted(passed))
+    return TaskData(addr.step, addr.task_id, attempts, parents, artifacts, inherited)
+
+
+def _passed_on(store: Store, addr: TaskAddress, parents: tuple[str, ...], artifacts) -> set[str]:
+    """Names of ``artifacts`` that hold the very value (same key) a parent task had."""
+    seen: dict[str, set[str]] = {}
+    for parent in parents:
+        step, _, task_id = parent.partition("/")
+        manifest = store.latest_commit(TaskAddress(addr.flow, addr.run_id, step, task_id))
+        for name, ref in (manifest.artifacts if manifest else {}).items():
+            seen.setdefault(name, set()).add(ref.key)
+    return {name for name, ref in artifacts.items() if ref.key in seen.get(name, ())}
 
 
 def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> RunData:
@@ -129,7 +162,8 @@ def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> Ru
     for task in tasks:
         by_step.setdefault(task.step, []).append(task)
     steps = tuple(StepData(name, tuple(ts)) for name, ts in by_step.items())
-    return RunData(flow, run_id, record, steps, store_url=store.url)
+    cards = run_cards(store, flow, run_id, {s.name: [t.task_id for t in s.tasks] for s in steps})
+    return RunData(flow, run_id, record, steps, store_url=store.url, cards=tuple(cards))
 
 
 def run_parameters(record: dict) -> dict[str, Any]:

@@ -1,24 +1,49 @@
-"""The flow's graph, rebuilt from the run's tasks, laid out in layers and drawn as SVG.
+"""The flow's graph of a run, laid out in layers and drawn as SVG, each step filled by
+its progress.
 
-The graph comes from the run itself (each task's ``parents`` in its attempt record), so a
-report needs no import of the flow's code. Step kinds are inferred: ``start``, ``end``,
-``join`` (a task with several parents), ``foreach`` (a step whose child has more tasks
-than it), ``foreach body`` (that child), ``split`` (several child steps) and ``linear``.
+The graph is the one the run record holds (:mod:`dflow.graph.record`): every step of
+the flow, so the steps a failed run never reached are drawn too (grey). Runs recorded
+before that field existed fall back to a graph rebuilt from the task records
+(:func:`build_graph`: each task's ``parents``; kinds inferred).
+
+Each step is a box outlined in the colour Dask gives its tasks (``color_of`` of the key
+prefix ``Flow.step``, as in the task stream), with a progress bar in the dashboard's
+style: done in the step's colour, failed black, running grey. The dflow dashboard page
+draws the same SVG and updates the bars live (``data-step`` on each ``g.node``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
+from distributed.utils import color_of
+
+from dflow.graph.model import FlowGraph
+from dflow.graph.record import graph_from_record
 from dflow.report.collect import RunData
 
-NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 150, 46, 70, 22, 16
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 160, 54, 64, 20, 16
+BAR_X, BAR_H = 10, 6
+
+
+def plural(n: int, word: str) -> str:
+    """``plural(1, "task")`` -> ``"1 task"``; ``plural(3, "task")`` -> ``"3 tasks"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def step_colour(flow: str, step: str) -> str:
+    """The colour Dask's dashboard gives the tasks of ``step`` (their key prefix)."""
+    return color_of(f"{flow}.{step}")
 
 
 @dataclass(frozen=True)
 class StepNode:
-    """A step in the drawn graph: its layer, row, kind, task count and state."""
+    """A step in the drawn graph: its layer, row, kind, task counts and state.
+
+    ``state`` is "succeeded", "failed", "running", "waiting" or "unreached".
+    """
 
     name: str
     layer: int
@@ -26,6 +51,10 @@ class StepNode:
     kind: str
     tasks: int
     state: str
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    colour: str = "#4a6fa5"
 
 
 @dataclass(frozen=True)
@@ -34,6 +63,7 @@ class RunGraph:
 
     nodes: tuple[StepNode, ...]
     edges: tuple[tuple[str, str], ...]
+    recorded: bool = False  # True: the flow's own graph; False: rebuilt from the tasks
 
 
 def _edges(run: RunData) -> list[tuple[str, str]]:
@@ -81,16 +111,28 @@ def _fans_out(name: str, children: list[str], counts: dict[str, int]) -> bool:
     return len(children) == 1 and counts.get(children[0], 0) > counts.get(name, 0)
 
 
-def _state(tasks) -> str:
-    states = {t.status for t in tasks}
-    for s in ("failed", "running"):
-        if s in states:
-            return s
-    return "succeeded" if states else "waiting"
+def _counts(tasks) -> dict[str, int]:
+    return {
+        "tasks": len(tasks),
+        "done": sum(t.status == "succeeded" for t in tasks),
+        "failed": sum(t.status == "failed" for t in tasks),
+        "running": sum(t.status == "running" for t in tasks),
+    }
+
+
+def _state(counts: Mapping[str, int], reached: bool) -> str:
+    if not reached:
+        return "unreached"
+    if counts.get("failed"):
+        return "failed"
+    if counts.get("running"):
+        return "running"
+    return "succeeded" if counts.get("tasks") else "waiting"
 
 
 def build_graph(run: RunData) -> RunGraph:
-    """Nodes in layers (rows ordered by first appearance) and the step edges of ``run``."""
+    """The graph rebuilt from the run's task records (for runs without a recorded graph):
+    nodes in layers (rows ordered by first start) and the step edges seen."""
     names = [s.name for s in run.steps]
     names.sort(key=lambda n: (n != "start", n == "end"))
     edges = _edges(run)
@@ -102,12 +144,58 @@ def build_graph(run: RunData) -> RunGraph:
         row = rows.get(layer[name], 0)
         rows[layer[name]] = row + 1
         step = next(s for s in run.steps if s.name == name)
+        counts = _counts(step.tasks)
         nodes.append(
             StepNode(
-                name, layer[name], row, _kind(name, run, edges), len(step.tasks), _state(step.tasks)
+                name,
+                layer[name],
+                row,
+                _kind(name, run, edges),
+                state=_state(counts, True),
+                colour=step_colour(run.flow, name),
+                **counts,
             )
         )
     return RunGraph(tuple(nodes), tuple(edges))
+
+
+def layout_flow_graph(
+    graph: FlowGraph, counts: Mapping[str, Mapping[str, int]], *, finished: bool
+) -> RunGraph:
+    """Lay out a flow's own graph; ``counts`` maps a step to its ``tasks``, ``done``,
+    ``failed`` and ``running`` counts. A step without tasks is "unreached" once the run
+    is ``finished``, else "waiting"."""
+    edges = [(node.name, target) for node in graph for target in node.out]
+    layer = _layers(list(graph.names), edges)
+    rows: dict[int, int] = {}
+    nodes = []
+    for node in sorted(graph, key=lambda n: layer[n.name]):
+        c = {k: int(counts.get(node.name, {}).get(k, 0)) for k in ("tasks", "done", "failed")}
+        c["running"] = int(counts.get(node.name, {}).get("running", 0))
+        reached = bool(c["tasks"] or c["running"])
+        row = rows.get(layer[node.name], 0)
+        rows[layer[node.name]] = row + 1
+        nodes.append(
+            StepNode(
+                node.name,
+                layer[node.name],
+                row,
+                node.kind.value,
+                state=_state(c, True) if reached else ("unreached" if finished else "waiting"),
+                colour=step_colour(graph.flow_name, node.name),
+                **c,
+            )
+        )
+    return RunGraph(tuple(nodes), tuple(edges), recorded=True)
+
+
+def run_graph(run: RunData) -> RunGraph:
+    """The graph a report draws: the recorded flow graph, else the one rebuilt from tasks."""
+    graph = graph_from_record(run.record.get("graph"))
+    if graph is None:
+        return build_graph(run)
+    counts = {s.name: _counts(s.tasks) for s in run.steps}
+    return layout_flow_graph(graph, counts, finished=run.record.get("status") != "running")
 
 
 def _first_start(run: RunData, name: str) -> float:
@@ -116,8 +204,55 @@ def _first_start(run: RunData, name: str) -> float:
     return min(starts, default=float("inf"))
 
 
-def render_graph_svg(graph: RunGraph) -> str:
-    """An inline SVG of ``graph``: layers left to right, edges as curves with arrows."""
+def _count_label(n: StepNode) -> str:
+    if n.state == "unreached":
+        return "not reached"
+    if n.state == "waiting" and not n.tasks:
+        return "waiting"
+    text = f"{n.done}/{plural(n.tasks, 'task')}" if n.done != n.tasks else plural(n.tasks, "task")
+    if n.failed:
+        text += f" · {n.failed} failed"
+    return text
+
+
+def _node_svg(n: StepNode, x: float, y: float, link: str | None) -> str:
+    total = max(n.tasks, 1)
+    bar_w = NODE_W - 2 * BAR_X
+    done_w = bar_w * n.done / total
+    failed_w = bar_w * n.failed / total
+    running_w = bar_w * min(n.running, max(total - n.done - n.failed, 0)) / total
+    by = y + NODE_H - BAR_H - 7
+    bars = (
+        f'<rect class="bar bg" x="{x + BAR_X}" y="{by:.0f}" width="{bar_w}" height="{BAR_H}"/>'
+        f'<rect class="bar done" x="{x + BAR_X}" y="{by:.0f}" width="{done_w:.1f}" '
+        f'height="{BAR_H}" style="fill:{n.colour}"/>'
+        f'<rect class="bar failed" x="{x + BAR_X + done_w:.1f}" y="{by:.0f}" '
+        f'width="{failed_w:.1f}" height="{BAR_H}"/>'
+        f'<rect class="bar running" x="{x + BAR_X + done_w + failed_w:.1f}" y="{by:.0f}" '
+        f'width="{running_w:.1f}" height="{BAR_H}"/>'
+    )
+    title = f"{n.name} ({n.kind}): {_count_label(n)}"
+    body = (
+        f'<rect class="box" x="{x}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="7" '
+        f'style="stroke:{n.colour}"/>'
+        f'<text x="{x + NODE_W / 2:.0f}" y="{y + 17:.0f}" class="name">{escape(n.name)}</text>'
+        f'<text x="{x + NODE_W / 2:.0f}" y="{y + 32:.0f}" class="kind">'
+        f'{escape(n.kind)} · <tspan class="count">{escape(_count_label(n))}</tspan></text>'
+        f"{bars}<title>{escape(title)}</title>"
+    )
+    if link:
+        body = f'<a href="{escape(link)}">{body}</a>'
+    return (
+        f'<g class="node {n.state}" data-step="{escape(n.name)}" data-kind="{escape(n.kind)}" '
+        f'data-tasks="{n.tasks}" data-done="{n.done}" data-failed="{n.failed}">{body}</g>'
+    )
+
+
+def render_graph_svg(graph: RunGraph, links: Mapping[str, str] | None = None) -> str:
+    """An inline SVG of ``graph``: layers left to right, edges as curves with arrows.
+
+    ``links`` maps a step to a URL its box links to (the report: its section).
+    """
     if not graph.nodes:
         return '<p class="muted">No steps ran.</p>'
     per_layer: dict[int, int] = {}
@@ -137,25 +272,38 @@ def render_graph_svg(graph: RunGraph) -> str:
         'refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>'
     ]
+    state = {n.name: n.state for n in graph.nodes}
     for a, b in graph.edges:
         if a not in pos or b not in pos:
             continue
         x1, y1 = pos[a][0] + NODE_W, pos[a][1] + NODE_H / 2
         x2, y2 = pos[b][0], pos[b][1] + NODE_H / 2
         mid = (x1 + x2) / 2
+        grey = " unreached" if state[b] == "unreached" else ""
         parts.append(
-            f'<path class="edge" data-from="{escape(a)}" data-to="{escape(b)}" '
+            f'<path class="edge{grey}" data-from="{escape(a)}" data-to="{escape(b)}" '
             f'd="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} '
             f'{x2:.0f},{y2:.0f}" marker-end="url(#arrow)"/>'
         )
     for n in graph.nodes:
         x, y = pos[n.name]
-        label = f"{n.kind} · {n.tasks} task{'s' if n.tasks != 1 else ''}"
-        parts.append(
-            f'<g class="node {n.state}" data-step="{escape(n.name)}" data-kind="{n.kind}">'
-            f'<rect x="{x}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="7"/>'
-            f'<text x="{x + NODE_W / 2:.0f}" y="{y + 19:.0f}" class="name">{escape(n.name)}</text>'
-            f'<text x="{x + NODE_W / 2:.0f}" y="{y + 36:.0f}" class="kind">{label}</text></g>'
-        )
+        parts.append(_node_svg(n, x, y, (links or {}).get(n.name)))
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: CSS of the graph SVG, shared by the report and the dashboard page.
+GRAPH_CSS = """
+svg.graph .edge{fill:none;stroke:#667;stroke-width:1.4}
+svg.graph .edge.unreached{stroke:#bbb;stroke-dasharray:4 3}
+svg.graph rect.box{fill:#fff;stroke-width:2}
+svg.graph .failed rect.box{fill:#fdf1f0}
+svg.graph .unreached rect.box{fill:#f3f3f3;stroke:#bbb !important;stroke-dasharray:4 3}
+svg.graph .unreached text{fill:#999}
+svg.graph rect.bar.bg{fill:#aaaaaa;fill-opacity:.1;stroke:#aaaaaa;stroke-opacity:.3}
+svg.graph rect.bar.failed{fill:black;fill-opacity:.5}
+svg.graph rect.bar.running{fill:gray;fill-opacity:.35}
+svg.graph text{text-anchor:middle;font-size:12px}svg.graph text.name{font-weight:600}
+svg.graph text.kind{fill:#556;font-size:11px}
+svg.graph g.node{cursor:pointer}
+"""

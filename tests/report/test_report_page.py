@@ -85,6 +85,20 @@ def test_report_renders_offline_in_chromium(report_run, chrome_dir):
     assert "scale" in params and "3" in params and "explode" in params
     left = elements(dom, "section", "step", data_step="left")[0]["text"]
     assert "matrix" in left and "numpy.ndarray" in left and "shape=(3, 4)" in left
+    # per task only what the step set; what it passed on unchanged is named once
+    fan = elements(dom, "section", "step", data_step="fan")[0]
+    assert "value" in fan["text"] and "numpy.ndarray" not in fan["text"]
+    assert fan["text"].count("items") == 1  # in the note only, never a row per task
+    inherited = elements(dom, "p", "inherited")
+    assert len(inherited) == 5  # once per step that passed values on, not once per task
+    assert inherited[3]["text"].endswith("(not repeated per task): items")  # fan
+    assert inherited[4]["text"].endswith(": values")  # end
+    # plurals, step kinds from the recorded graph, worker names, duration histograms
+    assert "left linear · 1 task ·" in left.replace("\n", " ")
+    assert "fan linear · 4 tasks" in fan["text"]
+    tasks_table = elements(dom, "table", "tasks")[0]["text"]
+    assert " pid " in tasks_table and "tcp://" not in tasks_table  # a sync run: host, pid
+    assert len(elements(dom, "svg", "histogram")) == 1  # fan: the one step of several tasks
     # failures with the user's traceback, marked as retried
     failure = elements(dom, "div", "failure", data_step="right")[0]["text"]
     assert "RuntimeError" in failure and "retried" in failure
@@ -105,7 +119,19 @@ def test_failed_run_report_names_the_failing_task(tmp_path, chrome_dir):
     assert "ValueError" in failure and "failed the run" in failure
     assert "item 2 exploded on purpose" in failure
     assert elements(dom, "g", "node", data_step="fan")[0]["attrs"]["class"] == "node failed"
-    assert not elements(dom, "g", "node", data_step="collect")  # never ran
+    # the recorded graph draws every step: those the run never reached are grey
+    for name in ("collect", "end"):
+        node = elements(dom, "g", "node", data_step=name)[0]
+        assert node["attrs"]["class"] == "node unreached" and "not reached" in node["text"]
+    assert [n["attrs"]["data-step"] for n in elements(dom, "g", "node")] == STEPS
+    assert elements(dom, "section", "step", data_step="end")[0]["attrs"]["class"] == (
+        "step unreached"
+    )
+    unreached = [e for e in elements(dom, "path", "edge") if "unreached" in e["attrs"]["class"]]
+    assert {(e["attrs"]["data-from"], e["attrs"]["data-to"]) for e in unreached} == {
+        ("fan", "collect"),
+        ("collect", "end"),
+    }
 
 
 @pytest.mark.slow

@@ -6,7 +6,13 @@ import numpy as np
 
 from dflow.report.collect import AttemptData, RunData, StepData, TaskData
 from dflow.report.preview import MAX_PREVIEW_CHARS, human_size, preview_value
-from dflow.report.timeline import place_items, render_timeline_svg
+from dflow.report.timeline import (
+    MAX_SUB_LANES,
+    MIN_BAR_W,
+    PLOT_W,
+    place_items,
+    render_timeline_svg,
+)
 from dflow.store import open_store
 
 
@@ -36,20 +42,51 @@ def _attempt(n, start, end, worker, status="succeeded"):
     return AttemptData(n, status, start, end, end - start, worker, "host", 1, None)
 
 
-def test_overlapping_attempts_of_one_worker_get_their_own_sub_lanes():
+def test_overlapping_attempts_of_one_step_get_their_own_sub_lanes():
     tasks = (
         TaskData("s", "0", (_attempt(0, 0.0, 2.0, "w1"),), ()),
         TaskData(
             "s", "1", (_attempt(0, 1.0, 3.0, "w1", "failed"), _attempt(1, 3.0, 4.0, "w1")), ()
         ),
         TaskData("s", "2", (_attempt(0, 2.5, 3.5, "w1"),), ()),
-        TaskData("s", "3", (_attempt(0, 0.5, 1.0, "w2"),), ()),
     )
-    run = RunData("F", "1", {}, (StepData("s", tasks),))
+    other = (TaskData("t", "3", (_attempt(0, 0.5, 1.0, "w2"),), ()),)
+    run = RunData("F", "1", {}, (StepData("s", tasks), StepData("t", other)))
     items, lanes = place_items(run)
-    assert lanes == ["w1", "w2"]
+    assert lanes == ["s", "t"]  # one row per step, in order of first start
     subs = {(i.task_id, i.attempt.attempt): i.sub for i in items}
     assert subs == {("0", 0): 0, ("1", 0): 1, ("2", 0): 0, ("1", 1): 1, ("3", 0): 0}
     svg = render_timeline_svg(run)
     assert svg.count('class="tl-item') == 5
     assert svg.count('class="tl-item failed"') == 1 and svg.count("retry") == 1
+
+
+def test_timeline_reads_from_one_task_to_ten_thousand():
+    one = RunData(
+        "F", "1", {}, (StepData("s", (TaskData("s", "0", (_attempt(0, 0, 1e-4, "w"),), ()),)),)
+    )
+    svg = render_timeline_svg(one)
+    width = float(svg.split('class="tl-item')[1].split('width="')[1].split('"')[0])
+    assert width >= MIN_BAR_W  # a 0.1 ms task is still a visible bar
+    assert "s · 1 task<" in svg  # singular
+    many = tuple(
+        TaskData("w", str(i), (_attempt(0, i * 0.01, i * 0.01 + 0.04, f"w{i % 4}"),), ())
+        for i in range(10_000)
+    )
+    failed = TaskData("w", "x", (_attempt(0, 5.0, 5.5, "w1", "failed"),), ())
+    big = RunData("F", "1", {}, (StepData("w", (*many, failed)),))
+    svg = render_timeline_svg(big)
+    assert "w · 10001 tasks" in svg
+    assert svg.count('class="tl-item') == 1  # the failure, drawn on its own
+    assert 0 < svg.count('class="tl-density"') <= PLOT_W // 2
+    assert len(svg) < 400_000
+    items, _ = place_items(big)
+    assert max(i.sub for i in items) < MAX_SUB_LANES
+
+
+def test_worker_names_are_shown_as_dask_shows_them():
+    a = AttemptData(0, "succeeded", 0, 1, 1, "tcp://127.0.0.1:4001", "h", 1, None, worker_name="0")
+    assert a.where == "worker 0"
+    b = AttemptData(0, "succeeded", 0, 1, 1, "tcp://127.0.0.1:4001", "h", 1, None)
+    assert b.where == "127.0.0.1:4001"
+    assert AttemptData(0, "succeeded", 0, 1, 1, None, "h", 7, None).where == "h pid 7"
