@@ -24,7 +24,9 @@ _CLIENT_NAMES = (
     "Step",
     "Task",
     "default_namespace",
+    "get_metadata",
     "get_namespace",
+    "metadata",
     "namespace",
 )
 

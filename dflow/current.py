@@ -35,6 +35,7 @@ class CurrentInfo:
     origin_run_id: str | None = None
     namespace: str | None = None
     tags: tuple[str, ...] = ()
+    username: str | None = None
 
 
 _CURRENT: contextvars.ContextVar[CurrentInfo | None] = contextvars.ContextVar(
@@ -103,6 +104,11 @@ class Current:
     def namespace(self) -> str | None:
         """Namespace the run belongs to."""
         return self._field("namespace")
+
+    @property
+    def username(self) -> str | None:
+        """The user running the flow (``METAFLOW_USER``, ``USERNAME``, ``USER``, login)."""
+        return self._field("username")
 
     @property
     def tags(self) -> tuple[str, ...] | None:

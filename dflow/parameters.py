@@ -16,7 +16,8 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,27 @@ def check_value(type_name: str, value: Any) -> tuple[Any, str | None]:
     return value, f"has unsupported type {type_name!r} (use one of {supported})"
 
 
+@dataclass(frozen=True)
+class ParameterContext:
+    """What a callable Parameter default is called with (Metaflow's ParameterContext)."""
+
+    flow_name: str
+    user_name: str
+    parameter_name: str
+    logger: Callable[..., None] = print
+    ds_type: str = "dflow"
+    configs: Any = None
+
+
 class Parameter:
-    """A flow parameter: ``Parameter(name, default=None, type=None, help=None, required=False)``.
+    """A flow parameter: ``Parameter(name, default=None, type=None, help=None,
+    required=False, separator=None, show_default=True)``.
 
     ``type`` is str, int, float, bool or JSONType; without it the type is inferred from
-    the default (str when there is none). In a step, ``self.<attr>`` is the run's value.
+    the default (str when there is none). A callable ``default`` is called when a run
+    starts with a :class:`ParameterContext` (``ctx.flow_name``, ``ctx.user_name``,
+    ``ctx.parameter_name``...). With ``separator=","`` a string value is split into a
+    list (Metaflow: string parameters only). In a step, ``self.<attr>`` is the value.
     """
 
     is_include_file = False
@@ -102,17 +119,45 @@ class Parameter:
         name: str,
         default: Any = None,
         type: Any = None,  # noqa: A002
-        help: str | None = None,
+        help: str | None = None,  # noqa: A002
         required: bool = False,
-    ) -> None:  # noqa: A002
+        separator: str | None = None,
+        show_default: bool = True,
+    ) -> None:
         if not isinstance(name, str) or not name:
             raise ParameterError(f"a Parameter needs a name (a non-empty string), got {name!r}")
         self.name = name
         self.default = default
-        self.type = type if type is not None else _infer_type(default)
+        inferred = str if callable(default) else _infer_type(default)
+        self.type = type if type is not None else inferred
         self.help = help
         self.required = bool(required)
+        self.separator = separator
+        self.show_default = bool(show_default)
         self.attr: str | None = None
+        if separator is not None and (not isinstance(separator, str) or self.type is not str):
+            raise ParameterError(
+                f"parameter {name!r}: separator= is only allowed for string parameters "
+                "(a string separator, type=str)"
+            )
+
+    def default_value(self, flow_name: str, user_name: str) -> Any:
+        """The default for a run; a callable default is called with a ParameterContext."""
+        if not callable(self.default):
+            return self.default
+        ctx = ParameterContext(flow_name=flow_name, user_name=user_name, parameter_name=self.name)
+        try:
+            return self.default(ctx)
+        except Exception as exc:
+            raise self._fail(
+                f"has a callable default that failed: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def split(self, value: Any) -> Any:
+        """With a separator, a string value as the list of its parts; else the value."""
+        if self.separator is not None and isinstance(value, str):
+            return value.split(self.separator)
+        return value
 
     @property
     def type_name(self) -> str:
@@ -249,9 +294,13 @@ def resolve_parameters(
     source = flow_source_file(flow_cls)
     base = source.parent if source is not None else None
     resolved: dict[str, Any] = {}
+    from dflow.config import user_name
+
+    user = user_name()
     for _, param in params:
         try:
-            resolved[param.name] = _resolve_one(param, values, from_cli, base)
+            value = _resolve_one(param, values, from_cli, base, flow_cls.__name__, user)
+            resolved[param.name] = param.split(value)
         except ParameterError as exc:
             problems.append(exc.message)
     if problems:
@@ -262,7 +311,12 @@ def resolve_parameters(
 
 
 def _resolve_one(
-    param: Parameter, values: dict[str, Any], from_cli: bool, base: Path | None
+    param: Parameter,
+    values: dict[str, Any],
+    from_cli: bool,
+    base: Path | None,
+    flow_name: str = "",
+    user: str = "",
 ) -> Any:
     if param.name in values:
         value = values[param.name]
@@ -272,7 +326,7 @@ def _resolve_one(
     elif param.required:
         raise ParameterError(f"parameter {param.name!r} is required: pass --{param.name} VALUE")
     else:
-        value = param.default
+        value = param.default_value(flow_name, user)
     if value is None:
         return None
     value = param.validate(value)

@@ -125,7 +125,7 @@ def parameter_options(flow_cls: type) -> list[click.Option]:
         extra = []
         if param.required:
             extra.append("required")
-        if param.default is not None:
+        if param.default is not None and param.show_default and not callable(param.default):
             extra.append(f"default: {param.default!r}")
         help_text = (param.help or f"{param.type_name} parameter") + (
             f" [{'; '.join(extra)}]" if extra else ""
@@ -144,6 +144,7 @@ def parameter_options(flow_cls: type) -> list[click.Option]:
 
 def build_flow_cli(flow_cls: type) -> click.Group:
     """The click group of a flow: a command per factory in :data:`FLOW_COMMANDS`."""
+    import dflow.cli.flow_inspect  # noqa: F401 - registers dump, logs and tag
     import dflow.cli.run_commands  # noqa: F401 - registers run and resume
     from dflow.cli.main import DflowGroup
 

@@ -36,7 +36,15 @@ RUN_OPTIONS = [
         "--max-workers",
         type=click.IntRange(1),
         default=None,
-        help="Worker processes of the local cluster started for the run.",
+        help="Tasks at once: the single-thread worker processes of the local cluster "
+        "started for the run (a cluster you bring runs as many as it has threads).",
+    ),
+    click.option(
+        "--max-num-splits",
+        type=click.IntRange(1),
+        default=None,
+        help="Fail a foreach that fans out to more tasks than this (Metaflow's option) "
+        "[default: no limit].",
     ),
     click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag the run (repeatable)."),
     click.option(
@@ -72,6 +80,7 @@ def _options(kwargs: dict):
         store_options=store_options,
         scheduler=kwargs.pop("scheduler"),
         max_workers=kwargs.pop("max_workers"),
+        max_num_splits=kwargs.pop("max_num_splits"),
         tags=tuple(kwargs.pop("tags")),
         with_decorators=tuple(kwargs.pop("with_decorators")),
         quiet=kwargs.pop("quiet"),

@@ -31,6 +31,7 @@ from dflow.client.context import (
     set_store,
 )
 from dflow.client.core import Flow, Metaflow, Run
+from dflow.client.metadata import get_metadata, metadata
 from dflow.client.tasks import Step, Task, TaskException
 
 __all__ = [
@@ -49,8 +50,10 @@ __all__ = [
     "UnknownAttributeError",
     "UnknownKeyError",
     "default_namespace",
+    "get_metadata",
     "get_namespace",
     "get_store",
+    "metadata",
     "namespace",
     "set_store",
 ]

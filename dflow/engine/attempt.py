@@ -140,6 +140,7 @@ def run_attempt(
         origin_run_id=plan.origin_run_id,
         namespace=plan.namespace,
         tags=tuple(plan.tags),
+        username=plan.user or None,
     )
     error: BaseException | None = None
     with capturing(sink), current._bind(bind), step_environment(env):
@@ -293,6 +294,12 @@ def _persist(
             raise DflowError(
                 f"step {node.name!r} has foreach={node.foreach_var!r} over an empty sequence",
                 hint="a foreach needs at least one item",
+            )
+        if plan.max_num_splits and len(items) > plan.max_num_splits:
+            raise DflowError(
+                f"step {node.name!r}: foreach over {len(items)} items is more than "
+                f"--max-num-splits {plan.max_num_splits}",
+                hint="raise --max-num-splits (max_num_splits= from Python)",
             )
         items_ref = store.save([store.save(item).to_dict() for item in items])
         foreach = (items_ref, len(items))

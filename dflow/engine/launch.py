@@ -44,6 +44,7 @@ class RunOptions:
     quiet: bool = False
     progress: bool | None = None  # None: on when stderr is a terminal
     batch_size: int | None = None
+    max_num_splits: int | None = None  # Metaflow's --max-num-splits (None: no limit)
     origin_run_id: str | None = None
     reuse: dict = field(default_factory=dict)
     parameters_from_cli: bool = False
@@ -147,6 +148,7 @@ def run_flow(
             echo_logs=target.executor.in_process and not options.quiet,
             log_topic="" if target.executor.in_process or options.quiet else f"dflow-logs-{run_id}",
             reuse=dict(options.reuse),
+            max_num_splits=options.max_num_splits,
             local_class=flow_cls if target.executor.in_process else None,
         )
         record = {
@@ -321,6 +323,7 @@ PUBLIC_OPTIONS = (
     "quiet",
     "progress",
     "batch_size",
+    "max_num_splits",
 )
 
 

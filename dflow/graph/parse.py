@@ -199,7 +199,7 @@ def _parameters(flow_cls: type, index: SourceIndex) -> tuple[ParameterSpec, ...]
             name=p.name,
             attr=attr,
             type_name=p.type_name,
-            default=p.default,
+            default=None if callable(p.default) else p.default,  # called at run start
             required=p.required,
             help=p.help,
             is_include_file=p.is_include_file,
