@@ -30,6 +30,8 @@ _CLIENT_NAMES = (
     "namespace",
 )
 
+_RUNNER_NAMES = ("NBRunner", "Runner")
+
 __all__ = [
     "FlowSpec",
     "IncludeFile",
@@ -44,6 +46,7 @@ __all__ = [
     "step",
     "timeout",
     *_CLIENT_NAMES,
+    *_RUNNER_NAMES,
 ]
 
 
@@ -52,4 +55,8 @@ def __getattr__(name: str):
         import dflow.client
 
         return getattr(dflow.client, name)
+    if name in _RUNNER_NAMES:
+        import dflow.runner
+
+        return getattr(dflow.runner, name)
     raise AttributeError(f"module 'dflow' has no attribute {name!r}")

@@ -55,6 +55,13 @@ RUN_OPTIONS = [
         help="Attach a decorator to every step, e.g. retry:times=2 (repeatable).",
     ),
     click.option("--quiet", is_flag=True, help="Print only the run id."),
+    click.option(
+        "--runner-attribute-file",
+        "attribute_file",
+        default=None,
+        hidden=True,
+        help="Write the run's id and store here once it starts (dflow.runner.Runner).",
+    ),
 ]
 
 
@@ -84,6 +91,7 @@ def _options(kwargs: dict):
         tags=tuple(kwargs.pop("tags")),
         with_decorators=tuple(kwargs.pop("with_decorators")),
         quiet=kwargs.pop("quiet"),
+        attribute_file=kwargs.pop("attribute_file"),
         parameters_from_cli=True,
     )
 

@@ -45,6 +45,9 @@ class RunOptions:
     progress: bool | None = None  # None: on when stderr is a terminal
     batch_size: int | None = None
     max_num_splits: int | None = None  # Metaflow's --max-num-splits (None: no limit)
+    #: a file that gets {"flow_name", "run_id", "store_url"} once the run has started
+    #: (what dflow.runner.Runner reads from the process it started)
+    attribute_file: str | None = None
     origin_run_id: str | None = None
     reuse: dict = field(default_factory=dict)
     parameters_from_cli: bool = False
@@ -179,6 +182,8 @@ def run_flow(
         # Tags live in their own objects (tagging never rewrites run.json); run.json keeps
         # the tags the run started with.
         store.add_run_tags(graph.flow_name, run_id, options.tags)
+        if options.attribute_file:
+            _write_attributes(options.attribute_file, graph.flow_name, run_id, store)
         if not options.quiet:
             say(
                 f"Run {graph.flow_name}/{run_id} started on {target.source} "
@@ -187,6 +192,17 @@ def run_flow(
             if target.dashboard_link:
                 say(f"Dask dashboard: {target.dashboard_link}")
         return _drive(plan, target, store, record, options)
+
+
+def _write_attributes(path: str, flow: str, run_id: str, store: Store) -> None:
+    import json
+    import os
+
+    doc = {"flow_name": flow, "run_id": run_id, "store_url": store.url}
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(doc, out)
+    os.replace(tmp, path)  # a reader sees the whole file or none
 
 
 def _drive(plan: RunPlan, target, store: Store, record: dict, options: RunOptions) -> RunResult:
