@@ -1,10 +1,12 @@
 """Per-task capture of stdout and stderr, correct when a worker runs tasks in threads.
 
-``sys.stdout`` and ``sys.stderr`` are replaced once per process by a small dispatcher
-that writes into the :class:`LogSink` bound to the current context (a ContextVar, so
-each worker thread sees its own task's sink) and passes everything else through to the
-original stream. A sink keeps the whole text for the store and hands complete lines to a
-``publish`` callback, which streams them to the user's console while the run goes.
+While a worker plugin or an attempt holds :data:`STDOUT` / :data:`STDERR`, ``sys.stdout``
+and ``sys.stderr`` are small dispatchers that write into the :class:`LogSink` bound to the
+current context (a ContextVar, so each worker thread sees its own task's sink) and pass
+everything else through to the original stream; the originals come back when the last
+holder lets go (:mod:`dflow.engine.patches`). A sink keeps the whole text for the store
+and hands complete lines to a ``publish`` callback, which streams them to the user's
+console while the run goes.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
+from dflow.engine.patches import ProcessPatch
+
 _current_sink: ContextVar[LogSink | None] = ContextVar("dflow_log_sink", default=None)
-_install_lock = threading.Lock()
 
 Publisher = Callable[[str, list[str]], None]
 
@@ -103,13 +106,9 @@ class _Dispatcher(io.TextIOBase):
         return getattr(self.original, "encoding", "utf-8")
 
 
-def install() -> None:
-    """Install the dispatchers on sys.stdout and sys.stderr (idempotent)."""
-    with _install_lock:
-        if not isinstance(sys.stdout, _Dispatcher):
-            sys.stdout = _Dispatcher("stdout", sys.stdout)
-        if not isinstance(sys.stderr, _Dispatcher):
-            sys.stderr = _Dispatcher("stderr", sys.stderr)
+#: The dispatchers on ``sys.stdout`` and ``sys.stderr``, in place while held.
+STDOUT = ProcessPatch(sys, "stdout", lambda original: _Dispatcher("stdout", original), _Dispatcher)
+STDERR = ProcessPatch(sys, "stderr", lambda original: _Dispatcher("stderr", original), _Dispatcher)
 
 
 def original_stream(name: str):
@@ -120,11 +119,11 @@ def original_stream(name: str):
 
 @contextlib.contextmanager
 def capturing(sink: LogSink) -> Iterator[LogSink]:
-    """Route this context's stdout and stderr into ``sink``."""
-    install()
-    token = _current_sink.set(sink)
-    try:
-        yield sink
-    finally:
-        _current_sink.reset(token)
-        sink.flush()
+    """Route this context's stdout and stderr into ``sink`` (dispatchers held meanwhile)."""
+    with STDOUT.held(), STDERR.held():
+        token = _current_sink.set(sink)
+        try:
+            yield sink
+        finally:
+            _current_sink.reset(token)
+            sink.flush()

@@ -1,23 +1,25 @@
 """``@environment`` without leaks: per-task environment variables on a shared worker.
 
 Worker threads share one ``os.environ``. Setting a step's variables there would leak them
-into tasks running beside it, so ``os.environ`` is replaced once per process by a
-mapping that overlays the variables bound to the current context (a ContextVar) on the
-real environment. ``os.environ[...]``, ``os.getenv`` and ``os.environ.get`` inside the
-step see its variables; other tasks do not. A subprocess started by the step gets them
-when it is given ``env=os.environ.copy()`` or ``env=dict(os.environ)``.
+into tasks running beside it, so while :data:`ENVIRON` is held (by the worker plugin, or
+by the attempt of an in-process run) ``os.environ`` is a mapping that overlays the
+variables bound to the current context (a ContextVar) on the real environment, which
+comes back when the last holder lets go. ``os.environ[...]``, ``os.getenv`` and
+``os.environ.get`` inside the step see its variables; other tasks do not. A subprocess
+started by the step gets them when it is given ``env=os.environ.copy()`` or
+``env=dict(os.environ)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextvars import ContextVar
 
+from dflow.engine.patches import ProcessPatch
+
 _overlay: ContextVar[Mapping[str, str] | None] = ContextVar("dflow_env_overlay", default=None)
-_lock = threading.Lock()
 
 
 class _OverlayEnviron(MutableMapping):
@@ -55,10 +57,8 @@ class _OverlayEnviron(MutableMapping):
         return getattr(self._base, name)
 
 
-def _install() -> None:
-    with _lock:
-        if not isinstance(os.environ, _OverlayEnviron):
-            os.environ = _OverlayEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
+#: The overlay on ``os.environ``, in place while held.
+ENVIRON = ProcessPatch(os, "environ", _OverlayEnviron, _OverlayEnviron)
 
 
 @contextlib.contextmanager
@@ -67,11 +67,11 @@ def step_environment(variables: Mapping[str, str] | None) -> Iterator[None]:
     if not variables:
         yield
         return
-    _install()
     merged = dict(_overlay.get() or {})
     merged.update({str(k): str(v) for k, v in variables.items()})
-    token = _overlay.set(merged)
-    try:
-        yield
-    finally:
-        _overlay.reset(token)
+    with ENVIRON.held():
+        token = _overlay.set(merged)
+        try:
+            yield
+        finally:
+            _overlay.reset(token)

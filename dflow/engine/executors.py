@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from dflow.engine.worker_cache import WorkerCache, bound
+
 
 class Handle:
     """A submitted unit: ``done``, ``failed``, ``result()``, ``exception()``."""
@@ -54,6 +56,7 @@ class SyncExecutor:
 
     def __init__(self) -> None:
         self._completed: deque[SyncHandle] = deque()
+        self._cache = WorkerCache()  # this run's own: nothing outlives it in the process
 
     def submit(self, fn: Callable, *args: Any, key: str, resources: dict | None = None) -> Handle:
         """Run ``fn(*args)`` now, with any handle among ``args`` replaced by its result."""
@@ -67,7 +70,8 @@ class SyncExecutor:
                 arg = arg.result()
             values.append(arg)
         try:
-            handle = SyncHandle(key, value=fn(*values))
+            with bound(self._cache):
+                handle = SyncHandle(key, value=fn(*values))
         except Exception as exc:  # recorded on the handle, reported by the driver
             handle = SyncHandle(key, error=exc)
         self._completed.append(handle)
@@ -119,6 +123,9 @@ class DaskExecutor:
     def __init__(self, client) -> None:
         from distributed import as_completed
 
+        from dflow.engine.worker_plugin import register
+
+        register(client)  # capture, @environment and the worker cache, on every worker
         self.client = client
         self._ac = as_completed()
         self._handles: dict[str, DaskHandle] = {}
