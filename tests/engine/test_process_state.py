@@ -25,6 +25,10 @@ def _process_state():
     return sys.stdout, sys.stderr, os.environ, dict(os.environ)
 
 
+def _same_objects(after, before) -> bool:
+    return all(a is b for a, b in zip(after[:3], before[:3], strict=True))
+
+
 def test_a_sync_run_leaves_streams_and_environment_exactly_as_they_were(store_url):
     before = _process_state()
     options = RunOptions(store=store_url, scheduler="sync")  # not quiet: logs echoed too
@@ -42,7 +46,7 @@ def test_a_failing_sync_run_restores_them_too(store_url):
     result = run(flow_class("FailFlow"), store_url)
     assert result.status == "failed"
     after = _process_state()
-    assert after[:3] == before[:3] and all(a is b for a, b in zip(after[:3], before[:3]))
+    assert _same_objects(after, before)
 
 
 @pytest.mark.cluster
@@ -58,7 +62,7 @@ def test_the_worker_plugin_patches_in_process_workers_and_undoes_it_on_teardown(
             plugins = client.run(lambda dask_worker: sorted(dask_worker.plugins))
         assert all(PLUGIN_NAME in names for names in plugins.values())
     after = _process_state()
-    assert all(a is b for a, b in zip(after[:3], before[:3]))
+    assert _same_objects(after, before)
     assert after[3] == before[3]
 
 
