@@ -16,8 +16,8 @@ the reference's encoding (:func:`codec_for`); an unknown one is a StoreError.
 The built-in order: ``dask-zarr`` (dask arrays), ``dask-parquet`` (dask dataframes and
 series), ``arrow`` (pandas frames and series, pyarrow tables), ``zarr`` (large numpy
 arrays), ``msgpack`` (plain data) and ``pickle`` (everything else). Any other dask
-collection (``dask.delayed``, bags) is computed first and its result saved: an artifact
-is a snapshot, never a graph to recompute.
+collection (``dask.delayed``, bags, 0-d arrays) is computed first and its result saved:
+an artifact is a snapshot, never a graph to recompute.
 
 >>> codec_for("msgpack").name
 'msgpack'
@@ -172,7 +172,9 @@ def _materialized(value: Any) -> Any:
     import dask.array as da
     import dask.dataframe as dd
 
-    if isinstance(value, da.Array | dd.DataFrame | dd.Series) or not dask.is_dask_collection(value):
+    if isinstance(value, da.Array) and value.ndim > 0:
+        return value
+    if isinstance(value, dd.DataFrame | dd.Series) or not dask.is_dask_collection(value):
         return value
     (result,) = dask.compute(value)
     return result

@@ -84,7 +84,11 @@ def ipc_bytes(table: Any, compression: str | None = COMPRESSION) -> bytes:
     sink = pa.BufferOutputStream()
     options = pa.ipc.IpcWriteOptions(compression=compression)
     with pa.ipc.new_file(sink, table.schema, options=options) as writer:
-        writer.write_table(table)
+        if table.num_rows:
+            writer.write_table(table)
+        else:  # one empty batch, so that dictionaries (categories) are written too
+            arrays = [c.chunk(0) if c.num_chunks else pa.array([], c.type) for c in table.columns]
+            writer.write_batch(pa.record_batch(arrays, schema=table.schema))
     return sink.getvalue().to_pybytes()
 
 

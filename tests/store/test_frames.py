@@ -56,7 +56,13 @@ FRAMES = {
             "when": [dt.datetime(2026, 1, 1)] * N,
         }
     ),
-    "empty": pd.DataFrame({"a": pd.Series([], dtype="int64"), "b": pd.Series([], dtype="str")}),
+    "empty": pd.DataFrame(
+        {
+            "a": pd.Series([], dtype="int64"),
+            "b": pd.Series([], dtype="str"),
+            "c": pd.Categorical([], categories=["x", "y"]),
+        }
+    ),
     "series": pd.Series([1.5, 2.5], name="price", index=pd.Index(["x", "y"], name="k")),
     "series_unnamed": pd.Series(pd.Categorical(["a", "b"])),
     "series_int_name": pd.Series([1, 2], name=3),

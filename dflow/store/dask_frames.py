@@ -1,0 +1,187 @@
+"""The ``dask-parquet`` codec: dask DataFrames and Series as Parquet partitions, read lazily.
+
+Saving never gathers the frame: a writer is fused onto every partition's own task
+(``map_partitions``), converts the partition as the ``arrow`` codec does (so its dtypes,
+index and labels come back exactly; see :mod:`dflow.store.frames`), writes it as one
+Parquet file (pyarrow) at a staging prefix and returns only the file's xxh3-128 digest
+and row count. The graph is computed with Dask's current scheduler (``dask.compute``).
+The key is a Merkle key over a header (kind, partition count, whether divisions are
+known) and the partition digests in order.
+
+The table folder ``tables/<k[:2]>/<k[2:]>/`` holds ``part.<n>.parquet`` files and, last,
+``dflow-complete.json`` (``{"layout": 1, "key", "npartitions", "parts": [[file, digest,
+rows], ...], "meta": <key of a blob holding the empty frame>, "divisions": <key of a blob
+holding them, or null>}``), committed like a dask array's (see
+:mod:`dflow.store.array_files`). Divisions are recorded when the input's were known (they
+hold for the written partitions, which are the input's own); empty partitions are kept.
+
+Loading returns a lazy ``dask.dataframe`` (``dd.from_map``) with the same columns, dtypes,
+index and divisions; each partition is read when computed and checked against its digest
+(an ArtifactCorruptError naming the artifact when damaged).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from typing import Any
+
+import xxhash
+
+from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
+from dflow.store.array_files import commit_staged, data_rel, read_marker, remove_tree
+from dflow.store.codecs import Codec, type_name, what
+from dflow.store.frames import from_table, ipc_bytes, read_ipc, to_table
+from dflow.store.refs import ArtifactRef
+
+AREA = "tables"
+
+
+class DaskFrameCodec(Codec):
+    """dask.dataframe DataFrame/Series -> Parquet partitions written by their own tasks."""
+
+    name = "dask-parquet"
+
+    def accepts(self, value: Any) -> bool:  # noqa: D102
+        import dask.dataframe as dd
+
+        return isinstance(value, dd.DataFrame | dd.Series)
+
+    def save(self, store: Any, value: Any) -> ArtifactRef:  # noqa: D102
+        meta_table, meta = to_table(value._meta)  # Declined if it could not come back exactly
+        staging = f"{'tmp' if store.io.local else 'staging'}/{uuid.uuid4().hex}"
+        store.io.check_writable(staging)
+        try:
+            parts, size = _write_partitions(store, staging, value)
+        except BaseException:
+            remove_tree(store, staging)
+            raise
+        divisions = None
+        if value.known_divisions:
+            divisions = store.put_bytes(ipc_bytes(_divisions_table(value)))
+        h = xxhash.xxh3_128(b"dflow-partitioned-frame\x00")
+        h.update(f"{type_name(value)}|{len(parts)}|{divisions is not None}".encode())
+        for _file, digest, _rows in parts:
+            h.update(bytes.fromhex(digest))
+        key = h.hexdigest()
+        doc = {
+            "npartitions": len(parts),
+            "parts": parts,
+            "meta": store.put_bytes(ipc_bytes(meta_table)),
+            "divisions": divisions,
+        }
+        commit_staged(store, key, staging, doc, area=AREA)
+        nrows = sum(rows for _f, _d, rows in parts)
+        meta = {
+            **{k: v for k, v in meta.items() if k != "nrows"},
+            "nrows": nrows,
+            "npartitions": len(parts),
+            "divisions_known": divisions is not None,
+        }
+        return ArtifactRef(key, self.name, size, type_name(value), meta)
+
+    def load(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
+        return self.dask_dataframe(store, ref, name)
+
+    def dask_dataframe(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
+        import dask.dataframe as dd
+
+        marker = read_marker(store, ref.key, name, AREA)
+        folder = data_rel(ref.key, marker, AREA)
+        meta = from_table(read_ipc(store.get_bytes(marker["meta"], name=name)))
+        divisions = None
+        if marker.get("divisions"):
+            table = read_ipc(store.get_bytes(marker["divisions"], name=name))
+            divisions = tuple(table.column(0).to_pandas())
+        parts = [(f"{folder}/{f}", d) for f, d, _rows in marker["parts"]]
+        reader = functools.partial(read_partition, store, ref.key, name)
+        return dd.from_map(
+            reader,
+            parts,
+            meta=meta,
+            divisions=divisions,
+            label="dflow-frame",
+            enforce_metadata=False,
+        )
+
+    def to_delayed(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
+        return self.dask_dataframe(store, ref, name).to_delayed()
+
+
+def _divisions_table(value: Any) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    index = pd.Index(list(value.divisions), dtype=value._meta.index.dtype)
+    return pa.table({"divisions": pa.array(index)})
+
+
+def _write_partitions(store: Any, staging: str, value: Any) -> tuple[list[list], int]:
+    """Compute and write every partition where it is computed.
+
+    Returns ``[file, digest, rows]`` per partition and the bytes written in all.
+    """
+    import dask
+    import pandas as pd
+
+    meta = pd.DataFrame(
+        {
+            "file": pd.Series([], dtype=object),
+            "digest": pd.Series([], dtype=object),
+            "rows": pd.Series([], dtype="int64"),
+            "bytes": pd.Series([], dtype="int64"),
+        }
+    )
+    written = value.map_partitions(
+        write_partition, store, staging, meta=meta, enforce_metadata=False, align_dataframes=False
+    )
+    (done,) = dask.compute(written)
+    parts = [
+        [f, d, int(r)] for f, d, r in zip(done["file"], done["digest"], done["rows"], strict=True)
+    ]
+    return parts, int(done["bytes"].sum())
+
+
+def write_partition(part: Any, store: Any, staging: str, partition_info: Any = None) -> Any:
+    """Write one partition as Parquet into ``staging``; a one-row frame describing it."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    number = partition_info["number"] if partition_info else 0
+    table, _meta = to_table(part)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    data = sink.getvalue().to_pybytes()
+    file = f"part.{number:06d}.parquet"
+    store.io.write(f"{staging}/{file}", data)
+    return pd.DataFrame(
+        {
+            "file": pd.Series([file], dtype=object),
+            "digest": pd.Series([xxhash.xxh3_128_hexdigest(data)], dtype=object),
+            "rows": [len(part)],
+            "bytes": [len(data)],
+        }
+    )
+
+
+def read_partition(store: Any, key: str, name: str, part: tuple[str, str]) -> Any:
+    """Read one stored partition, checked against its digest."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rel, digest = part
+    try:
+        data = store.io.read(rel)
+    except FileNotFoundError:
+        raise ArtifactNotFoundError(
+            f"{what(key, name)} is incomplete: its partition {rel} is missing from the store",
+            hint="the store is damaged; rerun the step that produced it",
+        ) from None
+    if xxhash.xxh3_128_hexdigest(data) != digest:
+        raise ArtifactCorruptError(
+            f"{what(key, name)} is corrupt: its partition {rel.rsplit('/', 1)[-1]} does "
+            "not match its digest",
+            hint="the store is damaged; rerun the step that produced it",
+        )
+    return from_table(pq.read_table(pa.BufferReader(data)))

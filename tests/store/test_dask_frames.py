@@ -1,0 +1,93 @@
+"""Dask dataframes are stored as Parquet partitions written by their own tasks, read lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+
+from dflow.errors import ArtifactCorruptError
+from dflow.store import Store, open_store
+from dflow.store.keys import shard
+
+
+def _frame() -> pd.DataFrame:
+    n = 40
+    return pd.DataFrame(
+        {
+            "i": pd.array(np.arange(n), dtype="Int64"),
+            "c": pd.Categorical(list("abcd") * (n // 4)),
+            "t": pd.date_range("2026-01-01", periods=n, tz="UTC"),
+            "s": pd.Series([f"w{i % 7}" for i in range(n)], dtype="str"),
+            "f": np.linspace(0, 1, n),
+        },
+        index=pd.Index(np.arange(100, 100 + n), name="k"),
+    )
+
+
+def test_a_dask_dataframe_round_trips_lazily_on_every_backend(store: Store) -> None:
+    df = _frame()
+    ddf = dd.from_pandas(df, npartitions=4)
+    ref = store.save(ddf)
+    assert ref.encoding == "dask-parquet"
+    assert ref.meta["npartitions"] == 4 and ref.meta["nrows"] == 40
+    assert ref.meta["divisions_known"] is True
+    back = store.load(ref, name="df")
+    assert isinstance(back, dd.DataFrame)
+    assert back.divisions == ddf.divisions
+    assert list(back.dtypes) == list(ddf.dtypes) and back.columns.equals(df.columns)
+    pd.testing.assert_frame_equal(back.compute(), ddf.compute(), check_exact=True)
+    pd.testing.assert_frame_equal(back.partitions[2].compute(), ddf.partitions[2].compute())
+
+
+def test_unknown_divisions_empty_partitions_and_series(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    df = _frame()
+    ddf = dd.from_pandas(df, npartitions=4).clear_divisions()
+    filtered = ddf[ddf.f > 0.6]  # the first partitions come out empty
+    ref = store.save(filtered)
+    assert ref.meta["divisions_known"] is False
+    back = store.load(ref)
+    assert back.npartitions == 4 and not back.known_divisions
+    pd.testing.assert_frame_equal(back.compute(), filtered.compute(), check_exact=True)
+    s = store.load(store.save(ddf["s"]))
+    assert isinstance(s, dd.Series)
+    pd.testing.assert_series_equal(s.compute(), ddf["s"].compute(), check_exact=True)
+
+
+def test_equal_frames_share_a_key_and_untrusted_stores_read_them(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    r1 = store.save(dd.from_pandas(_frame(), npartitions=2))
+    r2 = store.save(dd.from_pandas(_frame().copy(), npartitions=2))
+    assert r1.key == r2.key
+    assert len(list((tmp_path / "s" / "tables").glob("*/*"))) == 1
+    reader = open_store(str(tmp_path / "s"), trusted=False)
+    assert len(reader.load(r1).compute()) == 40
+
+
+def test_a_failing_partition_fails_the_save_and_leaves_nothing(tmp_path: Path) -> None:
+    def boom(part, partition_info=None):
+        if partition_info["number"] == 1:
+            raise KeyError("partition 1 is bad")
+        return part
+
+    store = open_store(str(tmp_path / "s"))
+    ddf = dd.from_pandas(_frame(), npartitions=3).map_partitions(boom, meta=_frame().iloc[:0])
+    with pytest.raises(KeyError, match="partition 1 is bad"):
+        store.save(ddf)
+    assert not (tmp_path / "s" / "tables").exists()
+    assert not list((tmp_path / "s").glob("tmp/*"))
+
+
+def test_a_damaged_partition_names_the_artifact(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    ref = store.save(dd.from_pandas(_frame(), npartitions=2))
+    part = tmp_path / "s" / "tables" / shard(ref.key) / "part.000001.parquet"
+    part.write_bytes(part.read_bytes()[:-10] + b"0123456789")
+    back = store.load(ref, name="Flow/1/start/0/df")
+    assert len(back.partitions[0].compute()) == 20
+    with pytest.raises(ArtifactCorruptError, match="Flow/1/start/0/df"):
+        back.compute()
