@@ -87,6 +87,20 @@ class StoreError(DflowError):
     """The store cannot be opened, read or written."""
 
 
+class StoreIOError(StoreError):
+    """A store operation failed (unreachable endpoint, timeout, missing bucket, denied).
+
+    ``operation`` names what was being done (``"read"``, ``"write"``...) and ``cause``
+    says why, in words a user can act on (see :mod:`dflow.store.failures`).
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, operation: str = "", cause: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.operation, self.cause = operation, cause
+
+
 class BackendMissingError(StoreError):
     """The fsspec backend for a store URL is not installed."""
 

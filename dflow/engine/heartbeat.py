@@ -25,9 +25,10 @@ def heartbeat(store: Store, flow: str, run_id: str) -> Iterator[None]:
         while True:
             try:
                 store.write_heartbeat(flow, run_id)
-            except StoreError as exc:  # the run goes on; say so once, loudly
-                if not warned:
-                    say(f"warning: cannot write the heartbeat of {flow}/{run_id}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - the run goes on; say so once, loudly
+                if not warned:  # (a thread's traceback would only bury the run's own error)
+                    why = exc if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"
+                    say(f"warning: cannot write the heartbeat of {flow}/{run_id}: {why}")
                     warned = True
             if stop.wait(interval):
                 return

@@ -21,6 +21,7 @@ from zarr.storage import FsspecStore, LocalStore
 
 from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
 from dflow.store.arrays import open_zarr
+from dflow.store.iolimits import with_io_limits
 from dflow.store.keys import shard
 from dflow.store.location import protocol_of
 
@@ -29,12 +30,9 @@ ARRAY_MARKER = "dflow-complete.json"
 
 
 def _io_error(op: str, rel: str, exc: BaseException) -> Exception:
-    from dflow.errors import StoreError
+    from dflow.store.backends import io_error
 
-    return StoreError(
-        f"store {op} failed for {rel}: {type(exc).__name__}: {exc}",
-        hint="check that the store is reachable and writable",
-    )
+    return io_error(op, rel, exc)
 
 
 def array_rel(key: str, area: str = "arrays") -> str:
@@ -48,7 +46,9 @@ def zarr_store(store: Any, rel: str, *, read_only: bool) -> Any:
         return LocalStore(store.io.full(rel), read_only=read_only)
     proto = protocol_of(store.url)
     return FsspecStore.from_url(
-        f"{proto}://{store.io.full(rel)}", storage_options=store.options, read_only=read_only
+        f"{proto}://{store.io.full(rel)}",
+        storage_options=with_io_limits(proto, store.options),
+        read_only=read_only,
     )
 
 
@@ -59,7 +59,9 @@ def remove_tree(store: Any, rel: str) -> None:
         store.io.rmtree(store.io.full(rel))
         return
     proto = protocol_of(store.url)
-    fs, path = fsspec.core.url_to_fs(f"{proto}://{store.io.full(rel)}", **store.options)
+    fs, path = fsspec.core.url_to_fs(
+        f"{proto}://{store.io.full(rel)}", **with_io_limits(proto, store.options)
+    )
     try:
         fs.rm(path, recursive=True)
     except FileNotFoundError:

@@ -22,17 +22,22 @@ import shutil
 import uuid
 from typing import Any
 
-from dflow.errors import ReadOnlyStoreError, StoreError
+from dflow.errors import ReadOnlyStoreError, StoreError, StoreIOError
 
 #: errno values of a filesystem that has no hard links (FAT, some FUSE and SMB mounts).
 _NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS})
 
 
 def io_error(op: str, path: str, exc: BaseException) -> StoreError:
-    """A storage failure as a StoreError that says what was being done."""
-    return StoreError(
-        f"store {op} failed for {path}: {type(exc).__name__}: {exc}",
-        hint="check that the store is reachable and writable",
+    """A storage failure as a StoreError that says what was being done, and why (see
+    :mod:`dflow.store.failures`); a StoreError already said is passed on as it is."""
+    if isinstance(exc, StoreError):
+        return exc
+    from dflow.store.failures import classify
+
+    cause, hint = classify(exc)
+    return StoreIOError(
+        f"store {op} failed for {path}: {cause}", hint=hint, operation=op, cause=cause
     )
 
 

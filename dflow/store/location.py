@@ -17,6 +17,8 @@ from fsspec.registry import known_implementations
 
 from dflow import config
 from dflow.errors import BackendMissingError, ConfigError, StoreError
+from dflow.store.failures import classify, safe_url
+from dflow.store.iolimits import s3fs_retries, with_io_limits
 
 STORE_DIRNAME = ".dflow"
 
@@ -111,7 +113,9 @@ def make_filesystem(url: str, options: dict) -> tuple[Any, str]:
     except ValueError:
         raise backend_missing(proto) from None
     try:
-        fs = cls(**options)
+        fs = cls(**with_io_limits(proto, options))
+        if proto in ("s3", "s3a"):
+            fs.retries = s3fs_retries()
     except ImportError as exc:
         raise backend_missing(proto, exc) from None
     except (TypeError, ValueError) as exc:
@@ -127,20 +131,27 @@ def check_root(fs: Any, root: str, url: str, *, writable: bool = True) -> None:
     a read-only store's root must already exist and be readable (a read-only mount or
     another user's ``.dflow`` folder can be inspected).
     """
-    try:
-        if protocol_of(url) == "file":
+    if protocol_of(url) == "file":
+        try:
             _check_local_root(root, writable)
-            return
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {url}: {type(exc).__name__}: {exc}",
+                hint="check the path, and your permissions on the folder",
+            ) from None
+        return
+    try:
         bucket = root.split("/", 1)[0]
-        if protocol_of(url) in ("s3", "s3a", "gs", "gcs") and not fs.exists(bucket):
-            raise FileNotFoundError(f"bucket {bucket!r} does not exist")
+        if protocol_of(url) in ("s3", "s3a", "gs", "gcs"):
+            try:  # info() raises what went wrong (exists() would say False to anything)
+                fs.info(bucket)
+            except FileNotFoundError:
+                raise FileNotFoundError(f"bucket {bucket!r} does not exist") from None
         fs.exists(root)
     except Exception as exc:  # any backend failure: the store is unusable, say so
-        raise StoreError(
-            f"cannot open the store at {url}: {type(exc).__name__}: {exc}",
-            hint="check the URL, that the bucket or folder exists, and the credentials "
-            "(DFLOW_STORE_OPTIONS)",
-        ) from exc
+        endpoint = str(getattr(fs, "endpoint_url", "") or "")
+        cause, hint = classify(exc, endpoint)
+        raise StoreError(f"cannot open the store at {safe_url(url)}: {cause}", hint=hint) from None
 
 
 def _check_local_root(root: str, writable: bool) -> None:

@@ -15,6 +15,7 @@ from dflow.store import codecs
 from dflow.store.array_files import ARRAY_MARKER, LAYOUT_VERSION
 from dflow.store.backends import FileIO, FsspecIO, LocalIO, io_error
 from dflow.store.blobs import decode_blob, encode_blob
+from dflow.store.failures import GuardedIO
 from dflow.store.keys import check_key, digest, shard
 from dflow.store.location import check_root, make_filesystem, protocol_of
 from dflow.store.records import RecordsMixin
@@ -86,8 +87,12 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         if self._io_obj is None:
             fs, root = make_filesystem(self.url, self.options)
             check_root(fs, root, self.url, writable=self.writable)
-            backend = LocalIO if protocol_of(self.url) == "file" else FsspecIO
-            self._io_obj = backend(fs, root, writable=self.writable)
+            if protocol_of(self.url) == "file":
+                self._io_obj = LocalIO(fs, root, writable=self.writable)
+            else:  # every backend failure becomes one StoreIOError sentence
+                endpoint = str(self.options.get("endpoint_url", "") or "")
+                inner = FsspecIO(fs, root, writable=self.writable)
+                self._io_obj = GuardedIO(inner, self.url, endpoint)
         return self._io_obj
 
     # --- blobs -------------------------------------------------------------------------
