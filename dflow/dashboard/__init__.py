@@ -1,10 +1,13 @@
 """A dflow page in the Dask dashboard: the runs a cluster has seen, live.
 
-The page lives at ``/dflow`` on the scheduler's own web server (beside ``/status``).
-It lists every run (flow, run id, status, start, duration) with, per step, the tasks
-done, running, waiting and failed, refreshing every second; ``/dflow/run/<flow>/<run_id>``
-shows one run's attempts, failures and parameters. JSON: ``/dflow/api/runs`` and
-``/dflow/api/run/<flow>/<run_id>``.
+The page lives at ``/dflow`` on the scheduler's own web server, as a page of the Dask
+dashboard: Dask's template and navigation bar (where it is listed as "Dflow"), rendered
+on the scheduler at the first load, then live. It lists every run (flow, run id, status,
+start, elapsed time, progress) and draws the live ones in full: the flow's graph with
+each step filled by its progress in Dask's colours, per-step progress bars, links to
+Dask's task stream and to the info pages of live tasks, and failures with their
+tracebacks; ``/dflow?run=<flow>/<run_id>`` draws one run, with its parameters and cards.
+JSON: ``/dflow/api/runs`` and ``/dflow/api/run/<flow>/<run_id>``.
 
 Install it in either of two ways:
 

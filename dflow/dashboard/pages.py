@@ -1,129 +1,114 @@
-"""HTML of the dflow pages: small documents whose inline script polls the JSON API.
+"""The dflow page as a page of the Dask dashboard: Dask's template, navigation and styles.
 
-No external script, style or font: the pages work on an air-gapped cluster. The script
-builds the DOM with ``textContent`` (never ``innerHTML`` with data), so flow and step
-names cannot inject markup.
+The page extends distributed's own ``base.html`` (the template of ``/status``,
+``/workers``, ...), so it has the dashboard's navigation bar, and ``dflow`` is added to
+that bar's pages (:func:`add_to_navigation`), so every dashboard page links to it. Its
+content is rendered on the scheduler (:mod:`dflow.dashboard.view`) at the first load;
+then a few lines of script fetch the same HTML again every second and swap it in.
+
+The page lives at ``/dflow`` (one run: ``/dflow?run=Flow/run_id``) and uses relative
+links, as Dask's pages do, so it works behind a URL prefix or a proxy.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from html import escape
+import os
+from typing import Any
 
-_CSS = """
-body{font:14px/1.4 system-ui,sans-serif;margin:16px 24px;color:#1d2330}
-h1{font-size:20px;margin:0 0 12px}a{color:#2f5fb3}
-table{border-collapse:collapse;margin-bottom:6px}td,th{padding:3px 10px 3px 0;text-align:left}
-tr.run>td{border-top:1px solid #ccd;padding-top:8px;font-weight:600}
-table.steps td{font-weight:400;color:#334}.muted{color:#778}
-.status{padding:0 7px;border-radius:8px;color:#fff;background:#889}
+import jinja2
+from markupsafe import Markup
+
+from dflow.report.graph import GRAPH_CSS
+
+_HERE = os.path.dirname(__file__)
+
+CSS = (
+    """
+#dflow-page{padding:4px 12px 24px;font:14px/1.4 Helvetica,Arial,sans-serif;color:#1d2330}
+#dflow-page h1{font-size:20px;margin:10px 0}#dflow-page h2{font-size:17px;margin:18px 0 6px}
+#dflow-page h3{font-size:14px;margin:12px 0 4px}#dflow-page a{color:#2f5fb3}
+#dflow-page table{border-collapse:collapse;margin-bottom:6px}
+#dflow-page td,#dflow-page th{padding:3px 12px 3px 0;text-align:left;vertical-align:middle}
+table.runs{width:100%}table.runs tr.run>td{border-top:1px solid #dde}
+table.runs tr.chosen{background:rgba(234,170,109,.18)}
+table.steps{width:100%}table.steps tr>td{border-top:1px solid #eef}
+.muted{color:#778}.n-failed{color:#c0392b}.n-failed.zero{color:inherit}
+td.step{white-space:nowrap}
+.status{padding:0 7px;border-radius:8px;color:#fff;background:#889;font-size:12px}
 .status.succeeded{background:#2e8b57}.status.failed{background:#c0392b}
 .status.running{background:#2f6fdb}
-.n-failed{color:#c0392b}.n-running{color:#2f6fdb}
-pre{background:#1f2430;color:#eee;padding:8px;overflow:auto;font-size:12px}
+.progress{display:flex;width:100%;min-width:160px;height:14px;background:rgba(170,170,170,.1);
+  border:1px solid rgba(170,170,170,.3)}
+.progress .seg{display:block;height:100%}
+td.bar-cell{width:30%}
+.swatch{display:inline-block;width:10px;height:10px;margin-right:6px;vertical-align:middle}
+section.run-detail{border-top:2px solid #eaaa6d;margin-top:16px;padding-top:4px}
+.failure-box summary{cursor:pointer;color:#c0392b}
+pre.traceback{background:#1f2430;color:#eee;padding:8px;overflow:auto;font-size:12px;
+  max-height:320px}
+.scroll{overflow-x:auto}a.task-link{font:11px monospace;margin-right:6px}
 """
+    + GRAPH_CSS
+)
 
-_COMMON_JS = """
-function el(tag, cls, text){var e=document.createElement(tag); if(cls){e.className=cls;}
-  if(text!==undefined&&text!==null){e.textContent=String(text);} return e;}
-function when(t){return t?new Date(t*1000).toLocaleString():'-';}
-function dur(s){if(s===null||s===undefined){return '-';} return s<1?(s*1000).toFixed(0)+' ms':
-  s<120?s.toFixed(1)+' s':(s/60).toFixed(1)+' min';}
-function stepsTable(steps){
-  var t=el('table','steps'), h=el('tr');
-  ['step','done','running','waiting','failed','failed attempts'].forEach(function(c){
-    h.appendChild(el('th',null,c));});
-  t.appendChild(h);
-  steps.forEach(function(s){var r=el('tr'); r.setAttribute('data-step', s.step);
-    r.appendChild(el('td','step',s.step)); r.appendChild(el('td','n-done',s.done));
-    r.appendChild(el('td','n-running',s.running)); r.appendChild(el('td','n-waiting',s.waiting));
-    r.appendChild(el('td','n-failed',s.failed));
-    r.appendChild(el('td','n-failed-attempts',s.failed_attempts)); t.appendChild(r);});
-  return t;}
-function poll(url, render, every){
-  function tick(){fetch(url,{cache:'no-store'}).then(function(r){return r.json();})
-    .then(function(d){render(d); document.body.setAttribute('data-updated', String(d.time||''));
-      setTimeout(tick, every);})
-    .catch(function(e){document.getElementById('error').textContent='cannot reach '+url+': '+e;
-      setTimeout(tick, every*3);});}
-  tick();}
-"""
-
-_RUNS_JS = """
-function render(d){
-  var box=document.getElementById('runs'); box.textContent='';
-  if(!d.runs.length){box.appendChild(el('p','muted','No dflow run seen on this cluster yet.'));
-    return;}
-  var t=el('table','runs'), h=el('tr');
-  ['flow','run','status','started','duration'].forEach(function(c){h.appendChild(el('th',null,c));});
-  t.appendChild(h);
-  d.runs.forEach(function(r){
-    var row=el('tr','run'); row.setAttribute('data-run', r.flow+'/'+r.run_id);
-    row.appendChild(el('td','flow',r.flow));
-    var a=el('a',null,r.run_id); a.href=BASE+'/run/'+encodeURIComponent(r.flow)+'/'+
-      encodeURIComponent(r.run_id);
-    var td=el('td','run-id'); td.appendChild(a); row.appendChild(td);
-    var st=el('td'); st.appendChild(el('span','status '+r.status,r.status)); row.appendChild(st);
-    row.appendChild(el('td',null,when(r.started))); row.appendChild(el('td',null,dur(r.duration)));
-    t.appendChild(row);
-    var sub=el('tr'), cell=el('td'); cell.colSpan=5; cell.appendChild(stepsTable(r.steps));
-    sub.appendChild(cell); t.appendChild(sub);});
-  box.appendChild(t);}
-poll(BASE+'/api/runs', render, 1000);
-"""
-
-_RUN_JS = """
-function render(d){
-  var head=document.getElementById('head'); head.textContent='';
-  head.appendChild(el('span','status '+d.status,d.status));
-  head.appendChild(el('span',null,' started '+when(d.started)+' · '+dur(d.duration)));
-  var box=document.getElementById('steps'); box.textContent='';
-  box.appendChild(stepsTable(d.steps));
-  var rec=d.record||{}, p=document.getElementById('record'); p.textContent='';
-  if(rec.store_error){p.appendChild(el('p','n-failed','store: '+rec.store_error));}
-  if(rec.parameters){p.appendChild(el('p',null,'parameters: '+JSON.stringify(rec.parameters)));}
-  if(rec.user){p.appendChild(el('p',null,'user: '+rec.user));}
-  var f=document.getElementById('failures'); f.textContent='';
-  d.events.filter(function(e){return e.state==='failed';}).slice(-50).forEach(function(e){
-    f.appendChild(el('p','failure',e.step+'/'+e.task_id+' attempt '+e.attempt+' failed on '+
-      (e.worker||'?')+' after '+dur(e.duration)));});
-  if(rec.error){f.appendChild(el('pre','traceback',rec.error.traceback||rec.error.message));}
-  var t=document.getElementById('events'); t.textContent='';
-  var h=el('tr'); ['step','task','attempt','state','worker','duration'].forEach(function(c){
-    h.appendChild(el('th',null,c));}); t.appendChild(h);
-  d.events.slice(-300).reverse().forEach(function(e){var r=el('tr',e.state);
-    [e.step,e.task_id,e.attempt,e.state,e.worker,dur(e.duration)].forEach(function(v){
-      r.appendChild(el('td',null,v));}); t.appendChild(r);});}
-poll(API, render, 1000);
+# Fetch the page's content again every second and swap it in (the server escapes
+# everything it renders). Polling slows down when the scheduler cannot be reached.
+SCRIPT = """
+(function(){
+  var page=document.getElementById('dflow-page'), api=page.getAttribute('data-api');
+  function tick(){
+    fetch(api,{cache:'no-store'}).then(function(r){return r.json();}).then(function(d){
+      document.getElementById('dflow-content').innerHTML=d.html;
+      document.getElementById('error').textContent='';
+      page.setAttribute('data-updated', String(d.time)); setTimeout(tick, 1000);
+    }).catch(function(e){
+      document.getElementById('error').textContent='cannot reach '+api+': '+e;
+      setTimeout(tick, 3000);});
+  }
+  setTimeout(tick, 1000);
+})();
 """
 
 
-def _doc(title: str, body: str, script: str) -> str:
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
-        f"</title><style>{_CSS}</style></head><body>{body}"
-        f'<p id="error" class="n-failed"></p><script>{_COMMON_JS}{script}</script>'
-        "</body></html>"
-    )
+@functools.cache
+def _environment() -> jinja2.Environment:
+    import distributed.http
+
+    dask_templates = os.path.join(os.path.dirname(distributed.http.__file__), "templates")
+    loader = jinja2.FileSystemLoader([os.path.join(_HERE, "templates"), dask_templates])
+    return jinja2.Environment(loader=loader, autoescape=True)
 
 
-def runs_page(base: str) -> str:
-    """The ``/dflow`` page (``base`` is the page's own path, e.g. ``"/dflow"``)."""
-    body = '<h1>dflow runs</h1><div id="runs" class="muted">loading…</div>'
-    return _doc("dflow runs", body, f"var BASE={json.dumps(base)};{_RUNS_JS}")
+def dask_template_variables(scheduler: Any) -> dict:
+    """The variables Dask's own pages render ``base.html`` with (pages, plots, jupyter)."""
+    try:
+        from distributed.dashboard.scheduler import template_variables
+    except ImportError:  # no bokeh: Dask has no dashboard pages, only these routes
+        return {"pages": ["dflow"], "plots": [], "jupyter": False}
+    return template_variables(scheduler)
 
 
-def run_page(base: str, flow: str, run_id: str) -> str:
-    """The ``/dflow/run/<flow>/<run_id>`` page."""
-    api = f"{base}/api/run/{flow}/{run_id}"
-    body = (
-        f'<p><a href="{escape(base)}">all runs</a></p><h1>{escape(flow)} / {escape(run_id)}'
-        '</h1><p id="head"></p><h2>Steps</h2><div id="steps"></div><div id="record"></div>'
-        '<h2>Failures</h2><div id="failures"></div><h2>Latest attempts</h2>'
-        '<table id="events"></table>'
-    )
-    return _doc(
-        f"{flow}/{run_id} · dflow",
-        body,
-        f"var BASE={json.dumps(base)};var API={json.dumps(api)};{_RUN_JS}",
+def add_to_navigation(scheduler: Any) -> None:
+    """List ``dflow`` among the dashboard's pages, so its navigation bar links here.
+
+    Dask's pages share one memoized ``template_variables`` dict per scheduler; its
+    ``pages`` list is the navigation bar.
+    """
+    pages = dask_template_variables(scheduler).get("pages")
+    if isinstance(pages, list) and "dflow" not in pages:
+        pages.append("dflow")
+
+
+def render_page(scheduler: Any, content: str, api: str, now: float) -> str:
+    """The whole /dflow document around ``content`` (HTML rendered by the view)."""
+    template = _environment().get_template("dflow.html")
+    return template.render(
+        **dask_template_variables(scheduler),
+        css=Markup(CSS),
+        script=Markup(SCRIPT),
+        content=Markup(content),
+        api=api,
+        now=json.dumps(now),
     )

@@ -64,6 +64,9 @@ def ensure_plugin(scheduler: Any) -> DflowDashboardPlugin:
     plugin = scheduler.plugins.get(PLUGIN_NAME)
     if isinstance(plugin, DflowDashboardPlugin):
         return plugin
+    from dflow.dashboard.pages import add_to_navigation
+
+    add_to_navigation(scheduler)
     plugin = DflowDashboardPlugin()
     plugin.scheduler = scheduler
     plugin.catch_up(scheduler)

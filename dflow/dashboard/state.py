@@ -28,6 +28,8 @@ KEY_RE = re.compile(
 MAX_RUNS = 200
 #: Task events kept per run for the detail view (the newest ones).
 MAX_TASK_EVENTS = 5000
+#: Failed attempts kept per run with their error and traceback (the newest ones).
+MAX_FAILURES = 50
 #: Scheduler states of a key still to run (besides "processing", which is running).
 _WAITING = {"released", "waiting", "queued", "no-worker"}
 _FINISHED = {"memory", "erred", "forgotten"}
@@ -52,6 +54,9 @@ class RunState:
     finished: float | None = None
     store: str | None = None
     steps: list[str] = field(default_factory=list)
+    graph: dict | None = None  # the run record's graph (dflow.graph.record), if sent
+    failures: list[dict] = field(default_factory=list)  # newest failed attempts, with errors
+    totals: dict[str, int] = field(default_factory=dict)  # step -> tasks the driver submitted
     last_event: dict[tuple[str, str], dict] = field(default_factory=dict)
     failed_attempts: dict[str, int] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
@@ -64,7 +69,8 @@ class RunState:
             self.steps.append(step)
 
     def step_counts(self) -> list[dict]:
-        """Per step: tasks done, failed, failed attempts, and keys running / waiting."""
+        """Per step: tasks done, failed, failed attempts, keys running / waiting (one key
+        may carry a batch of tasks) and ``tasks``, the step's task count so far."""
         counts = {
             s: {
                 "step": s,
@@ -80,6 +86,9 @@ class RunState:
             counts[step]["done" if ev["state"] == "succeeded" else "failed"] += 1
         for step, state in self.keys.values():
             counts[step]["running" if state == "processing" else "waiting"] += 1
+        for c in counts.values():  # tasks: the driver's count, at least what is known here
+            known = c["done"] + c["failed"] + c["running"] + c["waiting"]
+            c["tasks"] = max(self.totals.get(c["step"], 0), known)
         return [counts[s] for s in self.steps]
 
     def summary(self, now: float) -> dict:
@@ -125,6 +134,10 @@ class RunBoard:
         when = msg.get("time")
         run.status = state
         run.store = msg.get("store") or run.store
+        if isinstance(msg.get("graph"), dict):
+            run.graph = msg["graph"]
+        if isinstance(msg.get("totals"), dict):
+            run.totals.update({str(k): int(v) for k, v in msg["totals"].items()})
         for step in msg.get("steps") or ():
             run.add_step(str(step))
         if state == "running":
@@ -147,6 +160,9 @@ class RunBoard:
             "duration": msg.get("duration"),
             "worker": msg.get("worker"),
         }
+        if ev["state"] == "failed":
+            run.failures.append({**ev, "error": msg.get("error") or {}})
+            del run.failures[:-MAX_FAILURES]
         prev = run.last_event.get((step, task))
         if prev is None or ev["attempt"] >= prev["attempt"]:
             run.last_event[(step, task)] = ev
@@ -187,4 +203,5 @@ class RunBoard:
             return None
         out = run.summary(time.time() if now is None else now)
         out["events"] = list(run.events)
+        out["failures"] = list(run.failures)
         return out

@@ -214,16 +214,28 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, options: RunOption
         executor.client.subscribe_topic(
             plan.log_topic, lambda event: _print_log_event(event, progress)
         )
+    client = getattr(executor, "client", None)
+    steps = list(plan.graph.names)
+    totals: dict[str, int] = {}
+
+    def on_progress(step: str, done: int, total: int) -> None:
+        progress.update(step, done, total)
+        if totals.get(step) != total:  # a step's task count grew: tell the dashboard
+            totals[step] = total
+            publish_run_event(
+                client, plan.flow_name, plan.run_id, "running", store.url, steps, totals=totals
+            )
+
     driver = Driver(
         plan,
         executor,
         batch_size=options.batch_size,
         slots=target.slots,
-        on_progress=progress.update,
+        on_progress=on_progress,
     )
-    client = getattr(executor, "client", None)
-    steps = list(plan.graph.names)
-    publish_run_event(client, plan.flow_name, plan.run_id, "running", store.url, steps)
+    publish_run_event(
+        client, plan.flow_name, plan.run_id, "running", store.url, steps, record.get("graph")
+    )
     error = None
     interrupted: BaseException | None = None
     try:

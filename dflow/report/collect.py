@@ -126,6 +126,7 @@ def _read_task(store: Store, addr: TaskAddress, with_artifacts: bool) -> TaskDat
     artifacts, inherited = None, ()
     if with_artifacts:
         manifest = store.latest_commit(addr)
+        artifacts = ()  # listed, even when nothing was committed (a failed task)
         if manifest is not None:
             passed = _passed_on(store, addr, parents, manifest.artifacts)
             own = {k: v for k, v in manifest.artifacts.items() if k not in passed}

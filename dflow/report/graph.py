@@ -127,7 +127,8 @@ def _state(counts: Mapping[str, int], reached: bool) -> str:
         return "failed"
     if counts.get("running"):
         return "running"
-    return "succeeded" if counts.get("tasks") else "waiting"
+    tasks = counts.get("tasks", 0)
+    return "succeeded" if tasks and counts.get("done", 0) >= tasks else "waiting"
 
 
 def build_graph(run: RunData) -> RunGraph:
@@ -172,7 +173,8 @@ def layout_flow_graph(
     for node in sorted(graph, key=lambda n: layer[n.name]):
         c = {k: int(counts.get(node.name, {}).get(k, 0)) for k in ("tasks", "done", "failed")}
         c["running"] = int(counts.get(node.name, {}).get("running", 0))
-        reached = bool(c["tasks"] or c["running"])
+        # a step reached: one of its tasks ended; while the run runs, one is known too
+        reached = bool(c["done"] or c["failed"]) or (not finished and bool(c["tasks"]))
         row = rows.get(layer[node.name], 0)
         rows[layer[node.name]] = row + 1
         nodes.append(

@@ -80,9 +80,10 @@ def _artifact_rows(task: TaskData) -> str:
     if task.artifacts is None:
         return ""
     if not task.artifacts:
+        none = "nothing committed" if task.status != "succeeded" else "none set by this step"
         return (
             f'<tr><td>{escape(task.task_id)}</td><td colspan="4" class="muted">'
-            "none set by this step</td></tr>"
+            f"{none} ({escape(task.status)})</td></tr>"
         )
     return "".join(
         f"<tr><td>{escape(task.task_id)}</td><td>{escape(a.name)}</td>"

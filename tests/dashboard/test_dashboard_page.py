@@ -71,7 +71,7 @@ def test_page_lists_a_run_and_follows_it_live(cluster, tmp_path, chrome_dir):
     dom = dump_dom(f"{base}/dflow", user_data_dir=chrome_dir)
     status, _ = _row_counts(dom, f"GatedFlow/{result.run_id}")
     assert "succeeded" in status
-    link = elements(dom, "a", href=f"/dflow/run/GatedFlow/{result.run_id}")
+    link = elements(dom, "a", href=f"dflow?run=GatedFlow%2F{result.run_id}")
     assert link, "the run links to its detail view"
 
 
@@ -89,12 +89,17 @@ def test_detail_view_shows_retries_and_the_store_record(cluster, tmp_path, chrom
     assert len(detail["events"]) == 11
     assert {e["worker"] for e in detail["events"]} <= set(lc.scheduler_info["workers"])
 
-    url = f"{base}/dflow/run/ReportFlow/{result.run_id}"
+    url = f"{base}/dflow/run/ReportFlow/{result.run_id}"  # redirects to /dflow?run=...
     dom = dump_dom(url, user_data_dir=chrome_dir)
     assert '"scale":5' in elements(dom, "div", id="record")[0]["text"]
-    failures = elements(dom, "p", "failure")
-    assert len(failures) == 1 and "right/0 attempt 0 failed" in failures[0]["text"]
-    assert len(elements(dom, "tr", "succeeded")) == 10
+    failures = elements(dom, "span", "failure")
+    assert len(failures) == 1 and "right/0 attempt 0 failed on worker" in failures[0]["text"]
+    assert "RuntimeError: flaky on purpose" in failures[0]["text"]
+    trace = elements(dom, "pre", "traceback")[0]["text"]
+    assert 'raise RuntimeError("flaky on purpose' in trace
+    done = {e["attrs"]["data-step"]: e for e in elements(dom, "tr") if "data-step" in e["attrs"]}
+    assert set(done) == {"start", "left", "right", "join_branches", "fan", "collect", "end"}
+    assert [c["text"] for c in elements(dom, "td", "n-done")] == ["1", "1", "1", "1", "4", "1", "1"]
     screenshot(url, ARTIFACTS / "dashboard_run.png", user_data_dir=chrome_dir)
 
 
