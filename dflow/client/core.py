@@ -285,7 +285,7 @@ class Run(DflowObject):
         if status == "running":
             flow, run_id = self.path_components
             last = self.store.read_heartbeat(flow, run_id) or record.get("created_at") or 0.0
-            if time.time() - last > float(config.get("heartbeat.timeout", 60)):
+            if time.time() - last > float(config.get("heartbeat.timeout")):
                 return "stalled"
         return status
 

@@ -17,7 +17,7 @@ from dflow.store import Store
 @contextlib.contextmanager
 def heartbeat(store: Store, flow: str, run_id: str) -> Iterator[None]:
     """Beat now and every interval until the block ends."""
-    interval = float(config.get("heartbeat.interval", 5))
+    interval = float(config.get("heartbeat.interval"))
     stop = threading.Event()
 
     def beat() -> None:

@@ -44,7 +44,7 @@ class ZarrCodec(Codec):
     name = "zarr"
 
     def accepts(self, value: Any) -> bool:  # noqa: D102
-        return fits_zarr(value, int(config.get("store.array-threshold", 1 << 20)))
+        return fits_zarr(value, int(config.get("store.array-threshold")))
 
     def save(self, store: Any, value: np.ndarray) -> ArtifactRef:  # noqa: D102
         arr = np.ascontiguousarray(value)
@@ -54,7 +54,7 @@ class ZarrCodec(Codec):
         if is_complete(store, key):
             return ref
         store.io.check_writable(rel)
-        chunk_bytes = int(config.get("store.array-chunk-bytes", 1 << 24))
+        chunk_bytes = int(config.get("store.array-chunk-bytes"))
         try:
             if store.io.local:
                 _save_local(store, arr, key, rel, chunk_bytes)

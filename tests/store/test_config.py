@@ -19,11 +19,12 @@ def _no_env(monkeypatch):
     monkeypatch.delenv("DFLOW_STORE_OPTIONS", raising=False)
 
 
-def test_argument_wins_over_env_and_dask_config(monkeypatch) -> None:
+def test_argument_beats_dask_config_set_which_beats_the_env(monkeypatch) -> None:
     monkeypatch.setenv("DFLOW_STORE", "memory://from-env")
+    assert resolve_store_url() == "memory://from-env"
     with dask.config.set({"dflow.store.url": "memory://from-dask"}):
         assert resolve_store_url("memory://arg") == "memory://arg"
-        assert resolve_store_url() == "memory://from-env"
+        assert resolve_store_url() == "memory://from-dask"
         monkeypatch.delenv("DFLOW_STORE")
         assert resolve_store_url() == "memory://from-dask"
 
@@ -50,8 +51,9 @@ def test_options_from_env_json_and_dask_config(monkeypatch) -> None:
     with dask.config.set({"dflow.store.options": {"anon": True}}):
         assert resolve_options(None) == {"anon": True}
         monkeypatch.setenv("DFLOW_STORE_OPTIONS", '{"endpoint_url": "http://127.0.0.1:1"}')
-        assert resolve_options(None) == {"endpoint_url": "http://127.0.0.1:1"}
+        assert resolve_options(None) == {"anon": True}  # code beats the environment
         assert resolve_options({"key": "k"}) == {"key": "k"}
+    assert resolve_options(None) == {"endpoint_url": "http://127.0.0.1:1"}
     monkeypatch.setenv("DFLOW_STORE_OPTIONS", "{not json")
     with pytest.raises(ConfigError, match="DFLOW_STORE_OPTIONS"):
         resolve_options(None)
