@@ -20,8 +20,8 @@ from dflow.errors import ConfigError
 _S3 = ("s3", "s3a")
 
 
-def _number(key: str, default: float) -> float:
-    value = config.get(key, default)
+def _number(key: str) -> float:
+    value = config.get(key)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -33,7 +33,7 @@ def _number(key: str, default: float) -> float:
 
 def io_timeout() -> float:
     """``dflow.store.io-timeout`` in seconds."""
-    return _number("store.io-timeout", 20)
+    return _number("store.io-timeout")
 
 
 def with_io_limits(protocol: str, options: dict) -> dict:
@@ -41,7 +41,7 @@ def with_io_limits(protocol: str, options: dict) -> dict:
     if protocol not in _S3:
         return dict(options)
     timeout = io_timeout()
-    attempts = max(1, int(_number("store.io-retries", 3)))
+    attempts = max(1, int(_number("store.io-retries")))
     out = dict(options)
     kwargs = dict(out.get("config_kwargs") or {})
     kwargs.setdefault("connect_timeout", timeout)
@@ -53,4 +53,4 @@ def with_io_limits(protocol: str, options: dict) -> dict:
 
 def s3fs_retries() -> int:
     """How many times s3fs itself retries a request that failed in a retryable way."""
-    return max(1, int(_number("store.io-retries", 3)))
+    return max(1, int(_number("store.io-retries")))
