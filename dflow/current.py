@@ -18,9 +18,10 @@ Example::
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class CurrentInfo:
 _CURRENT: contextvars.ContextVar[CurrentInfo | None] = contextvars.ContextVar(
     "dflow_current", default=None
 )
+#: Gives the running step's Dask client (bound by the engine around each attempt).
+_CLIENT: contextvars.ContextVar[Callable[[], Any] | None] = contextvars.ContextVar(
+    "dflow_current_client", default=None
+)
 
 
 class Current:
@@ -56,6 +61,35 @@ class Current:
             yield info
         finally:
             _CURRENT.reset(token)
+
+    @contextmanager
+    def _bind_client(self, provider: Callable[[], Any]) -> Iterator[None]:
+        """Make ``provider()`` what ``current.client`` returns in the block (engine use)."""
+        token = _CLIENT.set(provider)
+        try:
+            yield
+        finally:
+            _CLIENT.reset(token)
+
+    @property
+    def client(self) -> Any:
+        """The run's ``distributed.Client`` inside a step on a cluster, else None.
+
+        Dask work in a step (``x.compute()``, ``dask.compute``) already runs on the run's
+        cluster; take the client to submit work yourself. Taking it makes the step's own
+        task leave the worker's thread pool until the step ends, so waiting on futures
+        never deadlocks. Under ``--scheduler sync`` it is None and Dask work uses the
+        local threaded scheduler::
+
+            @step
+            def start(self):
+                client = current.client
+                futures = client.map(score, range(100))
+                self.scores = client.gather(futures)
+                self.next(self.end)
+        """
+        provider = _CLIENT.get()
+        return None if provider is None else provider()
 
     @property
     def _info(self) -> CurrentInfo | None:

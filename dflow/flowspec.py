@@ -223,6 +223,21 @@ class FlowSpec:
         return run_class(cls, params, kwargs)
 
     @classmethod
+    def delayed(cls, params: dict[str, Any] | None = None, /, **kwargs: Any) -> Any:
+        """A run of this flow as a Dask collection (nothing runs until it is computed).
+
+        Takes what ``run`` takes. ``dask.compute(*runs)`` runs several at once on the
+        current cluster and gives their client ``Run`` objects; ``client.compute(run)``
+        gives a Future; equal code and parameters give the same Dask key::
+
+            runs = dask.compute(*[TrainFlow.delayed(alpha=a) for a in (0.1, 0.5)])
+            [run.data.best for run in runs if run.successful]
+        """
+        from dflow.engine.collection import delayed_run
+
+        return delayed_run(cls, params, kwargs)
+
+    @classmethod
     def resume(
         cls, origin_run_id: str | None = None, step: str | None = None, **options: Any
     ) -> Any:
@@ -259,5 +274,6 @@ class FlowSpec:
 #: Names a step or parameter may not take: they are FlowSpec's own attributes.
 RESERVED_NAMES: frozenset[str] = frozenset(
     {n for n in dir(FlowSpec) if not n.startswith("_")}
-    | {"run", "resume", "name", "input", "index", "next", "merge_artifacts", "foreach_stack"}
+    | {"run", "delayed", "resume", "name", "input", "index", "next", "merge_artifacts"}
+    | {"foreach_stack"}
 )

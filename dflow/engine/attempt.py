@@ -21,6 +21,7 @@ from typing import Any
 from dflow.current import CurrentInfo, current
 from dflow.engine.artifacts import ArtifactTable, Inputs, InputView, make_loader, set_artifacts
 from dflow.engine.capture import LogSink, capturing, original_stream
+from dflow.engine.dask_context import TaskSlot, slot_released, step_dask
 from dflow.engine.envvars import step_environment
 from dflow.errors import DflowError, StepTimeoutError
 from dflow.flowspec import LazyValue
@@ -143,7 +144,7 @@ def run_attempt(
         username=plan.user or None,
     )
     error: BaseException | None = None
-    with capturing(sink), current._bind(bind), step_environment(env):
+    with capturing(sink), current._bind(bind), step_environment(env), step_dask() as dask_ctx:
         try:
             method = getattr(flow, spec.step)
             if node.takes_inputs:
@@ -162,20 +163,22 @@ def run_attempt(
                 call = lambda: method(Inputs(views))  # noqa: E731
             else:
                 call = method
-            _call_with_timeout(call, timeout) if timeout else call()
+            _call_with_timeout(call, timeout, dask_ctx.slot) if timeout else call()
         except Exception as exc:  # the user's step failed: recorded, retried or caught
             error = exc
-    info["finished_at"] = time.time()
-    if error is None:
-        catch_var = decos["catch"].get("var") if "catch" in decos else None
-        if catch_var:  # Metaflow: a step that did not fail has its @catch var set to None
-            flow.__dict__[catch_var] = None
-        try:
-            result = _persist(plan, store, flow, node, spec, addr, attempt, inherited, info, frames)
-        except Exception as exc:  # a bad self.next, an unsaveable value, a storage failure
-            error = exc
-        else:
-            return AttemptOutcome(result, None, sink, info, flow, frames)
+        info["finished_at"] = time.time()
+        if error is None:
+            catch_var = decos["catch"].get("var") if "catch" in decos else None
+            if catch_var:  # Metaflow: a step that did not fail has its @catch var set to None
+                flow.__dict__[catch_var] = None
+            try:  # under the step's Dask context: collections are written by the cluster
+                result = _persist(
+                    plan, store, flow, node, spec, addr, attempt, inherited, info, frames
+                )
+            except Exception as exc:  # a bad self.next, an unsaveable value, a storage failure
+                error = exc
+            else:
+                return AttemptOutcome(result, None, sink, info, flow, frames)
     return AttemptOutcome(None, error, sink, info, flow, frames)
 
 
@@ -215,11 +218,13 @@ def _timeout_seconds(decos: dict) -> float:
     )
 
 
-def _call_with_timeout(call: Callable[[], Any], seconds: float) -> Any:
+def _call_with_timeout(call: Callable[[], Any], seconds: float, slot: TaskSlot) -> Any:
     """Run ``call`` in its own thread; past ``seconds`` fail the attempt and move on.
 
     The step's thread is sent an exception (it stops at its next Python instruction), and
-    the worker thread is free at once either way, so the worker stays usable.
+    the worker thread is free at once either way, so the worker stays usable. On a Dask
+    worker the task's thread only waits, so it leaves the thread pool meanwhile: Dask work
+    made in the step's thread then runs on the cluster, even on a one-thread worker.
     """
     ctx = contextvars.copy_context()
     box: dict[str, Any] = {}
@@ -231,8 +236,9 @@ def _call_with_timeout(call: Callable[[], Any], seconds: float) -> Any:
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="dflow-step", daemon=True)
-    thread.start()
-    thread.join(seconds)
+    with slot_released(slot):
+        thread.start()
+        thread.join(seconds)
     if thread.is_alive():
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
             ctypes.c_ulong(thread.ident), ctypes.py_object(StepInterrupted)

@@ -355,7 +355,8 @@ PUBLIC_OPTIONS = (
 )
 
 
-def _split_keywords(flow_cls: type, kwargs: Mapping[str, Any]) -> tuple[dict, dict]:
+def split_keywords(flow_cls: type, kwargs: Mapping[str, Any]) -> tuple[dict, dict]:
+    """Split ``FlowSpec.run``-style keywords into parameters and run options."""
     names = set()
     for attr, param in flow_cls._dflow_parameters():
         names.update({attr, param.name})
@@ -378,7 +379,7 @@ def run_class(
     flow_cls: type, params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
 ) -> RunResult:
     """``FlowSpec.run(params, **kwargs)``: keywords are parameters or run options."""
-    given, opts = _split_keywords(flow_cls, kwargs)
+    given, opts = split_keywords(flow_cls, kwargs)
     given.update(params or {})
     return run_flow(flow_cls, given, RunOptions(**opts))
 
@@ -387,7 +388,7 @@ def resume_class(
     flow_cls: type, origin_run_id: str | None, step: str | None, kwargs: Mapping[str, Any]
 ) -> RunResult:
     """``FlowSpec.resume(origin_run_id, step, **options)``."""
-    given, opts = _split_keywords(flow_cls, kwargs)
+    given, opts = split_keywords(flow_cls, kwargs)
     if given:
         raise ParameterError("resume keeps the origin run's parameters; pass run options only")
     return resume_flow(flow_cls, origin_run_id, step, RunOptions(**opts))

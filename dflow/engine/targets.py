@@ -3,6 +3,10 @@
 1. an explicit scheduler (``--scheduler``, ``scheduler=``): an address, or ``sync`` to run
    every task in this process;
 2. ``DFLOW_SCHEDULER`` / ``dask.config`` ``dflow.scheduler``;
+   inside a task on a Dask worker (``client.submit(lambda: F.run())``, a step that runs a
+   flow, ``F.delayed()``), a run with no scheduler or that worker's own scheduler is
+   driven through ``distributed.worker_client``: the task leaves the worker's thread
+   pool while it waits, so it never deadlocks, even on one worker with one thread;
 3. the client of the current Dask session, which is used and never closed;
 4. the cluster that ``dflow cluster up`` recorded;
 5. else a ``LocalCluster`` started for the run (worker processes, one per core) and
@@ -27,7 +31,7 @@ class Target:
     """The executor chosen for a run and how it was found (for the run record)."""
 
     executor: object
-    source: str  # "sync", "address", "session", "cluster", "local"
+    source: str  # "sync", "address", "worker", "session", "cluster", "local"
     address: str
     dashboard_link: str | None
     slots: int  # task slots (worker threads), to size foreach batches
@@ -46,6 +50,23 @@ def _current_client():
     try:
         return Client.current(allow_global=True)
     except ValueError:
+        return None
+
+
+def _worker_scheduler() -> str | None:
+    """The scheduler's address when called inside a task on a Dask worker, else None."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().scheduler.address
+    except (ImportError, ValueError):
+        return None
+
+
+def _dashboard(client) -> str | None:
+    try:
+        return client.dashboard_link
+    except Exception:  # noqa: BLE001 - no dashboard is not an error
         return None
 
 
@@ -82,6 +103,15 @@ def open_target(scheduler: str | None = None, max_workers: int | None = None) ->
     scheduler = config.get("scheduler", override=scheduler)
     if scheduler == "sync":
         yield Target(SyncExecutor(), "sync", "sync", None, 1)
+        return
+    worker_scheduler = _worker_scheduler()
+    if worker_scheduler is not None and scheduler in (None, "", worker_scheduler):
+        from distributed import worker_client
+
+        with worker_client() as client:
+            yield Target(
+                DaskExecutor(client), "worker", worker_scheduler, _dashboard(client), _slots(client)
+            )
         return
     if scheduler:
         client = _connect(scheduler)

@@ -13,6 +13,7 @@ import time
 
 from dflow.engine.artifacts import set_artifacts
 from dflow.engine.attempt import AttemptOutcome, run_attempt
+from dflow.engine.dask_context import slot_released
 from dflow.engine.tracebacks import user_traceback
 from dflow.engine.worker_cache import flow_class, store_for
 from dflow.errors import CaughtException
@@ -89,7 +90,8 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
         if error is None:
             return outcome.result
         if tried < times and wait:
-            time.sleep(wait)
+            with slot_released():  # on a worker, other tasks use the slot meanwhile
+                time.sleep(wait)
     catch = decos.get("catch")
     if catch is not None:
         return _caught(plan, store, spec, parents, catch, error, outcome)
