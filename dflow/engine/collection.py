@@ -104,10 +104,15 @@ class DelayedRun(DaskMethodsMixin):
     __dask_scheduler__ = staticmethod(dask.threaded.get)
     __dask_optimize__ = None
 
-    def __init__(self, flow_cls: type, call: RunCall, graph: Mapping | None = None) -> None:
+    def __init__(
+        self, flow_cls: type, call: RunCall, values: Mapping, graph: Mapping | None = None
+    ) -> None:
         self._flow_cls = flow_cls
         self._call = call
-        self._token = tokenize(flow_cls.__name__, code_digest(flow_cls), call.params, call.options)
+        self._values = dict(values)  # the parameters' resolved values make the token
+        self._token = tokenize(
+            flow_cls.__name__, code_digest(flow_cls), sorted(self._values.items()), call.options
+        )
         self._name = f"{flow_cls.__name__}.run-{self._token}"
         self._key = self._name
         if graph is None:
@@ -130,7 +135,7 @@ class DelayedRun(DaskMethodsMixin):
         return _finalize, ()
 
     def __dask_postpersist__(self) -> tuple:
-        return _rebuild, (self._flow_cls, self._call)
+        return _rebuild, (self._flow_cls, self._call, self._values)
 
     @property
     def key(self) -> str:
@@ -138,7 +143,7 @@ class DelayedRun(DaskMethodsMixin):
         return self._key
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in self._call.params)
+        params = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
         return f"Delayed{self._flow_cls.__name__}({params})  # key {self._key}"
 
     def dot(self) -> str:
@@ -166,8 +171,10 @@ class DelayedRun(DaskMethodsMixin):
         return source
 
 
-def _rebuild(dsk: Mapping, flow_cls: type, call: RunCall, rename: Mapping | None = None):
-    return DelayedRun(flow_cls, call, graph=dsk)
+def _rebuild(
+    dsk: Mapping, flow_cls: type, call: RunCall, values: Mapping, rename: Mapping | None = None
+) -> DelayedRun:
+    return DelayedRun(flow_cls, call, values, graph=dsk)
 
 
 def delayed_run(
@@ -180,7 +187,7 @@ def delayed_run(
 
     params, options = split_keywords(flow_cls, kwargs)
     params.update(given or {})
-    resolve_parameters(flow_cls, dict(params))  # a bad parameter fails here, not on a worker
+    values = resolve_parameters(flow_cls, dict(params))  # a bad one fails here, not later
     options.setdefault("quiet", True)
     call = RunCall(_ref(flow_cls), tuple(sorted(params.items())), tuple(sorted(options.items())))
-    return DelayedRun(flow_cls, call)
+    return DelayedRun(flow_cls, call, values)

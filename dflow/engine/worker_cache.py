@@ -147,6 +147,10 @@ class WorkerCache:
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
         self.register_snapshot_modules(folder)
+        # Not importable by name from here on: functions of the flow file that a step hands
+        # to Dask (map_blocks, bag.map) then travel by value (cloudpickle), since the
+        # scheduler and the other workers cannot import this snapshot's module.
+        sys.modules.pop(module_name, None)
         try:
             return getattr(module, code.class_name)
         except AttributeError:

@@ -1,0 +1,90 @@
+"""Flows whose steps use the cluster they run on (tests/engine/test_dask_native.py)."""
+
+import time
+
+from dflow import FlowSpec, Parameter, current, retry, step, timeout
+
+
+def _where(_):
+    """A chunk's task: say which worker ran it (None off a cluster)."""
+    time.sleep(0.05)  # long enough that one worker cannot take every chunk alone
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except ValueError:
+        return None
+
+
+class ComputeFlow(FlowSpec):
+    """A step computes a Dask collection, and submits work through current.client."""
+
+    @step
+    def start(self):
+        import dask.array as da
+        import dask.bag as db
+
+        self.total = int(da.ones((400, 400), chunks=(100, 100)).sum().compute())
+        self.chunk_workers = sorted(
+            {w for w in db.from_sequence(range(24), npartitions=24).map(_where).compute() if w}
+        )
+        client = current.client
+        self.client_type = None if client is None else type(client).__name__
+        self.client_scheduler = None if client is None else client.scheduler.address
+        if client is not None:  # a future waited on inside the step: no deadlock
+            self.submitted = client.submit(sum, [1, 2, 3], pure=False).result()
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+class TimeoutComputeFlow(FlowSpec):
+    """A @timeout step (its own thread) computes on the cluster."""
+
+    @timeout(seconds=120)
+    @step
+    def start(self):
+        import dask.array as da
+
+        self.total = int(da.ones((200, 200), chunks=(50, 50)).sum().compute())
+        client = current.client
+        self.has_client = client is not None
+        if client is not None:
+            self.submitted = client.submit(sum, [4, 5], pure=False).result()
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+class AlphaFlow(FlowSpec):
+    """One parameter, one artifact derived from it."""
+
+    alpha = Parameter("alpha", default=1.0, type=float)
+
+    @step
+    def start(self):
+        self.double = self.alpha * 2
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+class RetryWaitFlow(FlowSpec):
+    """Fails once, then waits 6 s before its second attempt."""
+
+    @retry(times=1, minutes_between_retries=0.1)
+    @step
+    def start(self):
+        if current.retry_count == 0:
+            raise RuntimeError("first attempt fails")
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
