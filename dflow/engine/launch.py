@@ -127,13 +127,14 @@ def run_flow(
         )
         param_refs = {name: store.save(v) for name, v in values.items()}
     extra = tuple(parse_with_spec(text) for text in options.with_decorators)
-    run_id = claim_run_id(store, graph.flow_name)  # exclusive: ids never collide
     user = user_name()
     attrs = dict(flow_cls._dflow_parameters())
     param_attrs = {p.name: attr for attr, p in attrs.items()}
     with open_target(options.scheduler, options.max_workers) as target:
         code, snapshot = _code_ref(flow_cls, store, target.executor.in_process)
         check_resources(graph, extra, target.executor.worker_resources())
+        # exclusive, so ids never collide; claimed once nothing can refuse the run
+        run_id = claim_run_id(store, graph.flow_name)
         plan = RunPlan(
             flow_name=graph.flow_name,
             run_id=run_id,
