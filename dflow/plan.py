@@ -48,12 +48,15 @@ class CodeRef:
     inside it ``module_path``, and ``class_name``), ``"pickle"`` (a class defined in a
     notebook, cloudpickled by value into the store blob ``key``) or ``"local"`` (the
     driver's process runs the tasks itself, with the class it already has).
+    ``source_root`` is the folder the snapshot was packed from, on the driver's machine:
+    tracebacks of the worker's extracted copy are mapped back to it.
     """
 
     kind: str
     key: str = ""
     module_path: str = ""
     class_name: str = ""
+    source_root: str = ""
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,9 @@ def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, 
     if in_process:
         return CodeRef("local", class_name=flow_cls.__name__), snapshot
     if snapshot is not None:
-        return CodeRef("snapshot", snapshot, path.name, flow_cls.__name__), snapshot
+        return CodeRef(
+            "snapshot", snapshot, path.name, flow_cls.__name__, str(path.parent)
+        ), snapshot
     import cloudpickle  # a class defined in a notebook: shipped by value
 
     key = store.put_bytes(cloudpickle.dumps(flow_cls))
@@ -168,6 +170,8 @@ def run_flow(
             "finished_at": None,
             "code_key": snapshot,
             "code_file": code.module_path or None,
+            # where the snapshot's files came from (the driver's folder and host)
+            "code_root": code.source_root or None,
             "origin_run_id": options.origin_run_id,
             "scheduler": {
                 "source": target.source,

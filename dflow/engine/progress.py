@@ -19,6 +19,7 @@ class Progress:
         self.counts: dict[str, tuple[int, int]] = {}
         self._last = 0.0
         self._shown = False
+        self.started = time.monotonic()
 
     def update(self, step: str, done: int, total: int) -> None:
         """Record a step's counts; redraw if it is time."""
@@ -30,11 +31,24 @@ class Progress:
         """The status line: ``start 1/1 | fit 37/100 | join 0/1``."""
         return " | ".join(f"{s} {d}/{t}" for s, (d, t) in self.counts.items())
 
+    def status(self, width: int = 20) -> str:
+        """Elapsed time, a bar of all tasks done so far and the per-step counts:
+        ``12.30 s [########------------] 38/102 | start 1/1 | fit 37/100 | join 0/1``."""
+        from dask.utils import format_time
+
+        done = sum(d for d, _ in self.counts.values())
+        total = sum(t for _, t in self.counts.values())
+        filled = int(width * done / total) if total else 0
+        bar = "#" * filled + "-" * (width - filled)
+        elapsed = format_time(time.monotonic() - self.started)
+        return f"{elapsed} [{bar}] {done}/{total} | {self.line()}"
+
     def draw(self) -> None:
         """Redraw the status line in place."""
         self._last = time.monotonic()
         err = original_stream("stderr")
-        err.write("\r\x1b[2K" + self.line()[:200])
+        text = self.status()
+        err.write("\r\x1b[2K" + (text if len(text) <= 200 else text[:199] + "…"))
         err.flush()
         self._shown = True
 

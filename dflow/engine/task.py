@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 from dflow.engine.artifacts import set_artifacts
-from dflow.engine.attempt import AttemptOutcome, run_attempt
+from dflow.engine.attempt import AttemptOutcome, publisher, run_attempt
 from dflow.engine.dask_context import slot_released
-from dflow.engine.tracebacks import user_traceback
+from dflow.engine.tracebacks import map_snapshot_paths, user_traceback
 from dflow.engine.worker_cache import flow_class, store_for
 from dflow.errors import CaughtException
 from dflow.events import publish_task_event
@@ -86,9 +86,11 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
     for tried in range(times + 1):
         attempt = store.start_attempt(addr)
         outcome = run_attempt(plan, store, flow_cls, spec, parents, attempt)
-        error = _record(store, addr, attempt, outcome)
+        error = _record(store, addr, attempt, outcome, plan)
         if error is None:
             return outcome.result
+        if tried < times:
+            _say_retry(plan, addr, attempt, error, wait, tried + 1, times)
         if tried < times and wait:
             with slot_released():  # on a worker, other tasks use the slot meanwhile
                 time.sleep(wait)
@@ -98,13 +100,33 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
     raise TaskFailure(addr.pathspec, attempt, error)
 
 
-def _record(store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome) -> dict | None:
+def _say_retry(
+    plan: RunPlan, addr: TaskAddress, attempt: int, error: dict, wait: float, n: int, times: int
+) -> None:
+    """One console line for a failed attempt that will be retried (type, message, wait)."""
+    from dask.utils import format_time
+
+    message = str(error.get("message", "")).strip().splitlines()
+    line = (
+        f"attempt {attempt} failed: {error.get('type', 'Error')}: {message[0] if message else ''}"
+        f"; retrying in {format_time(wait) if wait else 'no time'} (retry {n} of {times})"
+    )
+    publisher(plan, addr.pathspec, attempt)("stderr", [line[:500]])
+
+
+def _record(
+    store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome, plan: RunPlan
+) -> dict | None:
     """Store an attempt's logs and record; return its error (type, message, traceback)."""
     info = dict(outcome.info)
     info["duration"] = info.get("finished_at", time.time()) - info["started_at"]
     info["status"] = "succeeded" if outcome.error is None else "failed"
     if outcome.error is not None:
         info["error"] = user_traceback(outcome.error).to_dict()
+        if plan.code.kind == "snapshot":
+            info["error"]["traceback"] = map_snapshot_paths(
+                info["error"]["traceback"], plan.code.key, plan.code.source_root
+            )
         outcome.sink.write("stderr", info["error"]["traceback"])
     for stream in ("stdout", "stderr"):
         text = outcome.sink.text(stream)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass
 
@@ -42,3 +43,13 @@ def user_traceback(exc: BaseException) -> StepError:
     module = type(exc).__module__
     full = name if module in ("builtins", "__main__") else f"{module}.{name}"
     return StepError(type=full, message=str(exc), traceback="".join(lines))
+
+
+def map_snapshot_paths(text: str, key: str, source_root: str) -> str:
+    """``text`` with paths into an extracted code snapshot (``.../<key>/flow.py``) mapped
+    back to the user's own files under ``source_root`` (``/home/me/project/flow.py``), so
+    ``file:line`` references open in an editor."""
+    if not key or not source_root or key not in text:
+        return text
+    root = source_root.rstrip("/\\") + os.sep
+    return re.sub(r"[^\s\"']*[/\\]" + re.escape(key) + r"[/\\]", lambda _: root, text)

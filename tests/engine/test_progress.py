@@ -40,3 +40,16 @@ def test_it_stays_quiet_when_output_is_not_a_terminal(monkeypatch):
     p.update("fit", 3, 10)
     p.clear()
     assert pipe.getvalue() == ""
+
+
+def test_the_drawn_line_has_elapsed_time_and_a_bar(monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr(progress_module, "original_stream", lambda name: terminal)
+    p = Progress(interval=0.0)
+    p.update("start", 1, 1)
+    p.update("fit", 4, 9)
+    drawn = terminal.getvalue().rsplit("\r\x1b[2K", 1)[-1]
+    elapsed, bar, rest = drawn.split(" ", 2)[0], drawn.split("[")[1].split("]")[0], drawn
+    assert elapsed.replace(".", "").isdigit() or elapsed.endswith(("s", "us"))
+    assert bar == "#" * 10 + "-" * 10  # 5 of 10 tasks
+    assert rest.endswith("] 5/10 | start 1/1 | fit 4/9")

@@ -1,0 +1,63 @@
+"""What a run prints on the console: a line per retried attempt, and tracebacks that point
+at the user's own file (not the worker's extracted copy of the code snapshot)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dflow.store import TaskAddress, open_store
+
+FLOW = Path(__file__).resolve().parents[1] / "report" / "flows" / "report_flow.py"
+
+pytestmark = pytest.mark.cluster
+
+
+def test_retries_are_one_line_each_and_tracebacks_name_the_users_file(tmp_path, scheduler):
+    project = tmp_path / "project"
+    project.mkdir()
+    flow = Path(shutil.copy(FLOW, project / "report_flow.py"))
+    store = tmp_path / "store"
+    env = dict(os.environ, DFLOW_STORE=str(store), DFLOW_HOME=str(tmp_path / "home"))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dflow",
+            "run",
+            flow.name,
+            "--explode",
+            "true",
+            "--scheduler",
+            scheduler,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode != 0
+    err = proc.stderr
+    retry = [line for line in err.splitlines() if "retrying in" in line]
+    assert len(retry) == 1, err[-3000:]
+    assert re.search(
+        r"\[ReportFlow/\d+/right/0\] attempt 0 failed: RuntimeError: flaky on purpose: "
+        r"first attempt of right; retrying in no time \(retry 1 of 2\)",
+        retry[0],
+    ), retry[0]
+    # the final failure's traceback names the user's own file and line
+    assert f'File "{flow}", line 40, in fan' in err, err[-3000:]
+    assert "dflow-code" not in err
+    # and so does the attempt record
+    run_id = re.search(r"ReportFlow/(\d+)", err)[1]
+    rec = open_store(str(store)).read_attempt_record(
+        TaskAddress("ReportFlow", run_id, "fan", "2"), 0
+    )
+    assert f'File "{flow}", line 40' in rec["error"]["traceback"]
