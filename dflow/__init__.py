@@ -15,6 +15,7 @@ from dflow.current import current
 from dflow.decorators import catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
 from dflow.parameters import IncludeFile, JSONType, Parameter
+from dflow.project import project
 
 _CLIENT_NAMES = (
     "DataArtifact",
@@ -40,6 +41,7 @@ __all__ = [
     "__version__",
     "catch",
     "current",
+    "project",
     "environment",
     "resources",
     "retry",

@@ -37,6 +37,7 @@ class CurrentInfo:
     namespace: str | None = None
     tags: tuple[str, ...] = ()
     username: str | None = None
+    project: dict | None = None  # see dflow.project.project_info
 
 
 _CURRENT: contextvars.ContextVar[CurrentInfo | None] = contextvars.ContextVar(
@@ -143,6 +144,35 @@ class Current:
     def username(self) -> str | None:
         """The user running the flow (``METAFLOW_USER``, ``USERNAME``, ``USER``, login)."""
         return self._field("username")
+
+    def _project(self, key: str):
+        project = self._field("project")
+        return None if project is None else project[key]
+
+    @property
+    def project_name(self) -> str | None:
+        """The flow's @project name (None without @project)."""
+        return self._project("name")
+
+    @property
+    def branch_name(self) -> str | None:
+        """The @project branch: ``user.<name>``, ``test.<branch>``, ``prod[.<branch>]``."""
+        return self._project("branch")
+
+    @property
+    def project_flow_name(self) -> str | None:
+        """``<project>.<branch>.<Flow>``, the flow's name within its project."""
+        return self._project("flow_name")
+
+    @property
+    def is_production(self) -> bool | None:
+        """True on a @project's production branch (``--production``)."""
+        return self._project("is_production")
+
+    @property
+    def is_user_branch(self) -> bool | None:
+        """True on the default ``user.<name>`` branch."""
+        return self._project("is_user_branch")
 
     @property
     def tags(self) -> tuple[str, ...] | None:

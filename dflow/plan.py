@@ -80,6 +80,7 @@ class RunPlan:
     echo_logs: bool = False  # print log lines directly (in-process runs)
     reuse: dict = field(default_factory=dict)  # "step/task_id" -> origin pathspec (resume)
     max_num_splits: int | None = None  # a foreach with more items fails (Metaflow's option)
+    project: dict | None = None  # @project: name, branch, flow_name, is_production...
     #: the flow class itself, for in-process runs (CodeRef kind "local"); never shipped
     local_class: type | None = field(default=None, compare=False, repr=False)
 

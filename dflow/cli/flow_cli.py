@@ -157,6 +157,11 @@ def build_flow_cli(flow_cls: type) -> click.Group:
     )
     for factory in FLOW_COMMANDS:
         group.add_command(factory(flow_cls))
+    # Metaflow's top-level place for @project's options: python flow.py --branch x run
+    group.params += [
+        click.Option(["--branch"], default=None, metavar="NAME", help="The @project branch."),
+        click.Option(["--production"], is_flag=True, default=None, help="@project production."),
+    ]
     return group
 
 

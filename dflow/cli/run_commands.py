@@ -56,6 +56,15 @@ RUN_OPTIONS = [
     ),
     click.option("--quiet", is_flag=True, help="Print only the run id."),
     click.option(
+        "--branch",
+        default=None,
+        metavar="NAME",
+        help="The @project branch to run on (test.NAME, or prod.NAME with --production).",
+    ),
+    click.option(
+        "--production", is_flag=True, default=None, help="Run on the @project's production branch."
+    ),
+    click.option(
         "--runner-attribute-file",
         "attribute_file",
         default=None,
@@ -69,6 +78,12 @@ def _apply(options: list, func: Callable) -> Callable:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _top_level(name: str):
+    """An option given before the command (``python flow.py --branch x run``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().params.get(name) if ctx is not None else None
 
 
 def _options(kwargs: dict):
@@ -92,6 +107,8 @@ def _options(kwargs: dict):
         with_decorators=tuple(kwargs.pop("with_decorators")),
         quiet=kwargs.pop("quiet"),
         attribute_file=kwargs.pop("attribute_file"),
+        branch=kwargs.pop("branch") or _top_level("branch"),
+        production=kwargs.pop("production") or _top_level("production") or None,
         parameters_from_cli=True,
     )
 

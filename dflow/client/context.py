@@ -65,6 +65,9 @@ def system_tags(record: dict) -> frozenset[str]:
         found.add(f"python_version:{versions['python']}")
     if versions.get("dflow"):
         found.add(f"dflow_version:{versions['dflow']}")
+    project = record.get("project")
+    if project:
+        found.update({f"project:{project['name']}", f"project_branch:{project['branch']}"})
     return frozenset(found)
 
 

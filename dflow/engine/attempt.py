@@ -142,6 +142,7 @@ def run_attempt(
         namespace=plan.namespace,
         tags=tuple(plan.tags),
         username=plan.user or None,
+        project=plan.project,
     )
     error: BaseException | None = None
     with capturing(sink), current._bind(bind), step_environment(env), step_dask() as dask_ctx:

@@ -27,6 +27,7 @@ from dflow.graph import validate
 from dflow.graph.record import graph_to_record
 from dflow.parameters import resolve_parameters
 from dflow.plan import CodeRef, RunPlan
+from dflow.project import project_info
 from dflow.store import ArtifactRef, Store, open_store
 from dflow.store.runids import claim_run_id
 
@@ -48,6 +49,8 @@ class RunOptions:
     #: a file that gets {"flow_name", "run_id", "store_url"} once the run has started
     #: (what dflow.runner.Runner reads from the process it started)
     attribute_file: str | None = None
+    branch: str | None = None  # @project's --branch
+    production: bool | None = None  # @project's --production
     origin_run_id: str | None = None
     reuse: dict = field(default_factory=dict)
     parameters_from_cli: bool = False
@@ -130,6 +133,7 @@ def run_flow(
         param_refs = {name: store.save(v) for name, v in values.items()}
     extra = tuple(parse_with_spec(text) for text in options.with_decorators)
     user = user_name()
+    project = project_info(flow_cls, user, options.branch, options.production)
     attrs = dict(flow_cls._dflow_parameters())
     param_attrs = {p.name: attr for attr, p in attrs.items()}
     with open_target(options.scheduler, options.max_workers) as target:
@@ -155,6 +159,7 @@ def run_flow(
             log_topic="" if target.executor.in_process or options.quiet else f"dflow-logs-{run_id}",
             reuse=dict(options.reuse),
             max_num_splits=options.max_num_splits,
+            project=project,
             local_class=flow_cls if target.executor.in_process else None,
         )
         record = {
@@ -181,6 +186,7 @@ def run_flow(
             "host": platform.node(),
             "versions": _versions(),
             "with": list(options.with_decorators),
+            "project": project,
             "graph": graph_to_record(graph),
         }
         store.write_run_record(graph.flow_name, run_id, record)
@@ -357,6 +363,8 @@ PUBLIC_OPTIONS = (
     "progress",
     "batch_size",
     "max_num_splits",
+    "branch",
+    "production",
 )
 
 

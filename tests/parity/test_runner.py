@@ -46,17 +46,17 @@ def _runner(tmp_path, store_url):
 def test_run_and_resume(tmp_path, store_url):
     runner = _runner(tmp_path, store_url)
     with runner.run(alpha=3, tags=["from-runner"]) as running:
-        assert running.status == "successful" and running.returncode == 0
+        assert running.status == "successful" and running.returncode == 0, running.stderr
         run = running.run
         assert run.successful and run.data.doubled == 6
         assert "from-runner" in run.user_tags
         assert "doubled 6" in running.stdout
     failed = runner.run(alpha=4, fail=True)
-    assert failed.status == "failed" and not failed.run.successful
+    assert failed.status == "failed" and not failed.run.successful, failed.stderr
     assert "asked to fail" in failed.stderr
     (tmp_path / "fixed").write_text("")
     resumed = runner.resume(origin_run_id=failed.run.id)
-    assert resumed.status == "successful"
+    assert resumed.status == "successful", resumed.stderr
     assert resumed.run.data.doubled == 8 and resumed.run.origin_pathspec == failed.run.pathspec
 
 
@@ -65,12 +65,13 @@ def test_async_run(tmp_path, store_url):
 
     async def main():
         running = await runner.async_run(alpha=5)
+        assert running.returncode in (None, 0), running.stderr
         started = running.run.id  # known once the run has started
         await running.wait()
         return running, started
 
     running, started = asyncio.run(main())
-    assert running.status == "successful" and running.run.id == started
+    assert running.status == "successful" and running.run.id == started, running.stderr
     assert running.run.data.doubled == 10
 
 
