@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from typing import Any
 
 from dflow.client.context import DEFAULT_CONTEXT, ClientContext
+from dflow.client.htmlview import object_html
 from dflow.errors import ObjectNotFoundError, StoreError
 from dflow.store.refs import check_name
 
@@ -99,11 +99,9 @@ class DflowObject:
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._pathspec))
 
+    def _html_extra(self) -> str:
+        """More of the notebook view after the summary table (artifacts, steps, ...)."""
+        return ""
+
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-            for k, v in self._summary().items()
-        )
-        title = f"{type(self).__name__} <code>{html.escape(self._pathspec)}</code>"
-        return f"<div class='dflow-object'><b>{title}</b><table>{rows}</table></div>"
+        return object_html(type(self).__name__, self._pathspec, self._summary(), self._html_extra())

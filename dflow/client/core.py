@@ -499,5 +499,37 @@ class Run(DflowObject):
             "tags": ", ".join(sorted(self.user_tags)),
             "created_at": self.created_at,
             "duration": self.duration,
-            "parameters": self._record().get("parameters"),
+            "parameters": self._record().get("parameters") or {},
         }
+
+    def _html_extra(self) -> str:
+        """Steps (tasks, status, time) and where to see more: the report, the dashboard."""
+        import html
+
+        from dflow.client.htmlview import table_html, value_html
+
+        rows = []
+        for step in self.steps():
+            records = [t.metadata_dict for t in step.tasks()]
+            statuses = sorted({r.get("status", "running") for r in records})
+            took = [r.get("duration") for r in records if r.get("duration") is not None]
+            rows.append(
+                [
+                    html.escape(step.id),
+                    str(len(records)),
+                    html.escape(", ".join(statuses)),
+                    value_html("duration", max(took) if took else None),
+                ]
+            )
+        steps = table_html(["step", "tasks", "status", "longest task"], rows)
+        flow, run_id = self.path_components
+        more = (
+            f"<p class='muted'><code>Run('{html.escape(self.pathspec)}').report()</code> "
+            "shows the full report inline; <code>dflow report "
+            f"{html.escape(self.pathspec)}</code> writes it to a file.</p>"
+        )
+        dashboard = (self._record().get("scheduler") or {}).get("dashboard")
+        if dashboard and self.status == "running":
+            page = dashboard.rsplit("/", 1)[0] + f"/dflow?run={flow}%2F{run_id}"
+            more += f"<p><a href='{html.escape(page)}' target='_blank'>follow it live</a></p>"
+        return steps + more

@@ -406,11 +406,35 @@ class Task(DflowObject):
 
     def _summary(self) -> dict[str, Any]:
         record = self._record() or {}
+        worker = record.get("worker_name")
         return {
             "status": record.get("status", "running"),
             "attempt": self.current_attempt,
             "started": self.created_at,
             "duration": record.get("duration"),
+            "worker": f"worker {worker}" if worker else record.get("worker"),
             "host": record.get("host"),
-            "artifacts": ", ".join(self._artifact_names()),
         }
+
+    def _html_extra(self) -> str:
+        """The task's artifacts: name, type, size and encoding (parameters marked)."""
+        import html
+
+        from dflow.client.htmlview import table_html, value_html
+
+        own = self._own_refs()
+        params = self._step._run._parameter_refs()
+        rows = []
+        for name in self._artifact_names():
+            ref = own.get(name) or params[name]
+            rows.append(
+                [
+                    html.escape(name) + ("" if name in own else " <i>(parameter)</i>"),
+                    html.escape(ref.type_name),
+                    value_html("size", ref.size),
+                    html.escape(ref.encoding),
+                ]
+            )
+        if not rows:
+            return "<p class='muted'>No artifacts committed.</p>"
+        return table_html(["artifact", "type", "size", "encoding"], rows)

@@ -1,6 +1,7 @@
 """The client API on real runs: Flow, Run, Step, Task, DataArtifact, code, errors."""
 
 import datetime
+import re
 
 import numpy as np
 import pytest
@@ -223,3 +224,30 @@ def test_the_default_store_follows_dflow_store(tmp_path, monkeypatch):
     assert context.store.url == str(first)
     monkeypatch.setenv("DFLOW_STORE", str(second))
     assert context.store.url == str(second)
+
+
+def test_notebook_views_format_durations_sizes_times_and_tables(history):
+    from dflow.client import Run
+    from dflow.client.context import ClientContext
+
+    ctx = ClientContext(store=history["store"], namespace=None)
+    run = Run(f"ParamsFlow/{history['params']}", ctx)
+    page = run._repr_html_()
+    assert re.search(r"<th>duration</th><td>\d+(\.\d+)? (ms|s|us)</td>", page), page
+    assert re.search(r"<th>created_at</th><td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>", page)
+    assert "<td>alpha</td><td><code>0.7</code></td>" in page  # parameters as a table
+    assert "<th>step</th><th>tasks</th>" in page and ".report()" in page
+    task = run["end"].task
+    view = task._repr_html_()
+    assert "<th>artifact</th><th>type</th><th>size</th><th>encoding</th>" in view
+    assert re.search(
+        r"<td>alpha <i>\(parameter\)</i></td><td>builtins.float</td><td>\d+ B</td>", view
+    )
+    array = Run(f"ArrayFlow/{history['array']}", ctx)
+    for step in array.steps():
+        for t in step.tasks():
+            for art in t:
+                if art.is_array:
+                    assert re.search(r"<th>size</th><td>[\d.]+ [kMG]iB</td>", art._repr_html_())
+                    return
+    raise AssertionError("ArrayFlow stored no array")
