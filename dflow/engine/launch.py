@@ -196,10 +196,17 @@ def run_flow(
         if options.attribute_file:
             _write_attributes(options.attribute_file, graph.flow_name, run_id, store)
         if not options.quiet:
-            say(
-                f"Run {graph.flow_name}/{run_id} started on {target.source} "
-                f"({target.address}); store {store.url}"
-            )
+            if target.executor.in_process:
+                say(
+                    f"Run {graph.flow_name}/{run_id} started in this process (sync: no Dask "
+                    f"dashboard; follow it with 'dflow runs {graph.flow_name}' and "
+                    f"'dflow report {graph.flow_name}/{run_id}'); store {store.url}"
+                )
+            else:
+                say(
+                    f"Run {graph.flow_name}/{run_id} started on {target.source} "
+                    f"({target.address}); store {store.url}"
+                )
             if target.dashboard_link:
                 say(f"Dask dashboard: {target.dashboard_link}")
         return _drive(plan, target, store, record, options)
