@@ -9,13 +9,12 @@ The client API (``Flow``, ``Run``, ``Step``, ``Task``, ``DataArtifact``, ``Metaf
 first use, so defining and running flows does not pay for it.
 """
 
-__version__ = "0.1.0"
-
 from dflow.current import current
 from dflow.decorators import catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
 from dflow.parameters import IncludeFile, JSONType, Parameter
 from dflow.project import project
+from dflow.version import __version__
 
 _CLIENT_NAMES = (
     "DataArtifact",

@@ -2,7 +2,7 @@
 ``environment``).
 
 Here the decorators only *record* what they were given, on the function itself, as
-:class:`~dflow.graph.model.DecoratorSpec` entries (options with their defaults filled in,
+:class:`DecoratorSpec` entries (options with their defaults filled in,
 sorted by name). They never wrap the function, so they stack in any order around
 ``@step``. Options are checked by :func:`check_spec`, which lint runs, so a bad option is
 reported with every other problem of the flow, at the decorator's line. What they *do*
@@ -22,13 +22,26 @@ from __future__ import annotations
 import ast
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from dflow.errors import DflowError
-from dflow.graph.model import DecoratorSpec, StepNode
 
 STEP_ATTR = "_dflow_step"
 DECORATORS_ATTR = "_dflow_decorators"
+
+
+@dataclass(frozen=True)
+class DecoratorSpec:
+    """A step decorator as recorded: its name (``retry``) and options, sorted by name."""
+
+    name: str
+    options: tuple[tuple[str, Any], ...] = ()
+    line: int = field(default=0, compare=False)  # line of the decorator (0 when unknown)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value of one option."""
+        return dict(self.options).get(key, default)
 
 
 def _non_negative(value: Any) -> str | None:
@@ -216,12 +229,12 @@ def parse_with_spec(text: str) -> DecoratorSpec:
     return spec
 
 
-def step_decorators(graph_node_or_func: StepNode | Callable) -> dict[str, DecoratorSpec]:
+def step_decorators(graph_node_or_func: Any) -> dict[str, DecoratorSpec]:
     """The decorators of a step, by name, from its graph node or its function."""
-    if isinstance(graph_node_or_func, StepNode):
-        specs = graph_node_or_func.decorators
-    else:
+    if callable(graph_node_or_func):
         specs = getattr(graph_node_or_func, DECORATORS_ATTR, ())
+    else:  # a graph StepNode
+        specs = graph_node_or_func.decorators
     return {spec.name: spec for spec in specs}
 
 

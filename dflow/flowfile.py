@@ -22,6 +22,9 @@ import xxhash
 
 from dflow.errors import DflowError, FlowLoadError
 from dflow.flowspec import FlowSpec
+from dflow.parameters import flow_source_file
+
+__all__ = ["flow_source_file", "load_flow", "split_spec"]
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
@@ -127,24 +130,3 @@ def load_flow(spec: str) -> type[FlowSpec]:
             hint=f"pick one: {raw_path}:{sorted(flows)[0]}",
         )
     return next(iter(flows.values()))
-
-
-def flow_source_file(flow_cls: type) -> Path | None:
-    """The file a flow class is defined in, or None (e.g. a notebook cell).
-
-    The steps' own code decides: a class whose steps were compiled from a notebook cell
-    has no file even when its module (``__main__``) has one.
-    """
-    code_files = {
-        value.__code__.co_filename
-        for value in vars(flow_cls).values()
-        if getattr(value, "__code__", None) is not None
-    }
-    if not code_files:
-        module = sys.modules.get(flow_cls.__module__)
-        code_files = {module.__file__} if getattr(module, "__file__", None) else set()
-    for name in sorted(code_files):
-        path = Path(name)
-        if path.suffix == ".py" and path.is_file():
-            return path.resolve()
-    return None

@@ -16,12 +16,27 @@ Example::
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dflow.errors import DflowError, ParameterError
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A flow parameter as the graph sees it (name, type name, default, ...)."""
+
+    name: str
+    attr: str  # the class attribute holding the Parameter
+    type_name: str  # "str", "int", "float", "bool", "json"
+    default: Any = None
+    required: bool = False
+    help: str | None = None
+    is_include_file: bool = False
+    line: int = 0
 
 
 class JSONType:
@@ -289,8 +304,6 @@ def resolve_parameters(
             f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
             f"{flow_cls.__name__} takes: {names}"
         )
-    from dflow.flowfile import flow_source_file
-
     source = flow_source_file(flow_cls)
     base = source.parent if source is not None else None
     resolved: dict[str, Any] = {}
@@ -333,3 +346,24 @@ def _resolve_one(
     if isinstance(param, IncludeFile):
         return param.read(value, base)
     return value
+
+
+def flow_source_file(flow_cls: type) -> Path | None:
+    """The file a flow class is defined in, or None (e.g. a notebook cell).
+
+    The steps' own code decides: a class whose steps were compiled from a notebook cell
+    has no file even when its module (``__main__``) has one.
+    """
+    code_files = {
+        value.__code__.co_filename
+        for value in vars(flow_cls).values()
+        if getattr(value, "__code__", None) is not None
+    }
+    if not code_files:
+        module = sys.modules.get(flow_cls.__module__)
+        code_files = {module.__file__} if getattr(module, "__file__", None) else set()
+    for name in sorted(code_files):
+        path = Path(name)
+        if path.suffix == ".py" and path.is_file():
+            return path.resolve()
+    return None

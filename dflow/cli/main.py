@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from dflow import __version__
 from dflow.errors import DflowError
+from dflow.version import __version__
 
 EPILOG = """\b
 Examples:

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dflow import __version__
 from dflow.config import user_name
 from dflow.decorators import parse_with_spec
 from dflow.engine.driver import Driver, RunFailed
@@ -30,6 +29,7 @@ from dflow.plan import CodeRef, RunPlan
 from dflow.project import project_info
 from dflow.store import ArtifactRef, Store, open_store
 from dflow.store.runids import claim_run_id
+from dflow.version import __version__
 
 
 @dataclass(frozen=True)

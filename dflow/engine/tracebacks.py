@@ -7,9 +7,8 @@ import re
 import traceback
 from dataclasses import dataclass
 
-import dflow
-
-_HIDDEN_DIRS = tuple(os.path.dirname(p) + os.sep for p in (dflow.__file__,))
+#: dflow's own folder (the package root, two levels above this file)
+_HIDDEN_DIRS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
 _HIDDEN_PACKAGES = ("dask", "distributed", "concurrent", "threading.py", "contextvars", "tornado")
 
 

@@ -207,6 +207,21 @@ def _under(module, folder: Path) -> bool:
     return bool(file) and Path(file).resolve().is_relative_to(folder)
 
 
+#: The name the dflow worker plugin (:mod:`dflow.engine.worker_plugin`) is registered under.
+PLUGIN_NAME = "dflow"
+
+
+def _plugin_cache() -> WorkerCache | None:
+    """The cache of the dflow plugin of the worker running this task, if any."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except ValueError:  # not inside a Dask task
+        return None
+    return getattr(worker.plugins.get(PLUGIN_NAME), "cache", None)
+
+
 _bound: ContextVar[WorkerCache | None] = ContextVar("dflow_worker_cache", default=None)
 _fallback_lock = threading.Lock()
 _fallback: list[WorkerCache] = []  # a process with neither plugin nor bound cache
@@ -227,9 +242,7 @@ def active_cache() -> WorkerCache:
     cache = _bound.get()
     if cache is not None:
         return cache
-    from dflow.engine.worker_plugin import plugin_cache
-
-    cache = plugin_cache()
+    cache = _plugin_cache()
     if cache is not None:
         return cache
     with _fallback_lock:

@@ -15,10 +15,9 @@ from distributed import WorkerPlugin
 
 from dflow.engine.capture import STDERR, STDOUT
 from dflow.engine.envvars import ENVIRON
-from dflow.engine.worker_cache import WorkerCache
+from dflow.engine.worker_cache import PLUGIN_NAME, WorkerCache
 
-#: The name the plugin is registered under.
-PLUGIN_NAME = "dflow"
+__all__ = ["PLUGIN_NAME", "DflowWorkerPlugin", "register"]
 _PATCHES = (STDOUT, STDERR, ENVIRON)
 
 
@@ -49,15 +48,3 @@ class DflowWorkerPlugin(WorkerPlugin):
 def register(client) -> None:
     """Register the plugin on ``client``'s cluster (a no-op where it already is)."""
     client.register_plugin(DflowWorkerPlugin(), name=PLUGIN_NAME)
-
-
-def plugin_cache() -> WorkerCache | None:
-    """The cache of the dflow plugin of the worker running this task, if any."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except ValueError:  # not inside a Dask task
-        return None
-    plugin = worker.plugins.get(PLUGIN_NAME)
-    return getattr(plugin, "cache", None)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from dflow.graph.model import FlowGraph, StepNode
+from dflow.graph.model import FlowGraph, StepNode, Transition
 from dflow.graph.problems import Problem
-from dflow.graph.traverse import Analysis, StepShape, analyze
+from dflow.graph.traverse import Analysis, StepShape, analyze, find_cycles
 
 STEP_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -81,5 +81,267 @@ def _close(name: str, names: Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
-# Importing the rules registers them; they live in their own module to keep this short.
-from dflow.graph import lint_rules  # noqa: E402,F401
+# The rules; each registers itself with @check.
+
+JOIN_HINT = "a step that joins branches takes them as an argument: def {0}(self, inputs):"
+
+
+@check
+def parse_problems(ctx: LintContext) -> Iterator[Problem]:
+    """Malformed ``self.next`` calls and methods found while parsing."""
+    yield from ctx.graph.parse_problems
+
+
+@check
+def start_and_end(ctx: LintContext) -> Iterator[Problem]:
+    """A flow has exactly one ``start`` and one ``end`` step."""
+    for name, role in (("start", "first"), ("end", "last")):
+        if name not in ctx.graph:
+            yield ctx.problem(
+                ctx.graph.line,
+                f"flow {ctx.graph.flow_name!r} has no {name!r} step",
+                f"add the {role} step: @step def {name}(self): ...",
+            )
+
+
+@check
+def end_has_no_next(ctx: LintContext) -> Iterator[Problem]:
+    """The ``end`` step is the last one: it calls no ``self.next``."""
+    if "end" in ctx.graph and ctx.graph["end"].transition != Transition.END:
+        yield ctx.at_step(
+            ctx.graph["end"],
+            "step 'end' must not call self.next: it is the last step",
+            "remove the self.next call from 'end'",
+            next_line=True,
+        )
+
+
+@check
+def steps_end_in_next(ctx: LintContext) -> Iterator[Problem]:
+    """Every step but ``end`` ends with ``self.next(...)``."""
+    for node in ctx.graph:
+        if node.name != "end" and node.transition == Transition.END:
+            yield ctx.at_step(
+                node,
+                f"step {node.name!r} does not end with self.next(...)",
+                "make self.next(self.some_step) the step's last statement",
+            )
+
+
+@check
+def unknown_targets(ctx: LintContext) -> Iterator[Problem]:
+    """``self.next`` names only steps of this flow."""
+    for node in ctx.graph:
+        for target in node.out:
+            if target not in ctx.graph:
+                yield ctx.at_step(
+                    node,
+                    f"step {node.name!r} goes to {target!r}, which is not a step of "
+                    f"{ctx.graph.flow_name}{_close(target, ctx.graph.names)}",
+                    f"define @step def {target}(self) or fix the name",
+                    next_line=True,
+                )
+
+
+@check
+def unreachable_steps(ctx: LintContext) -> Iterator[Problem]:
+    """Every step can be reached from ``start``."""
+    if "start" not in ctx.graph:
+        return
+    reached = ctx.analysis.reached
+    for node in ctx.graph:
+        if node.name not in reached:
+            yield ctx.at_step(
+                node,
+                f"step {node.name!r} is never reached from 'start'",
+                "name it in some step's self.next(...), or delete it",
+            )
+
+
+@check
+def no_cycles(ctx: LintContext) -> Iterator[Problem]:
+    """The graph has no cycles."""
+    shapes = {s.name: s for s in ctx.graph}
+    for cycle in find_cycles(shapes):
+        closing = ctx.graph[cycle[-2]]
+        yield ctx.at_step(
+            closing,
+            "steps form a cycle: " + " -> ".join(cycle),
+            f"a flow runs each step once; make {closing.name!r} go forward",
+            next_line=True,
+        )
+
+
+@check
+def inputs_only_in_joins(ctx: LintContext) -> Iterator[Problem]:
+    """A step takes ``inputs`` if and only if it joins branches of a split or foreach."""
+    for node in ctx.graph:
+        edges = ctx.analysis.incoming.get(node.name, [])
+        stacks = {stack for _, stack in edges}
+        if node.takes_inputs and edges and not any(stacks):
+            yield ctx.at_step(
+                node,
+                f"step {node.name!r} takes inputs but closes no split or foreach",
+                f"write def {node.name}(self): without inputs",
+            )
+        elif not node.takes_inputs and len(stacks) > 1:
+            parents = ", ".join(repr(p) for p, _ in edges)
+            yield ctx.at_step(
+                node,
+                f"step {node.name!r} is reached from several branches "
+                f"({parents}) and so must join them",
+                JOIN_HINT.format(node.name),
+            )
+
+
+@check
+def joins_match_splits(ctx: LintContext) -> Iterator[Problem]:
+    """A join closes one split: all its branches, and only branches of that split."""
+    for node in ctx.graph:
+        edges = [(p, s) for p, s in ctx.analysis.incoming.get(node.name, []) if s]
+        if not node.takes_inputs or not edges:
+            continue
+        opened = {p: s[-1] for p, s in edges}
+        if len({s[-1][0] for _, s in edges}) > 1 or len({s[:-1] for _, s in edges}) > 1:
+            parts = ", ".join(f"{p!r} from split {split!r}" for p, (split, _) in opened.items())
+            yield ctx.at_step(
+                node,
+                f"join {node.name!r} mixes branches of different splits: {parts}",
+                "join each split's branches in a join of its own",
+            )
+            continue
+        split = ctx.graph[edges[0][1][-1][0]]
+        if split.transition == Transition.SPLIT:
+            missing = [b for b in split.out if b not in {s[-1][1] for _, s in edges}]
+            if missing:
+                yield ctx.at_step(
+                    node,
+                    f"join {node.name!r} does not join branch(es) "
+                    f"{', '.join(map(repr, missing))} of split {split.name!r}",
+                    f"make every branch of {split.name!r} end in self.next(self.{node.name})",
+                )
+
+
+@check
+def splits_are_joined(ctx: LintContext) -> Iterator[Problem]:
+    """Every split and foreach is closed by a join before ``end``."""
+    if "end" not in ctx.graph:
+        return
+    stacks = {s for _, s in ctx.analysis.incoming.get("end", [])}
+    if len(stacks) != 1:
+        return
+    reported = set()  # splits whose branches meet at a step already reported as a non-join
+    for node in ctx.graph:
+        seen = {s for _, s in ctx.analysis.incoming.get(node.name, [])}
+        if not node.takes_inputs and len(seen) > 1:
+            reported |= {split for stack in seen for split, _ in stack}
+    for split_name, _ in next(iter(stacks)):
+        if split_name in reported:
+            continue
+        split = ctx.graph[split_name]
+        what = "foreach" if split.transition == Transition.FOREACH else "split"
+        yield ctx.at_step(
+            split,
+            f"{what} at step {split.name!r} is never closed by a join before 'end'",
+            "add a join step: @step def join(self, inputs): ...",
+            next_line=True,
+        )
+
+
+@check
+def step_names(ctx: LintContext) -> Iterator[Problem]:
+    """Step names are lowercase identifiers and not FlowSpec's own attributes."""
+    from dflow.flowspec import RESERVED_NAMES
+
+    for node in ctx.graph:
+        if node.name in RESERVED_NAMES:
+            yield ctx.at_step(
+                node, f"step name {node.name!r} is reserved: FlowSpec uses it", "rename the step"
+            )
+        elif not STEP_NAME.match(node.name):
+            yield ctx.at_step(
+                node,
+                f"step name {node.name!r} must be a lowercase identifier",
+                f"rename it to {node.name.lower()!r}",
+            )
+
+
+@check
+def parameter_names(ctx: LintContext) -> Iterator[Problem]:
+    """A parameter shadows no FlowSpec attribute, step or other parameter."""
+    from dflow.flowspec import RESERVED_NAMES
+
+    seen: dict[str, str] = {}
+    for param in ctx.graph.parameters:
+        for label in dict.fromkeys((param.name, param.attr)):
+            if label in RESERVED_NAMES:
+                yield ctx.problem(
+                    param.line,
+                    f"parameter {label!r} shadows FlowSpec's own attribute {label!r}",
+                    "rename the parameter",
+                )
+            elif label in ctx.graph:
+                yield ctx.problem(
+                    param.line,
+                    f"parameter {label!r} has the name of a step",
+                    "rename the parameter or the step",
+                )
+            elif label in seen and seen[label] != param.attr:
+                yield ctx.problem(
+                    param.line,
+                    f"parameter name {label!r} is used twice",
+                    "give each parameter its own name",
+                )
+            seen.setdefault(label, param.attr)
+
+
+@check
+def parameter_defaults(ctx: LintContext) -> Iterator[Problem]:
+    """A parameter's type is supported and its default fits it."""
+    from dflow.parameters import check_value
+
+    for param in ctx.graph.parameters:
+        _, problem = check_value(param.type_name, param.default)
+        if param.default is None and "unsupported" not in (problem or ""):
+            continue
+        if problem:
+            yield ctx.problem(
+                param.line,
+                f"parameter {param.name!r} {problem}"
+                + ("" if "unsupported" in problem else " as its default"),
+                "make the default fit the type, or change type=",
+            )
+
+
+@check
+def switch_cases(ctx: LintContext) -> Iterator[Problem]:
+    """A switch's cases are distinct values."""
+    for node in ctx.graph:
+        values = [value for value, _ in node.switch_cases]
+        for value in {v for v in values if values.count(v) > 1}:
+            yield ctx.at_step(
+                node,
+                f"switch in step {node.name!r} lists case {value!r} twice",
+                "give each case its own value",
+                next_line=True,
+            )
+
+
+@check
+def decorator_options(ctx: LintContext) -> Iterator[Problem]:
+    """Step decorators are known, used once per step, with valid options."""
+    from dflow.decorators import check_spec
+
+    for node in ctx.graph:
+        names = [d.name for d in node.decorators]
+        for deco in node.decorators:
+            line = deco.line or node.line
+            if names.count(deco.name) > 1:
+                yield ctx.problem(
+                    line,
+                    f"step {node.name!r} has @{deco.name} more than once",
+                    "keep one",
+                    file=node.file,
+                )
+            for message, hint in check_spec(deco):
+                yield ctx.problem(line, f"step {node.name!r}: {message}", hint, file=node.file)

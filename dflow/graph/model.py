@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from dflow.decorators import DecoratorSpec
+from dflow.parameters import ParameterSpec
+
+__all__ = ["DecoratorSpec", "FlowGraph", "ParameterSpec", "StepKind", "StepNode", "Transition"]
+
 
 class Transition(str, Enum):  # noqa: UP042 (str() stays the member name)
     """What a step's trailing ``self.next(...)`` does."""
@@ -36,33 +41,6 @@ class StepKind(str, Enum):  # noqa: UP042
     SWITCH = "switch"
     JOIN = "join"
     END = "end"
-
-
-@dataclass(frozen=True)
-class DecoratorSpec:
-    """A step decorator as recorded: its name (``retry``) and options, sorted by name."""
-
-    name: str
-    options: tuple[tuple[str, Any], ...] = ()
-    line: int = field(default=0, compare=False)  # line of the decorator (0 when unknown)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value of one option."""
-        return dict(self.options).get(key, default)
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """A flow parameter as the graph sees it (name, type name, default, ...)."""
-
-    name: str
-    attr: str  # the class attribute holding the Parameter
-    type_name: str  # "str", "int", "float", "bool", "json"
-    default: Any = None
-    required: bool = False
-    help: str | None = None
-    is_include_file: bool = False
-    line: int = 0
 
 
 @dataclass(frozen=True)
