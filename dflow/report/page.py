@@ -232,7 +232,8 @@ def render_page(run: RunData, *, now: float | None = None) -> str:
         "One row per step (its tasks in the step's colour) · "
         '<span class="key failed"></span>failed '
         '<span class="key running"></span>running · outlined: a retry · hover a bar for '
-        'task, worker and timing</p><div class="scroll">'
+        "task, worker and timing · drag across the timeline to zoom, double-click to zoom "
+        'out</p><div class="scroll">'
         f"{render_timeline_svg(run, now, order)}</div></section>"
         f'<section id="parameters"><h2>Parameters</h2>{_parameters(run)}</section>'
         f'<section id="steps"><h2>Steps and artifacts</h2>{sections}</section>'

@@ -8,6 +8,10 @@ more than :data:`MAX_BARS_PER_STEP` attempts draws its successful ones as a dens
 (how many ran at once, per pixel column) instead, so 10,000 tasks stay a light page;
 failed attempts are always drawn one by one.
 
+Each bar carries its start and end (``data-s``, ``data-e``, seconds from the first start)
+so the page's script can zoom: drag across the timeline to zoom into that span,
+double-click to zoom out; ``#zoom=FROM,TO`` in the page's URL opens it zoomed.
+
 Each step section also gets a histogram of its task durations
 (:func:`render_duration_histogram`), which reads at any number of tasks.
 """
@@ -104,7 +108,8 @@ def _item_svg(i: TimelineItem, x: float, y: float, w: float, t0: float, colour: 
     fill = f' style="fill:{colour}"' if a.status == "succeeded" else ""
     return (
         f'<rect class="tl-item {escape(a.status)}{retried}" data-step="{escape(i.step)}" '
-        f'data-task="{escape(i.task_id)}" data-attempt="{a.attempt}" x="{x:.1f}" '
+        f'data-task="{escape(i.task_id)}" data-attempt="{a.attempt}" '
+        f'data-s="{i.start - t0:.6f}" data-e="{i.end - t0:.6f}" x="{x:.1f}" '
         f'y="{y:.0f}" width="{w:.1f}" height="{BAR_H}"{fill}><title>'
         f"{escape(_tip(i, t0))}</title></rect>"
     )
@@ -124,6 +129,7 @@ def _density_svg(items: list[TimelineItem], x0: float, y: float, h: float, t0, s
         bh = max(h * n / top, 2)
         out.append(
             f'<rect class="tl-density" data-step="{escape(items[0].step)}" '
+            f'data-s="{c * DENSITY_PX / scale:.6f}" data-e="{(c + 1) * DENSITY_PX / scale:.6f}" '
             f'x="{x0 + c * DENSITY_PX:.0f}" y="{y + h - bh:.1f}" width="{DENSITY_PX}" '
             f'height="{bh:.1f}" style="fill:{colour}"><title>{plural(n, "task")} of '
             f"{escape(items[0].step)} at +{format_time(c * DENSITY_PX / scale)}</title></rect>"
@@ -152,7 +158,10 @@ def render_timeline_svg(
     scale = PLOT_W / span
     out = [
         f'<svg id="timeline" class="timeline" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="task timeline">'
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="task timeline" '
+        f'data-span="{span:.6f}" data-x0="{LABEL_W}" data-w="{PLOT_W}" '
+        f'data-min-w="{MIN_BAR_W}" data-axis="{AXIS_H}">',
+        '<rect class="tl-brush" x="0" y="0" width="0" height="0"/><g class="ticks">',
     ]
     for t in _ticks(span):
         x = LABEL_W + t * scale
@@ -161,6 +170,7 @@ def render_timeline_svg(
             f'y2="{height}"/><text class="tick" x="{x:.1f}" y="{AXIS_H - 10}">'
             f"{format_time(t) if t else '0'}</text>"
         )
+    out.append("</g>")
     tasks_per_step = {s.name: len(s.tasks) for s in run.steps}
     for r in rows:
         y = row_y[r]

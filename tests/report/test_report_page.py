@@ -158,3 +158,29 @@ def test_report_of_1000_foreach_tasks_renders(tmp_path, chrome_dir):
     )
     assert build_s < 30 and render_s < 30
     screenshot(path.as_uri(), ARTIFACTS / "report_1000.png", user_data_dir=chrome_dir)
+
+
+def test_timeline_zooms_into_a_span(report_run, chrome_dir):
+    """``#zoom=FROM,TO`` (what a drag across the timeline sets) redraws bars and ticks."""
+    store, result = report_run
+    path = build_report(result.flow_name, result.run_id, store=store).save(
+        chrome_dir.parent / "zoom.html"
+    )
+    whole = dump_dom(path.as_uri(), user_data_dir=chrome_dir)
+    bars = {b["attrs"]["data-s"]: b for b in elements(whole, "rect", "tl-item")}
+    starts = sorted(float(s) for s in bars)
+    lo, hi = starts[3], starts[6]  # a span holding a few of the 11 attempts
+    zoomed = dump_dom(f"{path.as_uri()}#zoom={lo},{hi}", user_data_dir=chrome_dir)
+    svg = elements(zoomed, "svg", "timeline")[0]
+    assert svg["attrs"]["data-zoom"] == f"{lo:.6f},{hi:.6f}"
+    shown = [
+        b
+        for b in elements(zoomed, "rect", "tl-item")
+        if "display: none" not in b["attrs"].get("style", "")
+    ]
+    assert 3 <= len(shown) < 11
+    first = next(b for b in shown if float(b["attrs"]["data-s"]) == lo)
+    assert abs(float(first["attrs"]["x"]) - float(svg["attrs"]["data-x0"])) < 1
+    assert [t["text"] for t in elements(zoomed, "text", "tick")] != [
+        t["text"] for t in elements(whole, "text", "tick")
+    ]
