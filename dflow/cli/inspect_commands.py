@@ -212,6 +212,9 @@ def preview(art: DataArtifact) -> str:
         if art.is_array:
             s = _array_summary(art)
             return f"array{tuple(s['shape'])} {s['dtype']}"
+        described = art.describe()  # frames and dask collections: from the manifest
+        if described and (art.size > 1 << 20 or art.encoding.startswith("dask-")):
+            return described
         if art.size > 1 << 20:
             return "(large; use --artifact)"
         text = " ".join(repr(art.data).split())

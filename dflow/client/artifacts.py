@@ -1,7 +1,9 @@
 """Artifacts of a task: :class:`DataArtifact`, and the lazy ``task.data`` / ``task.artifacts``.
 
-Nothing is loaded until asked: ``task.data.x`` loads one value; ``artifact.dask_array()``
-and ``artifact.zarr()`` open a large array without reading its chunks.
+Nothing is loaded until asked: ``task.data.x`` loads one value; ``artifact.dask_array()``,
+``artifact.dask_dataframe()``, ``artifact.to_delayed()`` and ``artifact.zarr()`` open a
+large array or frame without reading its chunks; ``artifact.meta`` / ``describe()`` tell
+its shape, dtype, columns and rows from the manifest alone.
 """
 
 from __future__ import annotations
@@ -82,21 +84,43 @@ class DataArtifact(DflowObject):
 
     @property
     def encoding(self) -> str:
-        """``"msgpack"``, ``"zarr"`` or ``"pickle"``."""
+        """How it is stored: ``"msgpack"``, ``"zarr"``, ``"dask-zarr"``, ``"arrow"``,
+        ``"dask-parquet"`` or ``"pickle"`` (see :mod:`dflow.store.codecs`)."""
         return self._ref.encoding
 
     @property
+    def meta(self) -> dict[str, Any]:
+        """What the store recorded about the value (shape, dtype, chunks, columns, rows,
+        partitions, or why it was pickled); ``{}`` when nothing was recorded."""
+        return dict(self._ref.meta or {})
+
+    def describe(self) -> str | None:
+        """A one-line description from :attr:`meta` (nothing is loaded), or None."""
+        return self._ref.describe()
+
+    @property
     def is_array(self) -> bool:
-        """True when stored as a zarr array (so it can be opened lazily)."""
-        return self._ref.encoding == "zarr"
+        """True when stored as a zarr array (numpy or dask), so it can be opened lazily."""
+        return self._ref.encoding in ("zarr", "dask-zarr")
 
     def zarr(self) -> Any:
         """The zarr array, read-only; chunks are read (and checked) only when indexed."""
         return self.store.open_array(self._ref, name=self.pathspec)
 
     def dask_array(self) -> Any:
-        """A lazy ``dask.array`` over the stored array (nothing is read yet)."""
+        """A lazy ``dask.array`` over a stored array (``zarr`` or ``dask-zarr``): nothing is
+        read until computed, then only the chunks touched. StoreError for other encodings."""
         return self.store.load_dask_array(self._ref, name=self.pathspec)
+
+    def dask_dataframe(self) -> Any:
+        """A lazy ``dask.dataframe`` over a stored frame (``dask-parquet``: one partition per
+        stored partition, divisions kept; ``arrow``: one partition). StoreError otherwise."""
+        return self.store.load_dask_dataframe(self._ref, name=self.pathspec)
+
+    def to_delayed(self) -> Any:
+        """The stored chunks (an array of ``dask.delayed``) or partitions (a list), read
+        when computed; an ``arrow`` frame is one delayed. StoreError for other encodings."""
+        return self.store.load_delayed(self._ref, name=self.pathspec)
 
     @property
     def created_at(self) -> datetime | None:

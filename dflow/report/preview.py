@@ -1,7 +1,9 @@
 """Short, safe previews of artifacts for a report: type, size and a capped text.
 
-A preview never loads more than :data:`MAX_LOAD_BYTES` of a plain value, reads only the
-first rows of a zarr array, and never unpickles: a pickled artifact is shown by its type
+A preview never loads more than :data:`MAX_LOAD_BYTES` of a plain value or
+:data:`MAX_FRAME_BYTES` of a frame (larger frames, dask arrays and dask dataframes are
+described from their recorded shape, dtype and columns), reads only the first rows of a
+zarr array, and never unpickles: a pickled artifact is shown by its type
 and size only (a report must be safe to build from a store someone else wrote).
 """
 
@@ -15,6 +17,8 @@ from dflow.store import ArtifactRef, Store
 
 #: Largest serialized msgpack value that is loaded for a preview.
 MAX_LOAD_BYTES = 64 * 1024
+#: Largest stored frame (Arrow IPC) that is loaded to show its first rows.
+MAX_FRAME_BYTES = 4 << 20
 #: Longest preview text, in characters.
 MAX_PREVIEW_CHARS = 160
 
@@ -42,6 +46,11 @@ def _cap(text: str) -> str:
     return text
 
 
+def _frame_head(value: object) -> str:
+    head = value.slice(0, 3).to_pandas() if hasattr(value, "slice") else value.head(3)
+    return " | ".join(" ".join(line.split()) for line in head.to_string().splitlines())
+
+
 def preview_value(store: Store, ref: ArtifactRef, name: str = "") -> str:
     """A one-line preview of the artifact ``ref`` (never unpickles, reads little)."""
     if ref.encoding == "pickle":
@@ -50,6 +59,10 @@ def preview_value(store: Store, ref: ArtifactRef, name: str = "") -> str:
         arr = store.open_array(ref, name=name)
         head = arr[: min(arr.shape[0], 3)] if arr.ndim else arr[()]
         return _cap(f"array shape={tuple(arr.shape)} dtype={arr.dtype} head={_REPR.repr(head)}")
+    if ref.encoding == "arrow" and ref.size <= MAX_FRAME_BYTES:
+        return _cap(f"{ref.describe()}; head: {_frame_head(store.load(ref, name=name))}")
+    if ref.meta and ref.describe():  # dask arrays and frames, large frames: never read
+        return _cap(str(ref.describe()))
     if ref.size > MAX_LOAD_BYTES:
         return f"<{ref.type_name}, {ref.size} bytes: too large to preview>"
     value = store.load(ref, name=name)

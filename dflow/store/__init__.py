@@ -24,6 +24,23 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
                                    "all_chunks": true}; all_chunks: every chunk is stored
                                    (even all-fill ones), so a missing chunk is corruption.
                                    k = xxh3-128 of a canonical header + the C-order buffer.
+                                   A dask array (encoding "dask-zarr") has the same form,
+                                   chunked as the dask array was (irregular chunks made
+                                   regular), blosc-lz4 for integer/bool dtypes only, and
+                                   k = a Merkle key: xxh3-128 of a canonical header (dtype,
+                                   shape, chunks) + every chunk's xxh3-128 in C order. On an
+                                   object store its zarr data stays where it was written and
+                                   the marker's "data" field names it (staging/<uuid>).
+    tables/<k[:2]>/<k[2:]>/        a dask dataframe or series (encoding "dask-parquet"):
+        part.<n:06d>.parquet       one Parquet file (pyarrow, zstd) per partition, and last
+        dflow-complete.json        {"layout": 1, "key", "npartitions", "parts": [[file,
+                                   xxh3-128 of the file, rows], ...], "meta": <blob key of
+                                   the empty frame as Arrow IPC>, "divisions": <blob key of
+                                   the divisions as Arrow IPC, or null>} (and "data" on an
+                                   object store, as for arrays). k = Merkle key of a header
+                                   (type, partitions, divisions known) + the file digests.
+    staging/<uuid>/                object stores only: dask arrays and dataframes being
+                                   written; visible only once a marker names them.
     flows/<flow>/index/<run_id>.<status>          empty: the cheap run index
     flows/<flow>/runs/<run_id>/run.json           run record ({"layout": 1, ...})
     flows/<flow>/runs/<run_id>/heartbeat.json     {"layout": 1, "time": ...}: the driver is
@@ -38,13 +55,24 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
         (started.json and DONE are created atomically and exclusively)
     tmp/                           local stores only: arrays being written
 
-Values are encoded as ``msgpack`` (plain data with extension types, see
-:mod:`dflow.store.plaindata`), ``zarr`` (numpy arrays of at least
-``store.array-threshold`` bytes) or ``pickle`` (cloudpickle, everything else; refused
-by stores opened with ``trusted=False``; a pickle whose class cannot be imported is an
-ArtifactUnreadableError). Code snapshots are blobs holding a deterministic
+Values are encoded by the codecs of :mod:`dflow.store.codecs` (one registry; the
+encoding is recorded in the manifest): ``dask-zarr`` (dask arrays, written chunk by chunk
+by the tasks that compute them; read back as lazy dask arrays), ``dask-parquet`` (dask
+dataframes and series, one Parquet file per partition, written by the partitions' own
+tasks; read back lazily with their divisions), ``arrow`` (pandas DataFrame/Series and
+pyarrow Table as one Arrow IPC blob, zstd buffers, checked exact before storing, see
+:mod:`dflow.store.frames`), ``zarr`` (numpy arrays of at least ``store.array-threshold``
+bytes), ``msgpack`` (plain data with extension types, see :mod:`dflow.store.plaindata`)
+or ``pickle`` (cloudpickle, everything else; refused by stores opened with
+``trusted=False``; a pickle whose class cannot be imported is an ArtifactUnreadableError).
+Other dask collections (delayed, bags, 0-d arrays) are computed and their result stored.
+A manifest entry is ``{"key", "encoding", "size", "type"}`` plus, when the codec recorded
+one, ``"meta"`` (shape, dtype, chunks, columns, rows, partitions, divisions known; for a
+frame pickled as a fallback the ``"reason"``), so listings describe values unread.
+Code snapshots are blobs holding a deterministic
 tar (:mod:`dflow.store.snapshots`). Records and manifests carry ``"layout": 1``; the golden
-files in ``tests/golden/store/`` pin this format.
+files in ``tests/golden/store/`` pin this format (entries without ``meta`` are unchanged,
+so older manifests read as before).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ class DaskArrayCodec(Codec):
             "dtype": np.lib.format.dtype_to_descr(dtype),
             "shape": list(x.shape),
             "chunks": list(chunks),
-            "codecs": ["BloscCodec", "Crc32cCodec"],
+            "codecs": ["BloscCodec", "Crc32cCodec"] if compressed(dtype) else ["Crc32cCodec"],
             "all_chunks": True,
         }
         commit_staged(store, key, staging, doc)
@@ -117,20 +117,29 @@ def merkle_key(dtype: np.dtype, shape: tuple, chunks: tuple, digests: list[str])
     return h.hexdigest()
 
 
+def compressed(dtype: np.dtype) -> bool:
+    """Whether chunks of ``dtype`` are blosc-lz4 compressed: integers and booleans are
+    (they usually compress); floats and complex numbers are not (measured data rarely
+    compresses, and blosc costs 5x the write on it). A chunk cannot be sampled first: its
+    graph would be computed twice."""
+    return np.dtype(dtype).kind in "biu"
+
+
 def _create(store: Any, staging: str, x: Any, chunks: tuple) -> None:
     import zarr
     from zarr.codecs import BloscCodec, Crc32cCodec
 
     itemsize = np.dtype(x.dtype).itemsize
+    compressors = [Crc32cCodec()]
+    if compressed(x.dtype):
+        codec = BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=itemsize)
+        compressors.insert(0, codec)
     zarr.create_array(
         zarr_store(store, staging, read_only=False),
         shape=x.shape,
         dtype=x.dtype,
         chunks=chunks,
-        compressors=[
-            BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=itemsize),
-            Crc32cCodec(),
-        ],
+        compressors=compressors,
         filters=None,
         fill_value=0,
         zarr_format=3,

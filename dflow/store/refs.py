@@ -62,6 +62,30 @@ class ArtifactRef:
             doc["meta"] = self.meta
         return doc
 
+    def describe(self) -> str | None:
+        """A one-line description from ``meta`` (nothing is read), or None without meta.
+
+        >>> ArtifactRef("0" * 32, "dask-zarr", 800, "dask.array.core.Array",
+        ...             {"shape": [10, 10], "dtype": "float64", "chunks": [5, 10]}).describe()
+        'array (10, 10) float64, chunks (5, 10)'
+        """
+        m = self.meta
+        if not m:
+            return None
+        if "shape" in m:
+            text = f"array {tuple(m['shape'])} {m.get('dtype', '?')}"
+            return text + (f", chunks {tuple(m['chunks'])}" if "chunks" in m else "")
+        if "nrows" in m:
+            if "columns" not in m:  # a series
+                return f"series {m.get('name', '')!s} {m.get('dtype', '?')}, {m['nrows']:,} rows"
+            cols = ", ".join(f"{c} {t}" for c, t in m["columns"][:8])
+            more = f", +{m['ncols'] - 8} more" if m.get("ncols", 0) > 8 else ""
+            parts = f" in {m['npartitions']} partitions" if "npartitions" in m else ""
+            return f"frame {m['nrows']:,} rows{parts} x {m.get('ncols', '?')} columns: {cols}{more}"
+        if "reason" in m:
+            return f"pickled because {m['reason']}"
+        return None
+
     @classmethod
     def from_dict(cls, d: dict) -> ArtifactRef:
         """Build a reference from :meth:`to_dict`'s output."""
