@@ -13,6 +13,7 @@ from typing import Any
 
 from dflow.config import user_name
 from dflow.decorators import parse_with_spec
+from dflow.engine.credentials import provided_in_process, publish
 from dflow.engine.driver import Driver, RunFailed
 from dflow.engine.heartbeat import heartbeat
 from dflow.engine.progress import Progress, say
@@ -146,7 +147,7 @@ def run_flow(
             run_id=run_id,
             graph=graph,
             store_url=store.url,
-            store_options=dict(store.options),
+            store_options={},  # never in the plan: see dflow.engine.credentials
             code=code,
             parameters=param_refs,
             param_attrs=param_attrs,
@@ -257,7 +258,12 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, options: RunOption
     error = None
     interrupted: BaseException | None = None
     try:
-        with heartbeat(store, plan.flow_name, plan.run_id):
+        with (
+            heartbeat(store, plan.flow_name, plan.run_id),
+            provided_in_process(store.url, store.options),
+        ):
+            if client is not None:
+                publish(client, store.url, store.options)
             driver.run()
     except RunFailed as failed:
         error = _describe(failed.error)

@@ -194,9 +194,13 @@ def worker_store_options(plan: RunPlan) -> dict:
     A store is identified by its URL; how to reach it can differ between machines (inside
     a container network the S3 endpoint is not the one the client uses). A worker whose
     own configuration (``DFLOW_STORE`` / ``dflow.store.url``) names the same store URL
-    lays its own ``DFLOW_STORE_OPTIONS`` over the client's.
+    lays its own ``DFLOW_STORE_OPTIONS`` over the client's. The client's come from the
+    driver outside the task graph (:mod:`dflow.engine.credentials`); a plan never holds
+    them (its ``store_options`` is empty unless built by hand).
     """
-    options = dict(plan.store_options)
+    from dflow.engine.credentials import provided_options
+
+    options = dict(plan.store_options) or provided_options(plan.store_url)
     if config.get("store.url") == plan.store_url:
         options.update(config.get("store.options") or {})
     return options

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 SECRET = "s3cr3t-DO-NOT-PRINT-7f3a"
 
 
@@ -31,3 +33,70 @@ def test_a_json_typo_in_store_options_does_not_echo_them(tmp_path, monkeypatch):
     assert "Traceback" not in done.stderr
     assert SECRET not in done.stdout + done.stderr
     assert "AKIA-x" not in done.stdout + done.stderr
+
+
+@pytest.mark.s3
+@pytest.mark.cluster
+@pytest.mark.timeout(240)
+def test_a_secret_is_in_no_output_record_plan_or_task_payload(s3_server, tmp_path, capfd):
+    import pickle
+    import threading
+    import time
+    import uuid
+
+    import s3fs
+    from distributed import Client, LocalCluster
+    from faultkit import FLOWS, run
+
+    from dflow.flowfile import load_flow
+
+    options = {"endpoint_url": s3_server.endpoint_url, "key": "AKIA-faults", "secret": SECRET}
+    fs = s3fs.S3FileSystem(**options, skip_instance_cache=True)
+    bucket = f"secrets-{uuid.uuid4().hex[:8]}"
+    fs.mkdir(bucket)
+    url = f"s3://{bucket}/store"
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    cls = load_flow(f"{FLOWS / 'waiting.py'}:WaitFlow")
+    payloads: list[bytes] = []
+    with (
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,
+        ) as cluster,
+        Client(cluster),
+    ):
+        outcome = {}
+
+        def go() -> None:
+            outcome["result"] = run(
+                cls,
+                url,
+                {"signals": str(signals)},
+                scheduler=cluster.scheduler_address,
+                store_options=options,
+            )
+
+        thread = threading.Thread(target=go)
+        thread.start()
+        deadline = time.monotonic() + 120
+        while not (signals / "waiting").exists():
+            assert thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.05)
+        # every task the scheduler holds now (the plan, the steps submitted ahead)
+        for ts in list(cluster.scheduler.tasks.values()):
+            payloads.append(pickle.dumps(ts.run_spec))
+        (signals / "go").touch()
+        thread.join(120)
+    result = outcome["result"]
+    assert result.successful, result.error
+    assert payloads
+    assert not [p for p in payloads if SECRET.encode() in p], "a task payload holds the secret"
+    for path in fs.find(bucket):
+        assert SECRET.encode() not in fs.cat_file(path), f"{path} holds the secret"
+    out, err = capfd.readouterr()
+    assert SECRET not in out + err
+    fs.rm(bucket, recursive=True)
