@@ -34,7 +34,7 @@ def plugin_name(url: str) -> str:
 
 def sends_options() -> bool:
     """``dflow.store.send-options``: may the driver hand its options to the workers?"""
-    return bool(config.get("store.send-options", True))
+    return bool(config.get("store.send-options"))
 
 
 def publish(client, url: str, options: dict) -> None:

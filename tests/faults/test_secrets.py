@@ -84,7 +84,7 @@ def test_a_secret_is_in_no_output_record_plan_or_task_payload(s3_server, tmp_pat
         thread.start()
         deadline = time.monotonic() + 120
         while not (signals / "waiting").exists():
-            assert thread.is_alive() and time.monotonic() < deadline
+            assert thread.is_alive() and time.monotonic() < deadline, outcome
             time.sleep(0.05)
         # every task the scheduler holds now (the plan, the steps submitted ahead)
         for ts in list(cluster.scheduler.tasks.values()):
