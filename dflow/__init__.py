@@ -9,6 +9,7 @@ The client API (``Flow``, ``Run``, ``Step``, ``Task``, ``DataArtifact``, ``Metaf
 first use, so defining and running flows does not pay for it.
 """
 
+from dflow.cloud_decorators import batch, conda, conda_base, kubernetes, pypi, pypi_base
 from dflow.current import current
 from dflow.decorators import catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
@@ -38,10 +39,16 @@ __all__ = [
     "JSONType",
     "Parameter",
     "__version__",
+    "batch",
     "catch",
+    "conda",
+    "conda_base",
     "current",
     "project",
+    "pypi",
+    "pypi_base",
     "environment",
+    "kubernetes",
     "resources",
     "retry",
     "step",

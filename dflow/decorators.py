@@ -82,6 +82,18 @@ def _env_vars(value: Any) -> str | None:
     return "a dict of str to str"
 
 
+def _packages_dict(value: Any) -> str | None:
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return None
+    return "a dict of package name to version string"
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None or isinstance(value, str) else "None or a string"
+
+
 #: name -> {option: (default, checker)}; a checker returns what it expected, or None.
 DECORATOR_OPTIONS: dict[str, dict[str, tuple[Any, Callable[[Any], str | None]]]] = {
     "retry": {"times": (3, _non_negative_int), "minutes_between_retries": (2, _non_negative)},
@@ -97,6 +109,12 @@ DECORATOR_OPTIONS: dict[str, dict[str, tuple[Any, Callable[[Any], str | None]]]]
         "memory": (4096, _positive),
     },
     "environment": {"vars": (None, _env_vars)},
+    # @pypi / @conda (dflow.cloud_decorators): what the step needs installed
+    "packages": {
+        "packages": ({}, _packages_dict),
+        "python": (None, _optional_str),
+        "disabled": (False, _boolean),
+    },
 }
 
 

@@ -16,6 +16,7 @@ from dflow.decorators import parse_with_spec
 from dflow.engine.credentials import provided_in_process, publish
 from dflow.engine.driver import Driver, RunFailed
 from dflow.engine.heartbeat import heartbeat
+from dflow.engine.packages import check_packages
 from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
@@ -140,6 +141,7 @@ def run_flow(
     with open_target(options.scheduler, options.max_workers) as target:
         code, snapshot = _code_ref(flow_cls, store, target.executor.in_process)
         check_resources(graph, extra, target.executor.worker_resources())
+        check_packages(graph, flow_cls, target.executor)
         # exclusive, so ids never collide; claimed once nothing can refuse the run
         run_id = claim_run_id(store, graph.flow_name)
         plan = RunPlan(
