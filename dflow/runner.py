@@ -111,8 +111,10 @@ class ExecutingRun:
         """The run in the client API (``dflow.client.Run``), once it has started."""
         doc = self._attributes()
         if doc is None:
+            tail = self.stderr.strip().splitlines()[-5:]
             raise DflowError(
-                "the run has not started (or the flow failed before it could)",
+                "the run has not started (or the flow failed before it could)"
+                + (": " + " | ".join(tail) if tail and self.returncode is not None else ""),
                 hint="see .stderr for why; wait() for the process to end",
             )
         from dflow.client import ClientContext, Run

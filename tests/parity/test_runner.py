@@ -52,8 +52,8 @@ def test_run_and_resume(tmp_path, store_url):
         assert "from-runner" in run.user_tags
         assert "doubled 6" in running.stdout
     failed = runner.run(alpha=4, fail=True)
-    assert failed.status == "failed" and not failed.run.successful, failed.stderr
-    assert "asked to fail" in failed.stderr
+    assert failed.status == "failed" and "asked to fail" in failed.stderr, failed.stderr
+    assert not failed.run.successful
     (tmp_path / "fixed").write_text("")
     resumed = runner.resume(origin_run_id=failed.run.id)
     assert resumed.status == "successful", resumed.stderr
