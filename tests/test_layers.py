@@ -31,6 +31,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "dflow.current",
         "dflow.exception",
         "dflow.project",
+        "dflow.cloud_decorators",
     ),
     "graph": ("dflow.graph", "dflow.flowfile"),
     "plan": ("dflow.plan",),
