@@ -48,6 +48,41 @@ class NextCall:
     cases: tuple[tuple[Any, str], ...] = field(default=())
 
 
+_UNSET = object()
+
+
+@dataclass(eq=False)
+class TaskContext:
+    """What a running task gives its flow instance: one object, ``self._dflow_task``.
+
+    ``loader`` reads an artifact (or parameter) by name; ``input`` and ``index`` are a
+    foreach child's element (possibly a :class:`LazyValue`) and position; ``next_call`` is
+    what the step's ``self.next(...)`` asked for; ``merged`` holds the artifacts
+    ``merge_artifacts`` adopted. The engine hands each instance a subclass that implements
+    :meth:`merge_artifacts` and :meth:`foreach_stack`, so this layer never imports it; a
+    plain instance (``MyFlow(use_cli=False)``) gets this base, where they do nothing.
+    """
+
+    loader: Callable[[str], Any] | None = None
+    input: Any = _UNSET
+    index: int | None = None
+    next_call: NextCall | None = None
+    merged: dict[str, Any] = field(default_factory=dict)
+
+    def merge_artifacts(
+        self, flow: Any, inputs: Iterable[Any], include: Any = None, exclude: Any = None
+    ) -> None:
+        """Adopt the artifacts the inputs agree on (the engine's task implements it)."""
+        raise DflowError(
+            "merge_artifacts works only in a join step while a run executes it",
+            hint="call self.merge_artifacts(inputs) inside a join step",
+        )
+
+    def foreach_stack(self, flow: Any) -> list[tuple[int, int, Any]] | None:
+        """The enclosing foreach frames; None outside a run."""
+        return None
+
+
 class LazyValue:
     """A value loaded on first use (the engine's foreach ``input``)."""
 
@@ -68,7 +103,7 @@ class FlowSpec:
 
     def __init__(self, use_cli: bool = True) -> None:
         if use_cli:
-            from dflow.cli.flow_cli import run_cli
+            from dflow.entry import run_cli
 
             run_cli(type(self))
 
@@ -85,7 +120,8 @@ class FlowSpec:
         ``self.next({"x": self.a, "y": self.b}, condition="choice")`` runs the step keyed
         by the value of ``self.choice``. Must be the last statement of a step.
         """
-        if self.__dict__.get("_dflow_next") is not None:
+        task = self._task()
+        if task.next_call is not None:
             raise DflowError(
                 "self.next(...) was called twice in one step",
                 hint="call self.next exactly once, as the step's last statement",
@@ -94,7 +130,14 @@ class FlowSpec:
             call = self._switch_call(targets, foreach, condition)
         else:
             call = self._plain_call(targets, foreach)
-        self.__dict__["_dflow_next"] = call
+        task.next_call = call
+
+    def _task(self) -> TaskContext:
+        """This instance's task context (a plain one when no run gave it one)."""
+        task = self.__dict__.get("_dflow_task")
+        if task is None:
+            task = self.__dict__["_dflow_task"] = TaskContext()
+        return task
 
     def _step_name(self, target: Any) -> str:
         func = getattr(target, "__func__", None)
@@ -148,7 +191,7 @@ class FlowSpec:
 
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("_"):
-            loader = self.__dict__.get("_dflow_loader")
+            loader = getattr(self.__dict__.get("_dflow_task"), "loader", None)
             if callable(loader):
                 return loader(name)
         known = [n for n in self.__dict__ if not n.startswith("_")]
@@ -164,34 +207,32 @@ class FlowSpec:
         )
         raise AttributeError(f"{type(self).__name__} has no artifact {name!r}{hint}")
 
-    def _foreach_value(self, key: str, what: str) -> Any:
-        if key not in self.__dict__:
+    def _foreach_task(self, what: str) -> TaskContext:
+        task = self.__dict__.get("_dflow_task")
+        if task is None or task.index is None:
             raise DflowError(
                 f"self.{what} is only set in a step inside a foreach",
                 hint="self.input and self.index exist in the steps a foreach fans out to",
             )
-        return self.__dict__[key]
+        return task
 
     @property
     def input(self) -> Any:
         """In a foreach branch, the element this task handles."""
-        value = self._foreach_value("_dflow_input", "input")
-        if isinstance(value, LazyValue):
-            value = value.load()
-            self.__dict__["_dflow_input"] = value
-        return value
+        task = self._foreach_task("input")
+        if isinstance(task.input, LazyValue):
+            task.input = task.input.load()
+        return task.input
 
     @property
     def index(self) -> int:
         """In a foreach branch, the position of this task's element."""
-        return self._foreach_value("_dflow_index", "index")
+        return self._foreach_task("index").index
 
     def foreach_stack(self) -> list[tuple[int, int, Any]] | None:
         """``(index, num_splits, value)`` for each enclosing foreach, outermost first
         (Metaflow's ``self.foreach_stack()``); ``[]`` outside a foreach."""
-        from dflow.engine.artifacts import foreach_stack
-
-        return foreach_stack(self)
+        return self._task().foreach_stack(self)
 
     def merge_artifacts(
         self,
@@ -200,9 +241,7 @@ class FlowSpec:
         exclude: Iterable[str] | None = None,
     ) -> None:
         """In a join, copy the artifacts the branches agree on (Metaflow semantics)."""
-        from dflow.engine.artifacts import merge_artifacts
-
-        return merge_artifacts(self, inputs, include=include, exclude=exclude)
+        return self._task().merge_artifacts(self, inputs, include=include, exclude=exclude)
 
     @classmethod
     def run(cls, params: dict[str, Any] | None = None, /, **kwargs: Any) -> Any:
@@ -218,7 +257,7 @@ class FlowSpec:
             result = TrainFlow.run(alpha=0.7, tags=["try-1"])
             result.run.data.best
         """
-        from dflow.engine.launch import run_class
+        from dflow.entry import run_class
 
         return run_class(cls, params, kwargs)
 
@@ -233,7 +272,7 @@ class FlowSpec:
             runs = dask.compute(*[TrainFlow.delayed(alpha=a) for a in (0.1, 0.5)])
             [run.data.best for run in runs if run.successful]
         """
-        from dflow.engine.collection import delayed_run
+        from dflow.entry import delayed_run
 
         return delayed_run(cls, params, kwargs)
 
@@ -242,7 +281,7 @@ class FlowSpec:
         cls, origin_run_id: str | None = None, step: str | None = None, **options: Any
     ) -> Any:
         """Resume a run of this flow (default: the latest one by this user); see ``run``."""
-        from dflow.engine.launch import resume_class
+        from dflow.entry import resume_class
 
         return resume_class(cls, origin_run_id, step, options)
 

@@ -185,7 +185,7 @@ class Parameter:
     def __get__(self, obj: Any, cls: type | None = None) -> Any:
         if obj is None:
             return self
-        loader = obj.__dict__.get("_dflow_loader")
+        loader = getattr(obj.__dict__.get("_dflow_task"), "loader", None)
         if callable(loader):
             return loader(self.name)
         return self.default

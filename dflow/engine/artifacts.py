@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from dflow.errors import DflowError, MissingInMergeArtifactsError, UnhandledInMergeArtifactsError
-from dflow.flowspec import RESERVED_NAMES
+from dflow.flowspec import RESERVED_NAMES, TaskContext
 
 
 class ArtifactTable:
@@ -32,8 +32,29 @@ class ArtifactTable:
         return self.store.load(ref, name=f"{self.owner}:{name}" if self.owner else name)
 
 
-def make_loader(flow, table: ArtifactTable, params: ArtifactTable):
-    """The ``_dflow_loader`` for a flow instance: artifacts, merged ones, then parameters.
+class EngineTaskContext(TaskContext):
+    """The task context the engine gives a flow instance: the base, plus the store and the
+    task's foreach frames, and the engine's ``merge_artifacts`` and ``foreach_stack``."""
+
+    def __init__(self, store, frames: Sequence[dict] = ()) -> None:
+        super().__init__()
+        self.store = store
+        self.frames = list(frames)
+
+    def merge_artifacts(
+        self, flow: Any, inputs: Iterable[Any], include: Any = None, exclude: Any = None
+    ) -> None:
+        """Adopt the artifacts the join's inputs agree on (:func:`merge_artifacts`)."""
+        merge_artifacts(flow, inputs, include=include, exclude=exclude)
+
+    def foreach_stack(self, flow: Any) -> list[tuple[int, int, Any]]:
+        """``(index, num_splits, value)`` per enclosing foreach, outermost first."""
+        return [(f["index"], f["count"], load_frame_item(self.store, f)) for f in self.frames]
+
+
+def make_loader(flow, table: ArtifactTable, params: ArtifactTable, task: TaskContext):
+    """The task context's ``loader`` for a flow instance: artifacts, merged ones, then
+    parameters.
 
     A loaded artifact is kept on the instance (as Metaflow does), so it is loaded once and
     in-place changes to it are persisted with the task. Artifacts a join adopted with
@@ -42,7 +63,7 @@ def make_loader(flow, table: ArtifactTable, params: ArtifactTable):
     param_values: dict[str, Any] = {}
 
     def loader(name: str) -> Any:
-        merged = flow.__dict__.get("_dflow_merged", {})
+        merged = task.merged
         if name in table.refs or name in merged:
             ref = merged.get(name) or table.refs[name]
             value = table.store.load(ref, name=f"{table.owner}:{name}" if table.owner else name)
@@ -168,7 +189,7 @@ def merge_artifacts(
             f"merge_artifacts(include=...) names artifacts no input has: {sorted(missing)}",
             sorted(missing),
         )
-    adopted = flow.__dict__.setdefault("_dflow_merged", {})
+    adopted = flow._task().merged
     unresolved = []
     for name, ref in seen.items():
         if name in flow.__dict__ or (include_set and name not in include_set):
@@ -192,16 +213,6 @@ def load_frame_item(store, frame: dict) -> Any:
     from dflow.store import ArtifactRef
 
     return store.load(ArtifactRef.from_dict(frame["item"]), name=f"foreach item {frame['index']}")
-
-
-def foreach_stack(flow) -> list[tuple[int, int, Any]] | None:
-    """Metaflow's ``self.foreach_stack()``: ``(index, num_splits, value)`` for each
-    enclosing foreach, outermost first; ``[]`` outside any foreach, None outside a run."""
-    frames = flow.__dict__.get("_dflow_frames")
-    if frames is None:
-        return None
-    store = flow.__dict__["_dflow_store"]
-    return [(f["index"], f["count"], load_frame_item(store, f)) for f in frames]
 
 
 def set_artifacts(flow) -> dict[str, Any]:

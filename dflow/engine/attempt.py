@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dflow.current import CurrentInfo, current
-from dflow.engine.artifacts import ArtifactTable, Inputs, InputView, make_loader, set_artifacts
+from dflow.engine.artifacts import (
+    ArtifactTable,
+    EngineTaskContext,
+    Inputs,
+    InputView,
+    make_loader,
+    set_artifacts,
+)
 from dflow.engine.capture import LogSink, capturing, original_stream
 from dflow.engine.dask_context import TaskSlot, slot_released, step_dask
 from dflow.engine.envvars import step_environment
@@ -120,16 +127,13 @@ def run_attempt(
         if (parents and not node.takes_inputs)
         else addr.pathspec
     )
-    flow.__dict__["_dflow_loader"] = make_loader(
-        flow, ArtifactTable(store, inherited, owner=owner), params
-    )
     frames = foreach_frames(plan, store, node, spec, parents)
+    task = flow.__dict__["_dflow_task"] = EngineTaskContext(store=store, frames=frames)
+    task.loader = make_loader(flow, ArtifactTable(store, inherited, owner=owner), params, task)
     if spec.foreach_item is not None:
         item, index = frames[-1]["item"], frames[-1]["index"]
-        flow.__dict__["_dflow_input"] = LazyValue(lambda: _load_item(store, item, index))
-        flow.__dict__["_dflow_index"] = index
-    flow.__dict__["_dflow_frames"] = frames
-    flow.__dict__["_dflow_store"] = store
+        task.input = LazyValue(lambda: _load_item(store, item, index))
+        task.index = index
     env = decos["environment"].get("vars") if "environment" in decos else None
     timeout = _timeout_seconds(decos)
     bind = CurrentInfo(
@@ -251,7 +255,7 @@ def _call_with_timeout(call: Callable[[], Any], seconds: float, slot: TaskSlot) 
 
 
 def _check_next(flow, node: StepNode) -> Any:
-    call = flow.__dict__.get("_dflow_next")
+    call = flow.__dict__["_dflow_task"].next_call
     if node.transition == Transition.END:
         if call is not None:
             raise DflowError(f"step {node.name!r} is the end step and must not call self.next")
@@ -287,7 +291,7 @@ def _persist(
 
         register_snapshot_modules()
     refs = dict(inherited)
-    refs.update(flow.__dict__.get("_dflow_merged", {}))
+    refs.update(flow.__dict__["_dflow_task"].merged)
     written = set_artifacts(flow)
     for name, value in written.items():
         refs[name] = store.save(value)

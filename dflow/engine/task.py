@@ -141,7 +141,8 @@ def _record(
 
 def _kept_artifacts(store: Store, flow) -> dict:
     """The artifacts a failed step had set before it raised (Metaflow keeps them)."""
-    refs = dict(flow.__dict__.get("_dflow_merged", {})) if flow is not None else {}
+    task = flow.__dict__.get("_dflow_task") if flow is not None else None
+    refs = dict(task.merged) if task is not None else {}
     try:
         values = set_artifacts(flow) if flow is not None else {}
     except Exception:  # a reserved name: the failure already says so

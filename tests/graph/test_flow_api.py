@@ -5,7 +5,7 @@ from zoo import load_zoo
 
 from dflow import FlowSpec, Parameter, step
 from dflow.errors import DflowError
-from dflow.flowspec import RESERVED_NAMES, LazyValue, NextCall
+from dflow.flowspec import RESERVED_NAMES, LazyValue, NextCall, TaskContext
 
 
 class Demo(FlowSpec):
@@ -46,18 +46,18 @@ def fresh():
 def test_next_records_a_split():
     flow = fresh()
     flow.next(flow.a, flow.b)
-    assert flow._dflow_next == NextCall(("a", "b"))
+    assert flow._task().next_call == NextCall(("a", "b"))
 
 
 def test_next_records_foreach_and_switch():
     flow = fresh()
     flow.next(flow.a, foreach="items")
-    assert flow._dflow_next == NextCall(("a",), foreach="items")
+    assert flow._task().next_call == NextCall(("a",), foreach="items")
     flow = fresh()
     flow.next({"x": flow.a, "y": flow.b, "z": flow.a}, condition="mode")
-    assert flow._dflow_next.targets == ("a", "b")
-    assert flow._dflow_next.cases == (("x", "a"), ("y", "b"), ("z", "a"))
-    assert flow._dflow_next.condition == "mode"
+    assert flow._task().next_call.targets == ("a", "b")
+    assert flow._task().next_call.cases == (("x", "a"), ("y", "b"), ("z", "a"))
+    assert flow._task().next_call.condition == "mode"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_getattr_goes_to_the_loader_except_private_names():
             raise AttributeError(name)
         return f"value of {name}"
 
-    flow.__dict__["_dflow_loader"] = loader
+    flow.__dict__["_dflow_task"] = TaskContext(loader=loader)
     assert flow.model == "value of model"
     assert flow.alpha == "value of alpha"  # parameters read through the loader by name
     with pytest.raises(AttributeError):
@@ -133,25 +133,35 @@ def test_input_and_index_outside_a_foreach():
 def test_lazy_input_is_loaded_once():
     flow = fresh()
     loads = []
-    flow.__dict__["_dflow_input"] = LazyValue(lambda: loads.append(1) or "element")
-    flow.__dict__["_dflow_index"] = 3
+    flow.__dict__["_dflow_task"] = TaskContext(
+        input=LazyValue(lambda: loads.append(1) or "element"), index=3
+    )
     assert flow.input == "element" and flow.input == "element"
     assert loads == [1] and flow.index == 3
 
 
-def test_merge_artifacts_delegates_to_the_engine(monkeypatch):
-    import sys
-    import types
-
+def test_merge_artifacts_and_foreach_stack_delegate_to_the_task_context():
     seen = {}
-    fake = types.ModuleType("dflow.engine.artifacts")
-    fake.merge_artifacts = lambda flow, inputs, include, exclude: seen.update(
-        flow=flow, inputs=inputs, include=include, exclude=exclude
-    )
-    monkeypatch.setitem(sys.modules, "dflow.engine.artifacts", fake)
+
+    class Recording(TaskContext):
+        def merge_artifacts(self, flow, inputs, include=None, exclude=None):
+            seen.update(flow=flow, inputs=inputs, include=include, exclude=exclude)
+
+        def foreach_stack(self, flow):
+            return [(0, 2, "a")]
+
     flow = fresh()
+    flow.__dict__["_dflow_task"] = Recording()
     flow.merge_artifacts(["i1"], exclude=["x"])
     assert seen == {"flow": flow, "inputs": ["i1"], "include": None, "exclude": ["x"]}
+    assert flow.foreach_stack() == [(0, 2, "a")]
+
+
+def test_outside_a_run_merge_artifacts_is_refused_and_there_is_no_foreach_stack():
+    flow = fresh()
+    with pytest.raises(DflowError, match="merge_artifacts works only in a join step"):
+        flow.merge_artifacts([])
+    assert flow.foreach_stack() is None
 
 
 def test_class_helpers_include_inherited_in_class_order():
@@ -177,4 +187,4 @@ def test_zoo_flow_steps_run_as_plain_methods():
     cls = load_zoo("good_linear.py")
     flow = cls(use_cli=False)
     flow.start()
-    assert flow.x == 1 and flow._dflow_next == NextCall(("middle",))
+    assert flow.x == 1 and flow._task().next_call == NextCall(("middle",))
