@@ -352,7 +352,12 @@ def resume_flow(
     store = open_store(options.store, options.store_options)
     origin = origin_run_id or latest_run_id(store, graph.flow_name, user_name())
     record = store.read_run_record(graph.flow_name, origin)
-    reuse = plan_reuse(store, graph, origin, step)
+
+    def damaged(task: str, why: str) -> None:
+        if not options.quiet:
+            say(f"rerunning {graph.flow_name}/{origin}/{task}: it is damaged ({why})")
+
+    reuse = plan_reuse(store, graph, origin, step, on_damaged=damaged)
     if not options.quiet:
         say(
             f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"

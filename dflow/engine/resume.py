@@ -9,9 +9,12 @@ origin task: no data is copied. Resuming a resumed run works the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dflow.errors import ObjectNotFoundError
 from dflow.graph.model import FlowGraph
 from dflow.store import Store, TaskAddress
+from dflow.store.verify import damage_of, set_aside
 
 
 def descendants(graph: FlowGraph, step: str) -> set[str]:
@@ -40,9 +43,19 @@ def latest_run_id(store: Store, flow: str, user: str | None = None) -> str:
 
 
 def plan_reuse(
-    store: Store, graph: FlowGraph, origin_run_id: str, rerun_from: str | None = None
+    store: Store,
+    graph: FlowGraph,
+    origin_run_id: str,
+    rerun_from: str | None = None,
+    on_damaged: Callable[[str, str], None] | None = None,
 ) -> dict[str, str]:
-    """Map ``"step/task_id"`` to the origin task pathspec for every reusable task."""
+    """Map ``"step/task_id"`` to the origin task pathspec for every reusable task.
+
+    Every artifact of a task is re-verified first (:func:`dflow.store.verify.damage_of`:
+    blobs exist and match their key, arrays have their marker and every chunk); a task
+    with a damaged artifact is not reused: its damaged objects are set aside (so its
+    rerun writes them again) and ``on_damaged("step/task_id", why)`` is told.
+    """
     flow = graph.flow_name
     if rerun_from is not None and rerun_from not in graph:
         raise ObjectNotFoundError(
@@ -59,6 +72,23 @@ def plan_reuse(
             if manifest is None:
                 continue
             parents = ((manifest.meta or {}).get("info") or {}).get("parents", [])
-            if all(p in reuse for p in parents):
-                reuse[f"{node.name}/{task_id}"] = f"{flow}/{origin_run_id}/{node.name}/{task_id}"
+            if not all(p in reuse for p in parents):
+                continue
+            damage = _damage(store, manifest)
+            if damage:
+                if on_damaged is not None:
+                    on_damaged(f"{node.name}/{task_id}", damage)
+                continue
+            reuse[f"{node.name}/{task_id}"] = f"{flow}/{origin_run_id}/{node.name}/{task_id}"
     return reuse
+
+
+def _damage(store: Store, manifest) -> str:
+    """Why a committed task cannot be reused ("" when every artifact is sound)."""
+    problems = []
+    for name, ref in sorted(manifest.artifacts.items()):
+        why = damage_of(store, ref, name)
+        if why:
+            problems.append(why)
+            set_aside(store, ref)
+    return "; ".join(problems)

@@ -29,3 +29,33 @@ class PlantedFlow(FlowSpec):
     @step
     def end(self):
         print("done")
+
+
+class DamageFlow(FlowSpec):
+    """Two branches, one with plain data (a blob) and one with a zarr array, then a join."""
+
+    @step
+    def start(self):
+        self.n = 1000
+        self.next(self.blob, self.array)
+
+    @step
+    def blob(self):
+        self.value = list(range(self.n))
+        self.next(self.join)
+
+    @step
+    def array(self):
+        import numpy as np
+
+        self.arr = np.arange(300_000, dtype="float64")  # 2.4 MB: stored as zarr
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.total = sum(inputs.blob.value) + float(inputs.array.arr.sum())
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print("total", self.total)
