@@ -53,14 +53,22 @@ pre.traceback{background:#1f2430;color:#eee;padding:8px;overflow:auto;font-size:
     + GRAPH_CSS
 )
 
-# Fetch the page's content again every second and swap it in (the server escapes
-# everything it renders). Polling slows down when the scheduler cannot be reached.
+# Fetch the page's content again every second and swap it in when it changed (the
+# server escapes everything it renders), keeping open the failures the reader opened.
+# Polling slows down when the scheduler cannot be reached.
 SCRIPT = """
 (function(){
   var page=document.getElementById('dflow-page'), api=page.getAttribute('data-api');
+  var last=null;
   function tick(){
     fetch(api,{cache:'no-store'}).then(function(r){return r.json();}).then(function(d){
-      document.getElementById('dflow-content').innerHTML=d.html;
+      var box=document.getElementById('dflow-content');
+      if(d.html!==last){  /* keep what the reader opened (a failure's traceback) open */
+        var open=[].map.call(box.querySelectorAll('details[open]'),function(e){
+          return e.getAttribute('data-key');});
+        box.innerHTML=d.html; last=d.html;
+        open.forEach(function(k){var e=box.querySelector('details[data-key="'+k+'"]');
+          if(e){e.open=true;}});}
       document.getElementById('error').textContent='';
       page.setAttribute('data-updated', String(d.time)); setTimeout(tick, 1000);
     }).catch(function(e){

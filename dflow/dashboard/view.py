@@ -174,9 +174,11 @@ def _failures(run: RunState, names: Mapping[str, str]) -> str:
             head += f": {err['type']}: {err.get('message', '')}"
         trace = err.get("traceback")
         body = f'<pre class="traceback">{escape(trace)}</pre>' if trace else ""
+        key = f"{run.flow}/{run.run_id}/{ev['step']}/{ev['task_id']}/{ev['attempt']}"
         parts.append(
-            f'<details class="failure-box"><summary><span class="failure" data-step="'
-            f'{escape(ev["step"])}">{escape(head[:400])}</span></summary>{body}</details>'
+            f'<details class="failure-box" data-key="{escape(key)}"><summary>'
+            f'<span class="failure" data-step="{escape(ev["step"])}">{escape(head[:400])}'
+            f"</span></summary>{body}</details>"
         )
     more = len(run.failures) - MAX_FAILURES_SHOWN
     note = f'<p class="muted">and {plural(more, "older failure")}</p>' if more > 0 else ""

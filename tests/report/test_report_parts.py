@@ -90,3 +90,31 @@ def test_worker_names_are_shown_as_dask_shows_them():
     b = AttemptData(0, "succeeded", 0, 1, 1, "tcp://127.0.0.1:4001", "h", 1, None)
     assert b.where == "127.0.0.1:4001"
     assert AttemptData(0, "succeeded", 0, 1, 1, None, "h", 7, None).where == "h pid 7"
+
+
+def test_a_run_recorded_without_its_graph_falls_back_to_the_tasks():
+    from dflow.report.page import render_page
+
+    tasks = (TaskData("start", "0", (_attempt(0, 0.0, 1.0, "w1"),), ()),)
+    ends = (TaskData("end", "0", (_attempt(0, 1.0, 2.0, "w1"),), ("start/0",)),)
+    run = RunData(
+        "F", "1", {"status": "succeeded"}, (StepData("start", tasks), StepData("end", ends))
+    )
+    page = render_page(run)
+    assert "rebuilt from the tasks" in page
+    assert page.count('<g class="node succeeded"') == 2 and 'class="node unreached"' not in page
+
+
+def test_a_recorded_graph_draws_the_steps_no_task_reached():
+    from zoo import load_zoo
+
+    from dflow.graph import build_graph
+    from dflow.graph.record import graph_to_record
+    from dflow.report.page import render_page
+
+    record = {"status": "failed", "graph": graph_to_record(build_graph(load_zoo("good_branch.py")))}
+    tasks = (TaskData("start", "0", (_attempt(0, 0.0, 1.0, "w1", "failed"),), ()),)
+    page = render_page(RunData("BranchFlow", "1", record, (StepData("start", tasks),)))
+    assert page.count('class="node unreached"') == 4  # a, b, join and end
+    assert page.count('class="step unreached"') == 4
+    assert "4 steps not reached" in page
