@@ -234,7 +234,7 @@ def _record_html(record: dict) -> str:
     error = record.get("error") or {}
     trace = error.get("traceback") or error.get("message")
     tail = f'<pre class="traceback run-error">{escape(str(trace))}</pre>' if trace else ""
-    return f'<div id="record"><table class="meta">{cells}</table>{tail}</div>'
+    return f'<div id="record"><h3>Run record</h3><table class="meta">{cells}</table>{tail}</div>'
 
 
 def expanded_runs(summaries: Sequence[dict], selected: str | None) -> list[str]:
