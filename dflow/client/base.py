@@ -19,6 +19,29 @@ class UnknownAttributeError(ObjectNotFoundError, AttributeError):
     """``task.data.name`` named no such artifact (an ObjectNotFoundError and AttributeError)."""
 
 
+#: The parts of a pathspec, outermost first.
+PATHSPEC_PARTS = ("Flow", "run_id", "step", "task_id", "artifact")
+
+
+def split_pathspec(pathspec: str, parts: int | None = None, kind: str = "") -> list[str]:
+    """The one pathspec parser (client, CLI and report): ``"Flow/run/step"`` -> its parts.
+
+    ``parts`` asks for exactly that many (a ``kind`` pathspec); None allows one to five.
+    Anything else is an ObjectNotFoundError naming the expected shape.
+
+    >>> split_pathspec("/TrainFlow/1700000000000000/fit/", 3, "step")
+    ['TrainFlow', '1700000000000000', 'fit']
+    """
+    pieces = str(pathspec).strip("/").split("/")
+    fits = len(pieces) == parts if parts else len(pieces) <= len(PATHSPEC_PARTS)
+    if not fits or not all(pieces):
+        any_shape = "Flow[/run_id[/step[/task_id[/artifact]]]]"
+        shape = "/".join(PATHSPEC_PARTS[:parts]) if parts else any_shape
+        what = f"{kind} pathspec" if kind else "pathspec"
+        raise ObjectNotFoundError(f"{pathspec!r} is not a {what} (expected {shape})")
+    return pieces
+
+
 def checked_name(kind: str, value: str, *, where: str = "") -> str:
     """``value`` if it can name a ``kind`` in the store, else ObjectNotFoundError."""
     try:

@@ -15,7 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from dflow import config
-from dflow.client.base import DflowObject, UnknownKeyError, checked_name, to_datetime
+from dflow.client.base import (
+    DflowObject,
+    UnknownKeyError,
+    checked_name,
+    split_pathspec,
+    to_datetime,
+)
 from dflow.client.code import RunCode
 from dflow.client.context import ClientContext, run_namespaces, system_tags
 from dflow.client.tasks import Step, Task, TaskException
@@ -205,9 +211,7 @@ class Run(DflowObject):
         _entry: RunEntry | None = None,
         _flow: Flow | None = None,
     ) -> None:
-        parts = str(pathspec).strip("/").split("/")
-        if len(parts) != 2 or not all(parts):
-            raise ObjectNotFoundError(f"{pathspec!r} is not a run pathspec (expected Flow/run_id)")
+        parts = split_pathspec(pathspec, 2, "run")
         super().__init__("/".join(parts), context)
         flow, run_id = parts
         self._flow = _flow

@@ -7,7 +7,7 @@ namespace.
 
 from __future__ import annotations
 
-from dflow.client.base import DflowObject
+from dflow.client.base import DflowObject, split_pathspec
 from dflow.client.context import ClientContext
 from dflow.client.core import Flow, Run
 from dflow.errors import ObjectNotFoundError
@@ -17,8 +17,8 @@ LATEST = "latest"
 
 def resolve_run(pathspec: str, context: ClientContext | None = None) -> Run:
     """The run named by ``Flow/run_id`` or ``Flow/latest`` (the first two parts count)."""
-    parts = str(pathspec).strip("/").split("/")
-    if len(parts) < 2 or not all(parts[:2]):
+    parts = split_pathspec(pathspec) if str(pathspec).strip("/") else [""]
+    if len(parts) < 2:
         raise ObjectNotFoundError(
             f"{pathspec!r} does not name a run (expected Flow/run_id or Flow/latest)"
         )
@@ -39,11 +39,7 @@ def resolve_run(pathspec: str, context: ClientContext | None = None) -> Run:
 
 def resolve(pathspec: str, context: ClientContext | None = None) -> DflowObject:
     """The Flow, Run, Step, Task or DataArtifact a pathspec names."""
-    parts = str(pathspec).strip("/").split("/")
-    if not all(parts) or len(parts) > 5:
-        raise ObjectNotFoundError(
-            f"{pathspec!r} is not a pathspec (expected Flow[/run_id[/step[/task_id[/artifact]]]])"
-        )
+    parts = split_pathspec(pathspec)
     if len(parts) == 1:
         return Flow(parts[0], context)
     obj: DflowObject = resolve_run(pathspec, context)

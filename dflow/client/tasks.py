@@ -18,6 +18,7 @@ from dflow.client.base import (
     UnknownAttributeError,
     UnknownKeyError,
     checked_name,
+    split_pathspec,
     task_id_key,
     to_datetime,
 )
@@ -54,14 +55,6 @@ class TaskException:
         return f"{self.type}: {self.message}"
 
 
-def _split(pathspec: str, parts: int, kind: str) -> list[str]:
-    pieces = str(pathspec).strip("/").split("/")
-    if len(pieces) != parts or not all(pieces):
-        shape = "/".join(["Flow", "run_id", "step", "task_id", "artifact"][:parts])
-        raise ObjectNotFoundError(f"{pathspec!r} is not a {kind} pathspec (expected {shape})")
-    return pieces
-
-
 def _run_of(pathspec: str, context: ClientContext | None, check: bool) -> Run:
     from dflow.client.core import Run
 
@@ -87,7 +80,7 @@ class Step(DflowObject):
         _namespace_check: bool = True,
         _run: Run | None = None,
     ) -> None:
-        flow, run_id, step = _split(pathspec, 3, "step")
+        flow, run_id, step = split_pathspec(pathspec, 3, "step")
         super().__init__(f"{flow}/{run_id}/{step}", context)
         self._run = _run or _run_of(self.pathspec, context, _namespace_check)
         self._context = self._run._context
@@ -183,7 +176,7 @@ class Task(DflowObject):
         _namespace_check: bool = True,
         _step: Step | None = None,
     ) -> None:
-        flow, run_id, step, task_id = _split(pathspec, 4, "task")
+        flow, run_id, step, task_id = split_pathspec(pathspec, 4, "task")
         super().__init__(f"{flow}/{run_id}/{step}/{task_id}", context)
         if _step is None:
             _step = Step(f"{flow}/{run_id}/{step}", context, _namespace_check=_namespace_check)

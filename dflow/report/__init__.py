@@ -60,14 +60,16 @@ class Report:
 
 def parse_pathspec(text: str) -> tuple[str, str]:
     """``"Flow/run_id"`` -> ``("Flow", "run_id")``; ObjectNotFoundError-style DflowError else."""
+    from dflow.client.base import split_pathspec
     from dflow.errors import ObjectNotFoundError
 
-    flow, sep, run_id = text.strip("/").partition("/")
-    if not sep or not flow or not run_id or "/" in run_id:
+    try:
+        flow, run_id = split_pathspec(text, 2, "run")
+    except ObjectNotFoundError:
         raise ObjectNotFoundError(
             f"{text!r} does not name a run",
             hint="give FLOW/RUN_ID, for example TrainFlow/1795739563832009",
-        )
+        ) from None
     return flow, run_id
 
 
