@@ -30,7 +30,7 @@ ARRAY_MARKER = "dflow-complete.json"
 
 
 def _io_error(op: str, rel: str, exc: BaseException) -> Exception:
-    from dflow.store.backends import io_error
+    from dflow.store.files import io_error
 
     return io_error(op, rel, exc)
 

@@ -143,6 +143,7 @@ class GuardedIO:
         "read": "read",
         "write": "write",
         "create": "create",
+        "put_once": "write",
         "exists": "lookup",
         "ls": "listing",
         "find": "listing",

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import fsspec
+from fsspec.core import url_to_fs
 from fsspec.registry import known_implementations
 
 from dflow import config
@@ -107,20 +107,17 @@ def make_filesystem(url: str, options: dict) -> tuple[Any, str]:
     """Return ``(filesystem, root path)`` for a resolved store URL, with clear errors."""
     proto = protocol_of(url)
     try:
-        cls = fsspec.get_filesystem_class(proto)
-    except ImportError as exc:
-        raise backend_missing(proto, exc) from None
-    except ValueError:
-        raise backend_missing(proto) from None
-    try:
-        fs = cls(**with_io_limits(proto, options))
+        fs, root = url_to_fs(url, **with_io_limits(proto, options))
         if proto in ("s3", "s3a"):
             fs.retries = s3fs_retries()
     except ImportError as exc:
         raise backend_missing(proto, exc) from None
-    except (TypeError, ValueError) as exc:
+    except ValueError as exc:
+        if "protocol" in str(exc).lower():
+            raise backend_missing(proto) from None
         raise ConfigError(f"invalid storage options for {proto}:// stores: {exc}") from None
-    root = cls._strip_protocol(url) if proto != "file" else url
+    except TypeError as exc:
+        raise ConfigError(f"invalid storage options for {proto}:// stores: {exc}") from None
     return fs, str(root).rstrip("/") or "/"
 
 

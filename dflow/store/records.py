@@ -13,9 +13,9 @@ Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole stor
     runs/<run_id>/tags/                     one object per tag (see :mod:`dflow.store.tags`)
 
 An attempt is committed once its DONE exists; readers trust nothing else. started.json and
-DONE are created atomically and exclusively (see :mod:`dflow.store.backends`). An attempt
-whose DONE or manifest is damaged is skipped by :meth:`RecordsMixin.latest_commit` (which
-falls back to the previous committed attempt), while :meth:`RecordsMixin.manifest` of that
+DONE are created atomically and exclusively (see :mod:`dflow.store.files`). An attempt
+whose DONE or manifest is damaged is skipped by :meth:`RunRecords.latest_commit` (which
+falls back to the previous committed attempt), while :meth:`RunRecords.manifest` of that
 attempt raises ArtifactCorruptError.
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from dflow.errors import (
@@ -34,7 +34,7 @@ from dflow.errors import (
     RecordNotFoundError,
     StoreError,
 )
-from dflow.store.backends import io_error
+from dflow.store.files import Files, io_error
 from dflow.store.keys import digest
 from dflow.store.refs import ArtifactRef, Manifest, RunEntry, TaskAddress, check_name
 
@@ -42,6 +42,8 @@ RECORD_LAYOUT = 1
 _STATUS_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 #: When a crash left two index entries for one run, the first listed here wins.
 STATUS_PRECEDENCE = ("failed", "succeeded", "running")
+#: How many listed tasks' next attempt numbers are remembered (one per running task).
+_HINTS = 256
 
 
 def dump_json(doc: Mapping[str, Any], what: str) -> bytes:
@@ -62,17 +64,36 @@ def _check_status(status: str) -> str:
     return status
 
 
-class RecordsMixin:
-    """Attempts, manifests, logs and run records (mixed into :class:`~dflow.store.Store`)."""
+def write_checked(files: Files, rel: str, data: bytes) -> None:
+    """``files.write`` with a storage failure raised as a StoreError naming ``rel``."""
+    try:
+        files.write(rel, data)
+    except OSError as exc:
+        raise io_error("write", rel, exc) from exc
+
+
+class RunRecords:
+    """Attempts, manifests, logs, run records and the run index of one store.
+
+    ``files`` is the store's file layer; ``url`` names the store in messages;
+    ``has_object(key)`` says whether the object store holds a value (checked before a
+    commit names it).
+    """
+
+    def __init__(self, files: Files, url: str, has_object: Callable[[str], bool]) -> None:
+        self.files, self.url, self.has_object = files, url, has_object
+        #: The next free attempt number of recently listed tasks (see start_attempt).
+        self._next_attempt: dict[TaskAddress, int] = {}
 
     # --- paths ---------------------------------------------------------------------------
 
-    def _run_dir(self, flow: str, run_id: str) -> str:
+    def run_dir(self, flow: str, run_id: str) -> str:
+        """The folder of a run, relative to the store root (names checked)."""
         return f"flows/{check_name('flow', flow)}/runs/{check_name('run id', run_id)}"
 
     def _task_dir(self, t: TaskAddress) -> str:
         t.check()
-        return f"{self._run_dir(t.flow, t.run_id)}/steps/{t.step}/{t.task_id}"
+        return f"{self.run_dir(t.flow, t.run_id)}/steps/{t.step}/{t.task_id}"
 
     def _attempt_dir(self, t: TaskAddress, attempt: int) -> str:
         if not isinstance(attempt, int) or isinstance(attempt, bool) or attempt < 0:
@@ -80,7 +101,7 @@ class RecordsMixin:
         return f"{self._task_dir(t)}/{attempt}"
 
     def _read_json(self, rel: str) -> dict:
-        data = self.io.read(rel)
+        data = self.files.read(rel)
         try:
             return json.loads(data)
         except ValueError as exc:
@@ -98,19 +119,29 @@ class RecordsMixin:
 
     def list_attempts(self, t: TaskAddress) -> list[int]:
         """Attempt numbers that were started (committed or not), ascending."""
-        return sorted(int(n) for n in self.io.ls(self._task_dir(t)) if n.isdigit())
+        return sorted(int(n) for n in self.files.ls(self._task_dir(t)) if n.isdigit())
 
     def start_attempt(self, t: TaskAddress) -> int:
-        """Allocate the next attempt number (max existing + 1) and record that it started."""
-        n = max(self.list_attempts(t), default=-1) + 1
+        """Allocate the next attempt number (max existing + 1) and record that it started.
+
+        Right after :meth:`latest_commit` (or :meth:`committed_attempts`) of the same task,
+        that call's listing is reused instead of listing again: a number it suggests that
+        was taken since is skipped by the exclusive create, as a concurrent start is.
+        """
+        hint = self._next_attempt.pop(t, None)
+        n = hint if hint is not None else max(self.list_attempts(t), default=-1) + 1
         stamp = dump_json({"layout": RECORD_LAYOUT, "started_at": time.time()}, "start")
-        while not self.io.create(f"{self._attempt_dir(t, n)}/started.json", stamp):
+        while not self.files.create(f"{self._attempt_dir(t, n)}/started.json", stamp):
             n += 1
         return n
 
     def committed_attempts(self, t: TaskAddress) -> list[int]:
         """Attempt numbers with a DONE marker (one recursive listing), ascending."""
-        found = self.io.find(self._task_dir(t))
+        found = self.files.find(self._task_dir(t))
+        if len(self._next_attempt) >= _HINTS:
+            self._next_attempt.clear()
+        started = [int(p.split("/")[0]) for p in found if p.split("/")[0].isdigit()]
+        self._next_attempt[t] = max(started, default=-1) + 1
         return sorted(
             int(p.split("/")[0]) for p in found if p.endswith("/DONE") and p.split("/")[0].isdigit()
         )
@@ -126,21 +157,18 @@ class RecordsMixin:
     ) -> Manifest:
         """Commit an attempt: check its objects exist, write the manifest, then DONE.
 
+        On an object store that is two conditional PUTs (manifest, DONE) when the objects
+        were saved through this store (it knows they exist without asking).
+
         ``written`` names the artifacts this attempt stored itself; only their objects are
         checked (the others come from committed manifests, checked when those committed).
         None checks every artifact.
         """
         base = self._attempt_dir(t, attempt)
-        if self.io.exists(f"{base}/DONE"):
-            raise StoreError(
-                f"attempt {attempt} of task {t.pathspec} is already committed; "
-                "committed attempts are never overwritten",
-                hint="start a new attempt with start_attempt()",
-            )
         for name, ref in artifacts.items():
             if written is not None and name not in written:
                 continue
-            if not self.has(ref.key):
+            if not self.has_object(ref.key):
                 raise ArtifactNotFoundError(
                     f"cannot commit {t.pathspec} attempt {attempt}: artifact {name!r} "
                     f"(object {ref.key}) is not in the store",
@@ -156,13 +184,23 @@ class RecordsMixin:
         data = dump_json(doc, f"manifest of {t.pathspec}")
         done = dump_json({"layout": RECORD_LAYOUT, "manifest": digest(data)}, "DONE")
         try:
-            self.io.write(f"{base}/manifest.json", data)
-            created = self.io.create(f"{base}/DONE", done)
+            if not self.files.put_once(f"{base}/manifest.json", data):
+                self._check_not_committed(t, attempt, base)  # else a crashed commit's
+                self.files.write(f"{base}/manifest.json", data)
+            created = self.files.create(f"{base}/DONE", done)
         except OSError as exc:
             raise io_error("commit", base, exc) from exc
         if not created:
             raise StoreError(f"attempt {attempt} of task {t.pathspec} was committed concurrently")
         return Manifest(t, attempt, dict(artifacts), dict(meta or {}))
+
+    def _check_not_committed(self, t: TaskAddress, attempt: int, base: str) -> None:
+        if self.files.exists(f"{base}/DONE"):
+            raise StoreError(
+                f"attempt {attempt} of task {t.pathspec} is already committed; "
+                "committed attempts are never overwritten",
+                hint="start a new attempt with start_attempt()",
+            )
 
     def manifest(self, t: TaskAddress, attempt: int) -> Manifest:
         """The manifest of a committed attempt; NotCommittedError without DONE."""
@@ -183,7 +221,7 @@ class RecordsMixin:
         except OSError as exc:
             raise io_error("read", f"{base}/DONE", exc) from exc
         try:
-            data = self.io.read(f"{base}/manifest.json")
+            data = self.files.read(f"{base}/manifest.json")
         except FileNotFoundError:
             raise ArtifactCorruptError(
                 f"manifest of {what} is missing", hint="the store is damaged; rerun the task"
@@ -223,7 +261,7 @@ class RecordsMixin:
         """Write (or overwrite) an attempt's JSON record (status, timings, host, error...)."""
         doc = {**record, "layout": RECORD_LAYOUT}
         rel = f"{self._attempt_dir(t, attempt)}/record.json"
-        self._write_checked(rel, dump_json(doc, f"record of {t.pathspec}"))
+        write_checked(self.files, rel, dump_json(doc, f"record of {t.pathspec}"))
 
     def read_attempt_record(self, t: TaskAddress, attempt: int) -> dict:
         """An attempt's JSON record; RecordNotFoundError if none was written."""
@@ -233,38 +271,33 @@ class RecordsMixin:
     def write_log(self, t: TaskAddress, attempt: int, stream: str, data: bytes) -> None:
         """Store (replace) the captured ``stream`` ("stdout" / "stderr") of an attempt."""
         rel = f"{self._attempt_dir(t, attempt)}/{check_name('log stream', stream)}.log"
-        self._write_checked(rel, bytes(data))
+        write_checked(self.files, rel, bytes(data))
 
     def read_log(self, t: TaskAddress, attempt: int, stream: str) -> bytes:
         """The captured ``stream`` of an attempt; b"" when none was written."""
         rel = f"{self._attempt_dir(t, attempt)}/{check_name('log stream', stream)}.log"
         try:
-            return self.io.read(rel)
+            return self.files.read(rel)
         except FileNotFoundError:
             return b""
         except OSError as exc:
             raise io_error("read", rel, exc) from exc
-
-    def _write_checked(self, rel: str, data: bytes) -> None:
-        try:
-            self.io.write(rel, data)
-        except OSError as exc:
-            raise io_error("write", rel, exc) from exc
 
     # --- runs ----------------------------------------------------------------------------
 
     def write_run_record(self, flow: str, run_id: str, record: Mapping) -> None:
         """Write (or overwrite) a run's JSON record; a "status" in it updates the index."""
         doc = {**record, "layout": RECORD_LAYOUT}
-        rel = f"{self._run_dir(flow, run_id)}/run.json"
-        self._write_checked(rel, dump_json(doc, f"run record of {flow}/{run_id}"))
+        rel = f"{self.run_dir(flow, run_id)}/run.json"
+        write_checked(self.files, rel, dump_json(doc, f"run record of {flow}/{run_id}"))
         if "status" in record:
             self._set_index(flow, run_id, _check_status(record["status"]))
 
     def write_heartbeat(self, flow: str, run_id: str) -> None:
         """Record that the run's driver is alive now (``runs/<run_id>/heartbeat.json``)."""
-        rel = f"{self._run_dir(flow, run_id)}/heartbeat.json"
-        self._write_checked(
+        rel = f"{self.run_dir(flow, run_id)}/heartbeat.json"
+        write_checked(
+            self.files,
             rel,
             dump_json(
                 {"layout": RECORD_LAYOUT, "time": time.time()}, f"heartbeat of {flow}/{run_id}"
@@ -274,45 +307,45 @@ class RecordsMixin:
     def read_heartbeat(self, flow: str, run_id: str) -> float | None:
         """When the run's driver last said it was alive (None if it never did)."""
         try:
-            return float(self._read_json(f"{self._run_dir(flow, run_id)}/heartbeat.json")["time"])
+            return float(self._read_json(f"{self.run_dir(flow, run_id)}/heartbeat.json")["time"])
         except FileNotFoundError:
             return None
 
     def read_run_record(self, flow: str, run_id: str) -> dict:
         """A run's JSON record; RecordNotFoundError (a StoreError) if there is none."""
-        rel = f"{self._run_dir(flow, run_id)}/run.json"
+        rel = f"{self.run_dir(flow, run_id)}/run.json"
         return self._read_record(rel, f"run {flow}/{run_id}")
 
     def set_run_status(self, flow: str, run_id: str, status: str) -> None:
         """Move a run to ``status`` in the index (and in its run record, if written)."""
         _check_status(status)
-        rel = f"{self._run_dir(flow, run_id)}/run.json"
+        rel = f"{self.run_dir(flow, run_id)}/run.json"
         try:
             record = self._read_json(rel)
         except FileNotFoundError:
             record = None
         if record is not None:
             record["status"] = status
-            self._write_checked(rel, dump_json(record, f"run record of {flow}/{run_id}"))
+            write_checked(self.files, rel, dump_json(record, f"run record of {flow}/{run_id}"))
         self._set_index(flow, run_id, status)
 
     def _set_index(self, flow: str, run_id: str, status: str) -> None:
         # Constant cost however long the history: the new marker first, then the markers
         # of the other known statuses removed by name (removing an absent one is fine).
         index = f"flows/{flow}/index"
-        self._write_checked(f"{index}/{run_id}.{status}", b"")
+        write_checked(self.files, f"{index}/{run_id}.{status}", b"")
         for old in STATUS_PRECEDENCE:
             if old != status:
-                self.io.rm(f"{index}/{run_id}.{old}")
+                self.files.rm(f"{index}/{run_id}.{old}")
 
     def list_flows(self) -> list[str]:
         """Names of the flows with anything in the store."""
-        return self.io.ls("flows")
+        return self.files.ls("flows")
 
     def list_runs(self, flow: str) -> list[RunEntry]:
         """Every run of ``flow`` with its status, from one listing of the index."""
         statuses: dict[str, list[str]] = {}
-        for name in self.io.ls(f"flows/{check_name('flow', flow)}/index"):
+        for name in self.files.ls(f"flows/{check_name('flow', flow)}/index"):
             run_id, _, status = name.rpartition(".")
             if run_id:
                 statuses.setdefault(run_id, []).append(status)
@@ -320,11 +353,11 @@ class RecordsMixin:
 
     def list_steps(self, flow: str, run_id: str) -> list[str]:
         """Steps of a run that have at least one task folder."""
-        return self.io.ls(f"{self._run_dir(flow, run_id)}/steps")
+        return self.files.ls(f"{self.run_dir(flow, run_id)}/steps")
 
     def list_tasks(self, flow: str, run_id: str, step: str) -> list[str]:
         """Task ids of a step of a run."""
-        return self.io.ls(f"{self._run_dir(flow, run_id)}/steps/{check_name('step', step)}")
+        return self.files.ls(f"{self.run_dir(flow, run_id)}/steps/{check_name('step', step)}")
 
 
 def _pick_status(statuses: list[str]) -> str:

@@ -4,7 +4,7 @@ A run id is the microseconds since the epoch at which the run started (16 digits
 sort by start time as strings and as numbers). Two drivers may read the same clock, so
 an id is only ever used after it was *claimed*: ``runs/<run_id>/run.json`` created
 exclusively (an atomic hard link locally, a conditional PUT on object stores; see
-:meth:`dflow.store.backends.FileIO.create`). A driver that loses the race takes the next
+:meth:`dflow.store.files.Files.create`). A driver that loses the race takes the next
 microsecond and tries again, so every run id names exactly one run.
 """
 
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from dflow.errors import StoreError
-from dflow.store.backends import io_error
+from dflow.store.files import io_error
 from dflow.store.records import RECORD_LAYOUT, dump_json
 
 #: How many ids one driver tries before giving up (each try is one exclusive create).

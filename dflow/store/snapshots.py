@@ -14,12 +14,11 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from dflow import config
 from dflow.errors import StoreError
-from dflow.store.location import protocol_of
 
 #: Suffixes packed besides ``.py``; they must also be at most :data:`MAX_TEXT_BYTES`.
 TEXT_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".txt", ".cfg", ".toml", ".ini"})
@@ -142,15 +141,27 @@ def extract_into(data: bytes, cache_dir: Path, key: str) -> Path:
     return target
 
 
-class SnapshotsMixin:
-    """Code snapshots (mixed into :class:`~dflow.store.Store`)."""
+class Snapshots:
+    """Code snapshots stored as blobs of an object store.
+
+    ``put_bytes``/``get_bytes`` are the object store's blob calls; ``own_folder`` is the
+    store's local root (never packed as code when it sits inside a project), or None.
+    """
+
+    def __init__(
+        self,
+        put_bytes: Callable[[bytes], str],
+        get_bytes: Callable[..., bytes],
+        own_folder: Path | None = None,
+    ) -> None:
+        self.put_bytes, self.get_bytes, self.own_folder = put_bytes, get_bytes, own_folder
 
     def save_code(self, root: Path, entry: Path | None = None) -> str:
         """Pack the code under ``root`` deterministically, store it, return its key.
 
         A local store kept inside ``root`` is never packed as code.
         """
-        own = [Path(self.url)] if protocol_of(self.url) == "file" else []
+        own = [self.own_folder] if self.own_folder is not None else []
         return self.put_bytes(pack_code(Path(root), entry, exclude=own))
 
     def extract_code(self, key: str, cache_dir: Path | None = None) -> Path:

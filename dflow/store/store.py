@@ -1,27 +1,33 @@
 """The :class:`Store`: content-addressed values (blobs, arrays, tables) over one root URL.
 
-Task attempts, run records and code snapshots are added by the mixins in
-:mod:`dflow.store.records` and :mod:`dflow.store.snapshots`; this module holds the
-filesystem plumbing and the value facade: every encoding is a codec of
-:mod:`dflow.store.codecs`. See :mod:`dflow.store` for the layout.
+The Store is composed of parts that each get its file layer (:class:`~dflow.store.files.
+Files`): the values (here: the value facade, every encoding a codec of
+:mod:`dflow.store.codecs`), the run records (:class:`~dflow.store.records.RunRecords`:
+attempts, manifests, run records, index, heartbeat), the run tags
+(:class:`~dflow.store.tags.RunTags`) and the code snapshots
+(:class:`~dflow.store.snapshots.Snapshots`). Their public methods are also the Store's,
+as the one-line delegations listed in the class. See :mod:`dflow.store` for the layout.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dflow.errors import ArtifactNotFoundError, StoreError
 from dflow.store import codecs
 from dflow.store.array_files import ARRAY_MARKER, LAYOUT_VERSION
-from dflow.store.backends import FileIO, FsspecIO, LocalIO, io_error
 from dflow.store.blobs import decode_blob, encode_blob
 from dflow.store.failures import GuardedIO
+from dflow.store.files import Files, io_error
 from dflow.store.keys import check_key, digest, shard
 from dflow.store.location import check_root, make_filesystem, protocol_of
-from dflow.store.records import RecordsMixin
+from dflow.store.records import RunRecords
 from dflow.store.refs import ArtifactRef
-from dflow.store.snapshots import SnapshotsMixin
-from dflow.store.tags import TagsMixin
+from dflow.store.snapshots import Snapshots
+from dflow.store.tags import RunTags
 
 if TYPE_CHECKING:
     import zarr
@@ -31,7 +37,19 @@ type_name = codecs.type_name
 _what = codecs.what
 
 
-class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
+def _part(part: str, method: Callable) -> Callable:
+    """A Store method that calls ``method`` of the Store's part ``part`` (same signature
+    and docstring, so ``help(Store)`` reads as before)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def delegate(self: Store, *args: Any, **kwargs: Any) -> Any:
+        return getattr(getattr(self, part), name)(*args, **kwargs)
+
+    return delegate
+
+
+class Store:
     """A content-addressed artifact store rooted at ``url`` (any fsspec URL or local path).
 
     Picklable: only ``url``, ``options``, ``trusted`` and ``writable`` are pickled; the
@@ -52,7 +70,10 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         self.options = dict(options or {})
         self.trusted = trusted
         self.writable = writable
-        self._io_obj: FileIO | None = None
+        self._io_obj: Files | None = None
+        #: Blobs this store wrote or found on writing: present for good (a blob is never
+        #: removed), so committing them needs no request.
+        self._present: set[str] = set()
 
     def __getstate__(self) -> dict:
         return {
@@ -82,18 +103,66 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         return other
 
     @property
-    def io(self) -> FileIO:
-        """The backend (created, and the root checked, on first use)."""
+    def io(self) -> Files:
+        """The file layer (created, and the root checked, on first use)."""
         if self._io_obj is None:
             fs, root = make_filesystem(self.url, self.options)
             check_root(fs, root, self.url, writable=self.writable)
-            if protocol_of(self.url) == "file":
-                self._io_obj = LocalIO(fs, root, writable=self.writable)
-            else:  # every backend failure becomes one StoreIOError sentence
+            files: Any = Files(fs, root, writable=self.writable)
+            if not files.local:  # every backend failure becomes one StoreIOError sentence
                 endpoint = str(self.options.get("endpoint_url", "") or "")
-                inner = FsspecIO(fs, root, writable=self.writable)
-                self._io_obj = GuardedIO(inner, self.url, endpoint)
+                files = GuardedIO(files, self.url, endpoint)
+            self._records = RunRecords(files, self.url, self.has)
+            self._tags = RunTags(files, self._records)
+            own = Path(self.url) if protocol_of(self.url) == "file" else None
+            self._snapshots = Snapshots(self.put_bytes, self.get_bytes, own)
+            self._io_obj = files
         return self._io_obj
+
+    @property
+    def records(self) -> RunRecords:
+        """Attempts, manifests, run records, the run index and heartbeats."""
+        self.io  # noqa: B018 - the parts are made with the file layer
+        return self._records
+
+    @property
+    def tags(self) -> RunTags:
+        """Run tags."""
+        self.io  # noqa: B018
+        return self._tags
+
+    @property
+    def snapshots(self) -> Snapshots:
+        """Code snapshots (stored as this store's blobs)."""
+        self.io  # noqa: B018
+        return self._snapshots
+
+    # --- the composed parts (see the module docstring) ---------------------------------
+
+    list_attempts = _part("records", RunRecords.list_attempts)
+    start_attempt = _part("records", RunRecords.start_attempt)
+    committed_attempts = _part("records", RunRecords.committed_attempts)
+    commit_attempt = _part("records", RunRecords.commit_attempt)
+    manifest = _part("records", RunRecords.manifest)
+    latest_commit = _part("records", RunRecords.latest_commit)
+    write_attempt_record = _part("records", RunRecords.write_attempt_record)
+    read_attempt_record = _part("records", RunRecords.read_attempt_record)
+    write_log = _part("records", RunRecords.write_log)
+    read_log = _part("records", RunRecords.read_log)
+    write_run_record = _part("records", RunRecords.write_run_record)
+    read_run_record = _part("records", RunRecords.read_run_record)
+    set_run_status = _part("records", RunRecords.set_run_status)
+    write_heartbeat = _part("records", RunRecords.write_heartbeat)
+    read_heartbeat = _part("records", RunRecords.read_heartbeat)
+    list_flows = _part("records", RunRecords.list_flows)
+    list_runs = _part("records", RunRecords.list_runs)
+    list_steps = _part("records", RunRecords.list_steps)
+    list_tasks = _part("records", RunRecords.list_tasks)
+    run_tags = _part("tags", RunTags.run_tags)
+    add_run_tags = _part("tags", RunTags.add_run_tags)
+    remove_run_tags = _part("tags", RunTags.remove_run_tags)
+    save_code = _part("snapshots", Snapshots.save_code)
+    extract_code = _part("snapshots", Snapshots.extract_code)
 
     # --- blobs -------------------------------------------------------------------------
 
@@ -102,10 +171,10 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
         key = digest(data)
         rel = f"objects/{shard(key)}"
         try:
-            if not self.io.exists(rel):
-                self.io.write(rel, encode_blob(data))
+            self.io.put_once(rel, encode_blob(data))  # one request on an object store
         except (OSError, ValueError) as exc:
             raise io_error("write", rel, exc) from exc
+        self._known(key)
         return key
 
     def get_bytes(self, key: str, *, name: str = "") -> bytes:
@@ -125,6 +194,8 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
     def has(self, key: str) -> bool:
         """True if a blob, a complete array or a complete table is stored under ``key``."""
         check_key(key)
+        if key in self._present:
+            return True
         try:
             return any(
                 self.io.exists(rel)
@@ -136,6 +207,11 @@ class Store(RecordsMixin, TagsMixin, SnapshotsMixin):
             )
         except OSError as exc:
             raise io_error("lookup", key, exc) from exc
+
+    def _known(self, key: str) -> None:
+        if len(self._present) >= 100_000:  # bounded: a long-lived worker forgets
+            self._present.clear()
+        self._present.add(key)
 
     # --- values (each encoding is a codec: dflow.store.codecs) ---------------------------
 

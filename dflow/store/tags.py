@@ -29,8 +29,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dflow.errors import RecordNotFoundError, StoreError
-from dflow.store.backends import io_error
+from dflow.store.files import Files, io_error
 from dflow.store.keys import digest
+from dflow.store.records import RunRecords, write_checked
 
 SEEDED = "@seeded"
 #: Encoded names longer than this are stored as ``~<digest>`` objects holding the tag.
@@ -91,11 +92,14 @@ def _long_name(tag: str) -> str:
     return "~" + digest(tag.encode("utf-8"))
 
 
-class TagsMixin:
-    """Run tags in their own files (mixed into :class:`~dflow.store.Store`)."""
+class RunTags:
+    """Run tags in their own files, beside the run records ``records`` over ``files``."""
+
+    def __init__(self, files: Files, records: RunRecords) -> None:
+        self.files, self.records = files, records
 
     def _tags_dir(self, flow: str, run_id: str) -> str:
-        return f"{self._run_dir(flow, run_id)}/tags"
+        return f"{self.records.run_dir(flow, run_id)}/tags"
 
     def run_tags(self, flow: str, run_id: str, *, record: Mapping | None = None) -> list[str]:
         """The run's tags, sorted: one listing of its tags folder.
@@ -105,7 +109,7 @@ class TagsMixin:
         """
         folder = self._tags_dir(flow, run_id)
         try:
-            names = self.io.ls(folder)
+            names = self.files.ls(folder)
         except OSError as exc:
             raise io_error("list", folder, exc) from exc
         if SEEDED not in names:
@@ -140,7 +144,7 @@ class TagsMixin:
             name = encode_tag(tag)
             rel = f"{folder}/{name if len(name) <= MAX_NAME else _long_name(tag)}"
             try:
-                self.io.rm(rel)
+                self.files.rm(rel)
             except OSError as exc:
                 raise io_error("remove", rel, exc) from exc
 
@@ -149,7 +153,7 @@ class TagsMixin:
     def _legacy_tags(self, flow: str, run_id: str, record: Mapping | None) -> list[str]:
         if record is None:
             try:
-                record = self.read_run_record(flow, run_id)
+                record = self.records.read_run_record(flow, run_id)
             except RecordNotFoundError:
                 return []
         return [str(t) for t in record.get("tags") or ()]
@@ -160,26 +164,26 @@ class TagsMixin:
         # seeding can be undone by that seeding (a short window, once per run).
         folder = self._tags_dir(flow, run_id)
         try:
-            seeded = SEEDED in self.io.ls(folder)
+            seeded = SEEDED in self.files.ls(folder)
         except OSError as exc:
             raise io_error("list", folder, exc) from exc
         if seeded:
             return
         for tag in self._legacy_tags(flow, run_id, None):
             self._write_tag(flow, run_id, tag)
-        self._write_checked(f"{folder}/{SEEDED}", b"")
+        write_checked(self.files, f"{folder}/{SEEDED}", b"")
 
     def _write_tag(self, flow: str, run_id: str, tag: str) -> None:
         name = encode_tag(tag)
         folder = self._tags_dir(flow, run_id)
         if len(name) <= MAX_NAME:
-            self._write_checked(f"{folder}/{name}", b"")
+            write_checked(self.files, f"{folder}/{name}", b"")
         else:
-            self._write_checked(f"{folder}/{_long_name(tag)}", tag.encode("utf-8"))
+            write_checked(self.files, f"{folder}/{_long_name(tag)}", tag.encode("utf-8"))
 
     def _read_long_tag(self, rel: str) -> str:
         try:
-            return self.io.read(rel).decode("utf-8")
+            return self.files.read(rel).decode("utf-8")
         except FileNotFoundError:  # removed since the listing
             return ""
         except UnicodeDecodeError as exc:

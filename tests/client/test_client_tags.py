@@ -10,6 +10,7 @@ from dflow.client import ClientContext, Flow, Run
 from dflow.errors import NamespaceMismatchError, ReadOnlyStoreError, StoreError
 from dflow.store import Store, open_store
 from dflow.store import location as location_module
+from dflow.store.records import RunRecords
 
 FLOW = "TagFlow"
 RUN = "1700000000000000"
@@ -45,7 +46,7 @@ def test_a_tag_added_as_the_run_finishes_keeps_the_final_status(tmp_path, monkey
     assert run.status == "running"
 
     # The driver finishes right after anything in the client reads run.json for tagging.
-    real_read = Store.read_run_record
+    real_read = RunRecords.read_run_record  # the tags part reads run.json through it
     finished = []
 
     def read_then_driver_finishes(self, flow, run_id):
@@ -55,7 +56,7 @@ def test_a_tag_added_as_the_run_finishes_keeps_the_final_status(tmp_path, monkey
             driver.write_run_record(flow, run_id, {**record, "status": "succeeded"})
         return record
 
-    monkeypatch.setattr(Store, "read_run_record", read_then_driver_finishes)
+    monkeypatch.setattr(RunRecords, "read_run_record", read_then_driver_finishes)
     run.add_tag("reviewed")
     monkeypatch.undo()
     assert driver.read_run_record(FLOW, RUN)["status"] == "succeeded"

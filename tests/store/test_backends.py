@@ -13,8 +13,8 @@ import threading
 import pytest
 
 from dflow.store import Store, open_store
-from dflow.store import backends as backends_module
-from dflow.store.backends import LocalIO
+from dflow.store import files as files_module
+from dflow.store.files import Files
 
 DATA = b'{"layout": 1, "manifest": "' + b"ab" * 16 + b'"}'
 
@@ -41,10 +41,10 @@ class _TornFile:
         return getattr(self.real, name)
 
 
-def _local(tmp_path) -> LocalIO:
+def _local(tmp_path) -> Files:
     store = open_store(str(tmp_path / "store"))
     io = store.io
-    assert isinstance(io, LocalIO)
+    assert io.local
     return io
 
 
@@ -64,7 +64,7 @@ def test_a_reader_never_sees_a_partial_create_and_a_failed_one_can_be_retried(
 
     real_open = open
     monkeypatch.setattr(
-        backends_module,
+        files_module,
         "open",
         lambda *a, **k: _TornFile(real_open(*a, **k), reader_then_failure),
         raising=False,
@@ -84,7 +84,7 @@ def test_a_process_killed_mid_create_leaves_no_partial_file(tmp_path) -> None:
     rel = "flows/F/runs/1/steps/s/0/0/DONE"
     child = textwrap.dedent(f"""
         import os, signal, sys
-        from dflow.store import backends, open_store
+        from dflow.store import files, open_store
 
         real_open = open
 
@@ -100,7 +100,7 @@ def test_a_process_killed_mid_create_leaves_no_partial_file(tmp_path) -> None:
                 self.f.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
 
-        backends.open = lambda *a, **k: Killed(real_open(*a, **k))
+        files.open = lambda *a, **k: Killed(real_open(*a, **k))
         open_store({str(tmp_path / "store")!r}).io.create({rel!r}, {DATA!r})
     """)
     proc = subprocess.run([sys.executable, "-c", child], capture_output=True, timeout=120)
@@ -135,7 +135,7 @@ def test_create_without_hard_links_is_still_exclusive(tmp_path, monkeypatch) -> 
     def no_links(src, dst):
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(backends_module.os, "link", no_links)
+    monkeypatch.setattr(files_module.os, "link", no_links)
     assert io.create("x/DONE", b"one") is True
     assert io.create("x/DONE", b"two") is False
     assert io.read("x/DONE") == b"one" and io.ls("x") == ["DONE"]

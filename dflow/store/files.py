@@ -1,0 +1,267 @@
+"""The store's file layer: fsspec's root-relative filesystem plus atomic local writes.
+
+:class:`Files` wraps the store root in fsspec's ``DirFileSystem`` (paths relative to the
+root, ``/``-separated) and adds what fsspec lacks for a local folder: atomic writes and an
+atomic exclusive create. Everything else (reading, listing, removing, an object store's
+PUT and conditional PUT) is fsspec's own; on a local folder reads, checks and listings
+call ``os`` directly (2-5x less per call than through fsspec: the per-task hot path).
+
+Local writes are atomic: a unique temp file in the target folder, written in full, then a
+rename (``write``) or a hard link (``create``: ``os.link`` fails if the target exists, so
+the create is exclusive too, and a reader or a crash never sees a partial file). An object
+store's PUT already is atomic; ``create`` is a conditional PUT (fsspec's
+``pipe_file(mode="create")``: ``If-None-Match: *`` on s3fs, an exclusive open on memory://)
+where the backend supports it, else a check then a PUT (see :meth:`Files.create`).
+
+A layer opened with ``writable=False`` refuses every write with ReadOnlyStoreError.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import inspect
+import os
+import shutil
+import uuid
+from typing import Any
+
+from fsspec.implementations.dirfs import DirFileSystem
+from fsspec.implementations.local import LocalFileSystem
+
+from dflow.errors import ReadOnlyStoreError, StoreError, StoreIOError
+
+#: errno values of a filesystem that has no hard links (FAT, some FUSE and SMB mounts).
+_NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS})
+#: Names holding this are local temp files of a write in progress: never listed.
+_TEMP = ".tmp-"
+
+
+def io_error(op: str, path: str, exc: BaseException) -> StoreError:
+    """A storage failure as a StoreError that says what was being done, and why (see
+    :mod:`dflow.store.failures`); a StoreError already said is passed on as it is."""
+    if isinstance(exc, StoreError):
+        return exc
+    from dflow.store.failures import classify
+
+    cause, hint = classify(exc)
+    return StoreIOError(
+        f"store {op} failed for {path}: {cause}", hint=hint, operation=op, cause=cause
+    )
+
+
+class Files:
+    """The files under one store root, by relative path (see the module docstring).
+
+    ``fs`` is the fsspec filesystem of the root and ``root`` its path there (as
+    ``fsspec.core.url_to_fs`` returns them).
+    """
+
+    def __init__(self, fs: Any, root: str, *, writable: bool = True) -> None:
+        self.root = root.rstrip("/") or "/"
+        self.writable = writable
+        self.local = isinstance(fs, LocalFileSystem)
+        self.fs = DirFileSystem(self.root, fs)
+
+    def check_writable(self, rel: str) -> None:
+        """Raise ReadOnlyStoreError if this layer was opened read-only."""
+        if not self.writable:
+            raise ReadOnlyStoreError(
+                f"cannot write {rel or self.root}: the store at {self.root} was opened read-only",
+                hint="open it with open_store(url, writable=True) (needs write permission)",
+            )
+
+    def full(self, rel: str) -> str:
+        """The path of ``rel`` on the root's own filesystem (for zarr and local os calls)."""
+        if self.local:
+            return os.path.join(self.root, *rel.split("/")) if rel else self.root
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def read(self, rel: str) -> bytes:
+        """Whole-file read; FileNotFoundError when absent."""
+        if self.local:
+            with open(self.full(rel), "rb") as f:
+                return f.read()
+        return self.fs.cat_file(rel)
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Whole-file write, atomic (never seen partial); replaces an existing file."""
+        self.check_writable(rel)
+        if not self.local:
+            self.fs.pipe_file(rel, data)
+            return
+        target = self.full(rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = _temp_beside(target)
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def create(self, rel: str, data: bytes) -> bool:
+        """Write only if absent, atomically and durably; False if it already existed.
+
+        On an object store this is one conditional PUT where the backend honours it (AWS
+        S3 and moto do). A backend whose ``pipe_file`` takes no ``mode=`` gets a check then
+        a PUT, and an S3-compatible server that ignores ``If-None-Match`` overwrites:
+        there, two writers racing in the window between check and PUT may both succeed
+        (the last PUT wins; each PUT is still whole).
+        """
+        self.check_writable(rel)
+        if self.local:
+            return _create_local(self.full(rel), data)
+        try:
+            self.fs.pipe_file(rel, data, mode="create")
+        except FileExistsError:
+            return False
+        except (TypeError, NotImplementedError):  # a backend without exclusive writes
+            if self.exists(rel):
+                return False
+            self.fs.pipe_file(rel, data)
+        return True
+
+    def put_once(self, rel: str, data: bytes) -> bool:
+        """Write ``data`` unless a file is already there; False (nothing written) if so.
+
+        One request on an object store (a conditional create). Locally a check, then an
+        atomic write without the fsync of :meth:`create` (for blobs, whose digest is
+        checked on every read, and manifests, which a DONE marker seals).
+        """
+        if self.local:
+            if os.path.exists(self.full(rel)):
+                return False
+            self.write(rel, data)
+            return True
+        return self.create(rel, data)
+
+    def exists(self, rel: str) -> bool:
+        """True if a file (or folder) exists at ``rel``."""
+        if self.local:
+            return os.path.exists(self.full(rel))
+        self.fs.invalidate_cache(rel)
+        return self.fs.exists(rel)
+
+    def ls(self, rel: str) -> list[str]:
+        """Names (not paths) directly under folder ``rel``; [] when absent."""
+        if self.local:
+            try:
+                names = os.listdir(self.full(rel))
+            except (FileNotFoundError, NotADirectoryError):
+                return []
+            return sorted(n for n in names if _TEMP not in n)
+        self.fs.invalidate_cache(rel)
+        try:
+            entries = self.fs.ls(rel, detail=False)
+        except FileNotFoundError:
+            return []
+        names = {e.rstrip("/").rsplit("/", 1)[-1] for e in entries}
+        names.discard("")
+        return sorted(names)
+
+    def find(self, rel: str) -> list[str]:
+        """Every file under folder ``rel``, as paths relative to ``rel``; [] when absent."""
+        if self.local:
+            return _walk_local(self.full(rel))
+        self.fs.invalidate_cache(rel)
+        try:
+            found = self._find_remote(rel.strip("/"))
+        except FileNotFoundError:
+            return []
+        prefix = rel.strip("/") + "/" if rel.strip("/") else ""
+        return sorted(p[len(prefix) :] for p in found if p.startswith(prefix))
+
+    def _find_remote(self, rel: str) -> list[str]:
+        # s3fs and gcsfs list ``parent`` with a key prefix in ONE request; their plain
+        # find of a folder that does not exist costs two more (a HEAD and a listing).
+        parent, _, name = rel.rpartition("/")
+        if name and _takes_prefix(self.fs.fs):
+            return self.fs.find(parent, prefix=f"{name}/")
+        return self.fs.find(rel)
+
+    def rm(self, rel: str) -> None:
+        """Remove one file; absent is fine."""
+        self.check_writable(rel)
+        try:
+            self.fs.rm_file(rel)
+        except FileNotFoundError:
+            pass
+
+    def rmtree(self, path: str) -> None:
+        """Remove a local folder tree (an absolute path); absent is fine."""
+        self.check_writable(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@functools.cache
+def _prefix_finders(cls: type) -> bool:
+    try:
+        return "prefix" in inspect.signature(cls.find).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _takes_prefix(fs: Any) -> bool:
+    """True if ``fs.find`` takes ``prefix=`` (s3fs, gcsfs: a server-side key prefix)."""
+    return _prefix_finders(type(fs))
+
+
+def _walk_local(base: str) -> list[str]:
+    out = []
+    for folder, _dirs, files in os.walk(base):
+        prefix = os.path.relpath(folder, base).replace(os.sep, "/")
+        for name in files:
+            if _TEMP not in name:
+                out.append(name if prefix == "." else f"{prefix}/{name}")
+    return sorted(out)
+
+
+def _temp_beside(target: str) -> str:
+    """A unique temp name beside ``target`` (same folder, so rename and link are atomic)."""
+    folder, base = os.path.split(target)
+    return os.path.join(folder, f".{base}{_TEMP}{uuid.uuid4().hex}")
+
+
+def _create_local(target: str, data: bytes) -> bool:
+    """Atomic exclusive create of a local file: temp, fsync, hard link (fails if present)."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = _temp_beside(target)
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, target)  # atomic, and fails if the target exists
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            return _create_without_links(target, data)
+        return True
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+def _create_without_links(target: str, data: bytes) -> bool:
+    """Exclusive create on a filesystem without hard links: O_EXCL, then write in place.
+
+    Exclusive, but not atomic: a crash mid-write leaves a partial target (readers of DONE
+    markers treat such an attempt as damaged and fall back to an earlier one).
+    """
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return True
