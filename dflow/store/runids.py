@@ -31,7 +31,7 @@ def claim_run_id(store, flow: str, *, clock: Callable[[], int] = time.time_ns) -
     candidate = clock() // 1000
     for _ in range(MAX_TRIES):
         run_id = str(candidate)
-        rel = f"{store._run_dir(flow, run_id)}/run.json"
+        rel = f"{store.records.run_dir(flow, run_id)}/run.json"
         doc = {"flow": flow, "run_id": run_id, "created_at": time.time()}
         data = dump_json({**doc, "layout": RECORD_LAYOUT}, f"run record of {flow}/{run_id}")
         try:
