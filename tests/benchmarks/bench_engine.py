@@ -68,6 +68,11 @@ def measure(folder: Path, argv: list[str], env: dict | None = None) -> dict:
     return result
 
 
+def count_files(folder: Path) -> int:
+    """Files under ``folder`` (a local store: each file is one object on S3)."""
+    return sum(len(files) for _, _, files in os.walk(folder))
+
+
 def find_metaflow(given: str | None) -> str | None:
     """A Python that can import metaflow, or None."""
     for candidate in [given, sys.executable, "/tmp/mfvenv/bin/python"]:
@@ -167,7 +172,12 @@ def main() -> None:
                 systems["plain dask"] = (work, [sys.executable, "plain_dask.py", str(n)], env)
             base = None
             for system, (folder, argv, system_env) in systems.items():
+                store = Path(system_env["DFLOW_STORE"])
+                before = count_files(store) if system == "dflow" else 0
                 runs = [measure(folder, argv, system_env) for _ in range(args.repeat)]
+                if system == "dflow" and kind == "foreach":
+                    per_task = (count_files(store) - before) / (args.repeat * n)
+                    print(f"# {case}: {per_task:.2f} store objects written per task", flush=True)
                 wall = statistics.median(r["wall"] for r in runs)
                 peak = max(r["peak_mb"] for r in runs)
                 base = base or wall

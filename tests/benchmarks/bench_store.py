@@ -6,7 +6,8 @@ Run by hand (pytest does not collect ``bench_*.py``)::
 
 Each case runs in its own subprocess so its peak memory (ru_maxrss, minus the
 interpreter's baseline after imports) is its own. Cases: the store on a local folder, the
-store on a moto S3 server started on 127.0.0.1, and pickle + gzip into a file (what
+store on a moto S3 server started on 127.0.0.1, the same bytes put and got whole by s3fs
+on that server (the reference of the S3 case), and pickle + gzip into a file (what
 Metaflow does). Prints save / load MB/s, hashing speed, peak memory and the ratios.
 """
 
@@ -52,6 +53,13 @@ def run_case(case: str, size_mb: int, url: str, options: dict) -> dict:
         t1 = time.perf_counter()
         with gzip.open(path, "rb") as f:
             back = pickle.load(f)
+    elif case == "raw-s3fs":
+        import s3fs
+
+        fs = s3fs.S3FileSystem(**options)
+        fs.pipe_file(f"{url}/raw", memoryview(arr).cast("B"))
+        t1 = time.perf_counter()
+        back = np.frombuffer(fs.cat_file(f"{url}/raw"), dtype=arr.dtype)
     else:
         from dflow.store import open_store
 
@@ -121,11 +129,11 @@ def main() -> None:
             server.start()
             opts = {"endpoint_url": f"http://127.0.0.1:{port}", "key": "x", "secret": "x"}
             s3fs.S3FileSystem(**opts).mkdir("bench")
-            cases.append(("store-s3", opts))
+            cases += [("store-s3", opts), ("raw-s3fs", opts)]
         for i in range(args.repeat):
             for case, opts in cases:
                 with tempfile.TemporaryDirectory() as tmp:
-                    url = f"s3://bench/run{i}" if case == "store-s3" else tmp
+                    url = f"s3://bench/{case}-{i}" if "s3" in case else tmp
                     results.setdefault(case, []).append(
                         _run_child(case, args.size_mb, url, opts or {})
                     )
@@ -152,6 +160,12 @@ def _report(results: dict[str, list[dict]], size_mb: int, hash_mbs: float) -> No
     for case in ("store-local", "store-s3"):
         if case in rt:
             print(f"{case} round trip is {rt['pickle-gzip'] / rt[case]:.1f}x pickle+gzip")
+    if "raw-s3fs" in results:
+        for what in ("save_s", "load_s"):
+            ratio = statistics.median(r[what] for r in results["raw-s3fs"]) / statistics.median(
+                r[what] for r in results["store-s3"]
+            )
+            print(f"store-s3 {what[:-2]} runs at {ratio:.0%} of raw s3fs's speed")
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ def _count_requests(url: str, options: dict, cls: type) -> Counter:
 
 def test_a_task_with_three_small_artifacts_costs_at_most_eight_requests(s3_store_url) -> None:
     url, options = s3_store_url
-    _count_requests(url, options, flow_class("ThreeStepFlow", "requests.py"))  # warm: code
-    three = _count_requests(url, options, flow_class("ThreeStepFlow", "requests.py"))
-    five = _count_requests(url, options, flow_class("FiveStepFlow", "requests.py"))
+    _count_requests(url, options, flow_class("ThreeStepFlow", "request_counts.py"))  # warm: code
+    three = _count_requests(url, options, flow_class("ThreeStepFlow", "request_counts.py"))
+    five = _count_requests(url, options, flow_class("FiveStepFlow", "request_counts.py"))
     per_task = (sum(five.values()) - sum(three.values())) / 2
     assert sum(three.values()) > 0  # the counter sees the store's requests
     assert per_task <= 8, f"{per_task} requests per task: 3 steps {three}, 5 steps {five}"
