@@ -8,12 +8,16 @@ import pytest
 import s3fs
 from runkit import flow_class, run
 
+from dflow.store import open_store
+
 pytestmark = pytest.mark.s3
 
 
 def _count_requests(url: str, options: dict, cls: type) -> Counter:
     """Run ``cls`` in-process on the S3 store; count its requests by operation."""
-    fs = s3fs.S3FileSystem(**options)  # fsspec's cached instance: the store's own client
+    # The store's s3fs (fsspec caches instances: every store opened alike shares it).
+    fs = open_store(url, options).io.fs.fs
+    assert isinstance(fs, s3fs.S3FileSystem)
     fs.connect()
     seen: Counter = Counter()
 
