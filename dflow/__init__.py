@@ -11,7 +11,7 @@ first use, so defining and running flows does not pay for it.
 
 from dflow.cloud_decorators import batch, conda, conda_base, kubernetes, pypi, pypi_base
 from dflow.current import current
-from dflow.decorators import catch, environment, resources, retry, step, timeout
+from dflow.decorators import card, catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
 from dflow.parameters import IncludeFile, JSONType, Parameter
 from dflow.project import project
@@ -40,6 +40,7 @@ __all__ = [
     "Parameter",
     "__version__",
     "batch",
+    "card",
     "catch",
     "conda",
     "conda_base",

@@ -38,6 +38,7 @@ class CurrentInfo:
     tags: tuple[str, ...] = ()
     username: str | None = None
     project: dict | None = None  # see dflow.project.project_info
+    card: Any = None  # the task's card collector (dflow.engine.cards.CardCollector)
 
 
 _CURRENT: contextvars.ContextVar[CurrentInfo | None] = contextvars.ContextVar(
@@ -173,6 +174,12 @@ class Current:
     def is_user_branch(self) -> bool | None:
         """True on the default ``user.<name>`` branch."""
         return self._project("is_user_branch")
+
+    @property
+    def card(self) -> Any:
+        """The task's cards: ``current.card.append(Markdown("# hi"))``,
+        ``current.card["id"].append(...)`` (steps with ``@card``)."""
+        return self._field("card")
 
     @property
     def tags(self) -> tuple[str, ...] | None:

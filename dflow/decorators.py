@@ -94,6 +94,14 @@ def _optional_str(value: Any) -> str | None:
     return None if value is None or isinstance(value, str) else "None or a string"
 
 
+def _card_type(value: Any) -> str | None:
+    return None if value in ("default", "blank") else "'default' or 'blank'"
+
+
+def _optional_dict(value: Any) -> str | None:
+    return None if value is None or isinstance(value, dict) else "None or a dict"
+
+
 #: name -> {option: (default, checker)}; a checker returns what it expected, or None.
 DECORATOR_OPTIONS: dict[str, dict[str, tuple[Any, Callable[[Any], str | None]]]] = {
     "retry": {"times": (3, _non_negative_int), "minutes_between_retries": (2, _non_negative)},
@@ -109,6 +117,12 @@ DECORATOR_OPTIONS: dict[str, dict[str, tuple[Any, Callable[[Any], str | None]]]]
         "memory": (4096, _positive),
     },
     "environment": {"vars": (None, _env_vars)},
+    "card": {
+        "type": ("default", _card_type),
+        "id": (None, _optional_str),
+        "options": (None, _optional_dict),
+        "timeout": (45, _non_negative),
+    },
     # @pypi / @conda (dflow.cloud_decorators): what the step needs installed
     "packages": {
         "packages": ({}, _packages_dict),
@@ -192,6 +206,7 @@ catch = _make_decorator("catch")
 timeout = _make_decorator("timeout")
 resources = _make_decorator("resources")
 environment = _make_decorator("environment")
+card = _make_decorator("card")
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -39,7 +39,14 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "engine": ("dflow.engine",),
     "client": ("dflow.client",),
     "presentation": ("dflow.report", "dflow.dashboard"),
-    "entry": ("dflow", "dflow.__main__", "dflow.entry", "dflow.cli", "dflow.runner"),
+    "entry": (
+        "dflow",
+        "dflow.__main__",
+        "dflow.entry",
+        "dflow.cli",
+        "dflow.runner",
+        "dflow.cards",
+    ),
 }
 #: layer -> the layers below it, which it may import
 BELOW: dict[str, set[str]] = {

@@ -7,6 +7,9 @@ Pathspecs leave out the flow's name, as in Metaflow (``python flow.py dump 17000
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 import dflow.cli.run_commands  # noqa: F401 - run and resume come first in the help
@@ -108,5 +111,85 @@ def _tag_command(flow_cls: type) -> click.Command:
     return tag
 
 
-for _factory in (_dump_command, _logs_command, _tag_command):
+def _card_task_spec(flow_cls: type, spec: str, run_id: str | None) -> str:
+    parts = spec.strip("/").split("/")
+    if len(parts) == 1:  # STEP: of --run-id or the latest run
+        parts = [run_id or "latest", parts[0]]
+    return full_pathspec(flow_cls, "/".join(parts))
+
+
+def _cards_of(flow_cls: type, spec: str, run_id: str | None, card_id: str | None, store):
+    from dflow.cli.inspect_commands import make_context, single_task
+    from dflow.client.cards import get_cards
+    from dflow.errors import ObjectNotFoundError
+
+    context = make_context(store, None, all_namespaces=True)
+    task = single_task(_card_task_spec(flow_cls, spec, run_id), context)
+    cards = get_cards(task, id=card_id)
+    if not cards:
+        raise ObjectNotFoundError(
+            f"task {task.pathspec} has no cards" + (f" with id {card_id!r}" if card_id else ""),
+            hint="decorate the step with @card (and re-run it)",
+        )
+    return task, cards
+
+
+def _card_command(flow_cls: type) -> click.Command:
+    @click.group(
+        "card",
+        epilog="\b\nExamples:\n  python flow.py card view start\n"
+        "  python flow.py card get 1700000000000000/fit/3 fit.html",
+    )
+    def card() -> None:
+        """View or save the cards of a task (STEP, RUN_ID/STEP or RUN_ID/STEP/TASK)."""
+
+    options = [
+        click.option("--run-id", default=None, help="The run (default: the latest)."),
+        click.option("--id", "card_id", default=None, help="Only the card with this id."),
+        click.option("--store", default=None, help="The store (default: DFLOW_STORE/.dflow)."),
+    ]
+
+    def with_options(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    @card.command("view")
+    @click.argument("spec", metavar="STEP")
+    @with_options
+    def view(spec: str, run_id: str | None, card_id: str | None, store: str | None) -> None:
+        """Write the task's card to an HTML file, open it in a browser, print its path."""
+        import tempfile
+        import webbrowser
+
+        task, cards = _cards_of(flow_cls, spec, run_id, card_id, store)
+        folder = tempfile.mkdtemp(prefix="dflow-card-")
+        for number, found in enumerate(cards):
+            path = f"{folder}/{task.pathspec.replace('/', '-')}-{number}.html"
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(found.html)
+            click.echo(path)
+            if os.environ.get("DISPLAY") or sys.platform == "darwin":
+                webbrowser.open(f"file://{path}")
+
+    @card.command("get")
+    @click.argument("spec", metavar="STEP")
+    @click.argument("file", required=False)
+    @with_options
+    def get(
+        spec: str, file: str | None, run_id: str | None, card_id: str | None, store: str | None
+    ) -> None:
+        """Print the task's card HTML, or write it to FILE."""
+        _, cards = _cards_of(flow_cls, spec, run_id, card_id, store)
+        html = cards[0].html
+        if file:
+            with open(file, "w", encoding="utf-8") as out:
+                out.write(html)
+        else:
+            click.echo(html)
+
+    return card
+
+
+for _factory in (_dump_command, _logs_command, _tag_command, _card_command):
     register_flow_command(_factory)

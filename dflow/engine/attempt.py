@@ -28,6 +28,7 @@ from dflow.engine.artifacts import (
     set_artifacts,
 )
 from dflow.engine.capture import LogSink, capturing, original_stream
+from dflow.engine.cards import CardCollector, save_cards, step_cards
 from dflow.engine.dask_context import TaskSlot, slot_released, step_dask
 from dflow.engine.envvars import step_environment
 from dflow.errors import DflowError, StepTimeoutError
@@ -136,6 +137,8 @@ def run_attempt(
         task.index = index
     env = decos["environment"].get("vars") if "environment" in decos else None
     timeout = _timeout_seconds(decos)
+    cards = step_cards(node)
+    flow.__dict__["_dflow_cards"] = cards
     bind = CurrentInfo(
         flow_name=plan.flow_name,
         run_id=plan.run_id,
@@ -147,6 +150,7 @@ def run_attempt(
         tags=tuple(plan.tags),
         username=plan.user or None,
         project=plan.project,
+        card=CardCollector(cards, spec.step),
     )
     error: BaseException | None = None
     with capturing(sink), current._bind(bind), step_environment(env), step_dask() as dask_ctx:
@@ -325,6 +329,8 @@ def _persist(
             )
         switch_to = cases[value]
         meta["switch_to"] = switch_to
+    if flow.__dict__.get("_dflow_cards"):
+        meta["cards"] = save_cards(store, flow.__dict__["_dflow_cards"], addr.pathspec, written)
     manifest = store.commit_attempt(addr, attempt, refs, meta, written=written)
     return TaskResult(
         step=spec.step,

@@ -8,9 +8,8 @@ This module is the one hook both pages call:
   them in an executor thread and shows them under its "Cards" heading.
 
 :func:`task_cards` returns what a task's cards show as :class:`CardFragment` values
-(title and a self-contained HTML fragment). Until ``@card`` exists it returns none; the
-card feature fills it in from the store (it receives the open store and the task's
-address, so it needs nothing else), and both pages then show cards without change.
+(title and a self-contained HTML page), read from the store: the pages the task's
+``@card`` decorators rendered at commit (:mod:`dflow.engine.cards`).
 """
 
 from __future__ import annotations
@@ -35,8 +34,14 @@ class CardFragment:
 
 
 def task_cards(store: Store, address: TaskAddress) -> list[CardFragment]:
-    """The cards of one task (none until ``@card`` is built; see the module docstring)."""
-    return []
+    """The cards of one task: what its committed manifest lists under ``cards``."""
+    manifest = store.latest_commit(address)
+    found = []
+    for card in ((manifest.meta or {}).get("cards") or []) if manifest is not None else []:
+        html = store.get_bytes(card["key"], name=f"card of {address.pathspec}")
+        title = card["type"] + (f" · {card['id']}" if card.get("id") else "")
+        found.append(CardFragment(address.step, address.task_id, title, html.decode("utf-8")))
+    return found
 
 
 def run_cards(
