@@ -246,9 +246,14 @@ def dump_command(context: ClientContext, pathspec: str, name: str | None, as_jso
         click.echo(json.dumps(doc, indent=1, sort_keys=True))
         return
     if not arts:
+        damage = task.damage
         click.echo(
             f"{task.pathspec} has no artifacts"
-            + ("" if task.successful else " (it did not commit any)")
+            + (
+                f": its commit is damaged ({damage}); resume reruns it"
+                if damage
+                else ("" if task.successful else " (it did not commit any)")
+            )
         )
         return
     click.echo(

@@ -472,9 +472,9 @@ class Run(DflowObject):
         the run never reached, "not reached" ("waiting" while the run is running)."""
         states = {}
         for step in self.steps():
-            statuses = {t.metadata_dict.get("status", "running") for t in step.tasks()}
+            statuses = {t.state for t in step.tasks()}
             states[step.id] = next(
-                (s for s in ("failed", "running") if s in statuses),
+                (s for s in ("failed", "damaged", "running") if s in statuses),
                 "succeeded" if statuses else "running",
             )
         graph = self.graph

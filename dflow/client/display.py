@@ -65,8 +65,9 @@ def format_runs(runs: Iterable[Run]) -> str:
 
 def step_row(step: Step) -> list[str]:
     """One line of :func:`format_run`: step, tasks, status counts, start, duration."""
-    records = [t.metadata_dict for t in step.tasks()]
-    counts = Counter(r.get("status", "running") for r in records)
+    tasks = step.tasks()
+    records = [t.metadata_dict for t in tasks]
+    counts = Counter(t.state for t in tasks)
     status = (
         ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         if len(counts) > 1

@@ -25,6 +25,7 @@ from dflow.client.base import (
 from dflow.client.context import ClientContext
 from dflow.errors import NotCommittedError, ObjectNotFoundError, RecordNotFoundError
 from dflow.store import ArtifactRef, Manifest, TaskAddress
+from dflow.store.commit_state import DAMAGED, attempt_state, commit_damage
 
 if TYPE_CHECKING:
     from dflow.client.core import Run
@@ -250,6 +251,23 @@ class Task(DflowObject):
         record = dict(self._record() or {})
         record.pop("layout", None)
         return record
+
+    @property
+    def state(self) -> str:
+        """ "succeeded", "failed", "running", or "damaged": the attempt's record says it
+        succeeded but its commit (DONE marker, manifest) is missing or damaged, so its
+        artifacts cannot be read (see :mod:`dflow.store.commit_state`)."""
+        return self._memo(
+            "state",
+            lambda: attempt_state(self.store, self.address, self.current_attempt, self._record()),
+        )
+
+    @property
+    def damage(self) -> str | None:
+        """Why this attempt's commit is damaged (None unless :attr:`state` is "damaged")."""
+        if self.state != DAMAGED:
+            return None
+        return commit_damage(self.store, self.address, self.current_attempt)
 
     @property
     def successful(self) -> bool:

@@ -27,6 +27,7 @@ STATE_COLOURS = {
     "succeeded": ("#d9f0e3", "#1b9e4b"),
     "running": ("#dde8fb", "#1f6fdb"),
     "failed": ("#fbe1df", "#c0392b"),
+    "damaged": ("#fdebd0", "#d35400"),  # a success whose commit is missing or damaged
     "not reached": ("#f2f2f2", "#a0a0a0"),
 }
 

@@ -15,6 +15,7 @@ from dflow.errors import RecordNotFoundError
 from dflow.report.cards import CardFragment, run_cards
 from dflow.report.preview import ArtifactInfo, describe_artifacts
 from dflow.store import Store, TaskAddress
+from dflow.store.commit_state import attempt_state
 
 #: Tasks per step whose artifacts are listed with previews (the rest are only counted).
 MAX_TASKS_WITH_ARTIFACTS = 5
@@ -106,7 +107,7 @@ def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptData:
         rec = {"status": "running"}
     return AttemptData(
         attempt=int(rec.get("attempt", n)),
-        status=str(rec.get("status", "running")),
+        status=attempt_state(store, addr, n, rec),  # "damaged": a success without a commit
         started_at=rec.get("started_at"),
         finished_at=rec.get("finished_at"),
         duration=rec.get("duration"),

@@ -45,3 +45,49 @@ def test_without_a_namespace_the_other_runs_stay_readable(store_url):
     flow = Flow("LinearFlow", ClientContext(store_url, namespace=None))
     assert [r.id for r in flow.readable_runs(flow.runs())][-1] == good
     assert list(flow.damaged) == [garbled]
+
+
+def _damage_commit(store_url: str, run_id: str, how: str) -> None:
+    from faultkit import attempt_dir
+
+    folder = attempt_dir(store_url, "LinearFlow", run_id, "middle")
+    if how == "DONE deleted":
+        (folder / "DONE").unlink()
+    elif how == "DONE garbled":
+        (folder / "DONE").write_text("{not json")
+    elif how == "manifest deleted":
+        (folder / "manifest.json").unlink()
+    else:
+        (folder / "manifest.json").write_text('{"artifacts": {"x": ')
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "how", ["DONE deleted", "DONE garbled", "manifest deleted", "manifest garbled"]
+)
+def test_a_damaged_commit_is_damaged_everywhere(how, store_url):
+    from dflow.report.collect import collect_run
+
+    cls = zoo_flow("good_linear.py", "LinearFlow")
+    run_id = run(cls, store_url).run_id
+    _damage_commit(store_url, run_id, how)
+    context = ClientContext(store_url, namespace=None)
+    from dflow.client import Run
+
+    r = Run(f"LinearFlow/{run_id}", context)
+    task = r["middle"].task
+    assert task.state == "damaged" and not task.successful
+    assert r["start"].task.state == "succeeded"
+    assert r.step_states()["middle"] == "damaged"
+    data = collect_run(context.store, "LinearFlow", run_id)
+    (middle,) = [t for t in data.tasks if t.step == "middle"]
+    assert middle.status == "damaged"
+    shown = dflow_cli("show", f"LinearFlow/{run_id}", "--store", store_url)
+    assert shown.returncode == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if line.startswith("middle "))
+    assert "damaged" in row and "succeeded" not in row
+    dumped = dflow_cli("dump", f"LinearFlow/{run_id}/middle/0", "--store", store_url, "-A")
+    assert "damaged" in dumped.stdout + dumped.stderr
+    assert "Traceback" not in dumped.stderr
