@@ -11,7 +11,9 @@ workers and saves it with ``Store.save`` (what a step's commit does: every chunk
 by the worker that computes it), then loads it back lazily and reduces it (what the next
 step does). Prints write and read MB/s against the disk's own measured limits (a file
 written with fsync, read back after dropping its pages), peak RSS per process, and
-whether any worker was paused, spilled or restarted. The store is deleted afterwards.
+whether any worker was paused, spilled or restarted; also the time to generate and
+reduce the array without the store (the CPU ceiling of the save on this machine). The
+store is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"array: {format_bytes(x.nbytes)} in {x.npartitions} chunks of "
                 f"{format_bytes(chunk_rows * cols * 8)}; workers: 2 x {args.memory_limit}"
             )
+            t0 = time.perf_counter()
+            float(x.sum().compute())
+            t_gen = time.perf_counter() - t0
             store = open_store(str(folder / "store"))
             t0 = time.perf_counter()
             ref = store.save(x)
@@ -106,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             total = float(store.load(ref).sum().compute())
             t_read = time.perf_counter() - t0
             mb = x.nbytes / 1e6
+            print(
+                f"generate + sum, no store: {t_gen:6.1f} s  {mb / t_gen:7.0f} MB/s "
+                "(the cluster's own ceiling for the save below)"
+            )
             print(
                 f"save (generate + write): {t_write:6.1f} s  {mb / t_write:7.0f} MB/s "
                 f"({mb / t_write / dw:.0%} of the disk's write)"
