@@ -65,7 +65,10 @@ pyarrow Table as one Arrow IPC blob, zstd buffers, checked exact before storing,
 bytes), ``msgpack`` (plain data with extension types, see :mod:`dflow.store.plaindata`)
 or ``pickle`` (cloudpickle, everything else; refused by stores opened with
 ``trusted=False``; a pickle whose class cannot be imported is an ArtifactUnreadableError).
-Other dask collections (delayed, bags, 0-d arrays) are computed and their result stored.
+And ``xarray`` (Datasets and DataArrays when xarray is installed: a msgpack blob of dims,
+attrs and the variables' references, each variable's array saved through the store, see
+:mod:`dflow.store.xarrays`). Other dask collections (delayed, bags, 0-d arrays) are
+computed and their result stored.
 A manifest entry is ``{"key", "encoding", "size", "type"}`` plus, when the codec recorded
 one, ``"meta"`` (shape, dtype, chunks, columns, rows, partitions, divisions known; for a
 frame pickled as a fallback the ``"reason"``), so listings describe values unread.

@@ -82,6 +82,9 @@ class ArtifactRef:
             more = f", +{m['ncols'] - 8} more" if m.get("ncols", 0) > 8 else ""
             parts = f" in {m['npartitions']} partitions" if "npartitions" in m else ""
             return f"frame {m['nrows']:,} rows{parts} x {m.get('ncols', '?')} columns: {cols}{more}"
+        if "dims" in m:
+            dims = ", ".join(f"{d}: {n}" for d, n in m["dims"].items())
+            return f"dataset ({dims}) variables {', '.join(m.get('variables', []))}"
         if "reason" in m:
             return f"pickled because {m['reason']}"
         return None
