@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from dflow.graph.model import DecoratorSpec, FlowGraph
 
@@ -36,8 +37,31 @@ def task_id_for(stack: Stack) -> str:
 
 
 def dask_key(flow: str, step: str, run_id: str, task_id: str) -> str:
-    """The Dask key of a task (or of a batch of tasks, named by its first task)."""
+    """The Dask key of a task (or of a batch of tasks, named by its first task).
+
+    ``dask.utils.key_split`` of it is ``"Flow.step"``, what the dashboard groups by;
+    :func:`parse_dask_key` reads it back.
+    """
     return f"{flow}.{step}-{run_id}-{task_id}"
+
+
+def parse_dask_key(key: Any) -> tuple[str, str, str, str] | None:
+    """:func:`dask_key` read back: ``(flow, step, run_id, task_id)``; None for other keys.
+
+    >>> parse_dask_key(dask_key("TrainFlow", "fit", "1795739563832009", "3.1"))
+    ('TrainFlow', 'fit', '1795739563832009', '3.1')
+    >>> parse_dask_key("inc-5f1e2b") is None
+    True
+    """
+    if not isinstance(key, str):
+        return None
+    flow, dot, rest = key.partition(".")
+    step, run_id, task_id = (rest.split("-", 2) + ["", ""])[:3]
+    if not (dot and flow.isidentifier() and step.isidentifier() and run_id.isdigit()):
+        return None
+    if not task_id or not all(part.isdigit() for part in task_id.split(".")):
+        return None
+    return flow, step, run_id, task_id
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ BELOW: dict[str, set[str]] = {
     "cluster": {"base"},
     "engine": {"base", "store", "definition", "graph", "plan", "cluster"},
     "client": {"base", "store", "graph"},
-    "presentation": {"base", "store", "graph", "client"},
+    "presentation": {"base", "store", "graph", "plan", "client"},
     "entry": set(LAYERS) - {"entry"},
 }
 #: (importing module, imported prefix) -> why it is allowed for now

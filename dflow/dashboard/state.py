@@ -15,15 +15,12 @@ imports nothing from distributed, so it is tested without a scheduler.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-#: A dflow Dask key: flow, step, run id and task id.
-KEY_RE = re.compile(
-    r"^(?P<flow>[A-Za-z_]\w*)\.(?P<step>[A-Za-z_]\w*)-(?P<run>\d+)-(?P<task>[\w.]+)$"
-)
+from dflow.plan import parse_dask_key
+
 #: Runs kept in memory; the oldest finished runs are dropped first.
 MAX_RUNS = 200
 #: Task events kept per run for the detail view (the newest ones).
@@ -35,12 +32,8 @@ _WAITING = {"released", "waiting", "queued", "no-worker"}
 _FINISHED = {"memory", "erred", "forgotten"}
 
 
-def parse_key(key: Any) -> tuple[str, str, str, str] | None:
-    """``"F.step-12-0"`` -> ``("F", "step", "12", "0")``; None for keys that are not dflow's."""
-    if not isinstance(key, str):
-        return None
-    m = KEY_RE.match(key)
-    return (m["flow"], m["step"], m["run"], m["task"]) if m else None
+#: ``"F.step-12-0"`` -> ``("F", "step", "12", "0")``; None for keys that are not dflow's.
+parse_key = parse_dask_key
 
 
 @dataclass
