@@ -57,7 +57,7 @@ def run_case(case: str, size_mb: int, url: str, options: dict) -> dict:
         import s3fs
 
         fs = s3fs.S3FileSystem(**options)
-        fs.pipe_file(f"{url}/raw", memoryview(arr).cast("B"))
+        fs.pipe_file(f"{url}/raw", arr.tobytes())
         t1 = time.perf_counter()
         back = np.frombuffer(fs.cat_file(f"{url}/raw"), dtype=arr.dtype)
     else:
