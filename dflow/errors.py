@@ -129,6 +129,10 @@ class ReadOnlyStoreError(StoreError):
     """A store opened with ``writable=False`` was asked to write."""
 
 
+class ArtifactSaveError(DflowError):
+    """A step set an artifact that cannot be stored (it cannot be pickled)."""
+
+
 class ObjectNotFoundError(DflowError):
     """An unknown flow, run, step, task or artifact was asked for (client API, CLI)."""
 

@@ -330,8 +330,9 @@ def tag_list(context: ClientContext, run_spec: str) -> None:
     default=None,
     help="Copy the snapshot's files into DIR (else print the flow file).",
 )
+@click.option("--force", is_flag=True, help="Extract into a non-empty DIR, overwriting files.")
 @client_options
-def code_command(context: ClientContext, run_spec: str, target: str | None) -> None:
+def code_command(context: ClientContext, run_spec: str, target: str | None, force: bool) -> None:
     """Print the flow file a run ran, or extract its whole code snapshot."""
     run = resolve_run(run_spec, context)
     code = run.code
@@ -343,7 +344,7 @@ def code_command(context: ClientContext, run_spec: str, target: str | None) -> N
     if target is None:
         click.echo(code.flowspec, nl=False)
         return
-    path = code.extract(target)
+    path = code.extract(target, force=force)
     click.echo(
         f"extracted the code of {run.pathspec} into {path} (flow file: {code.script_name or '?'})"
     )

@@ -8,7 +8,7 @@ import shutil
 import tarfile
 from pathlib import Path
 
-from dflow.errors import ObjectNotFoundError
+from dflow.errors import DflowError, ObjectNotFoundError
 
 #: The member of a snapshot that names its entry (flow) file; see dflow.store.snapshots.
 META_MEMBER = ".dflow-code.json"
@@ -66,8 +66,28 @@ class RunCode:
             )
         return (self.path / name).read_text()
 
-    def extract(self, target: str | Path) -> Path:
-        """Copy the snapshot's files into folder ``target`` (created); return it."""
+    def extract(self, target: str | Path, *, force: bool = False) -> Path:
+        """Copy the snapshot's files into folder ``target`` (created); return it.
+
+        ``target`` must not be a file; an existing folder must be empty unless ``force``
+        (then files of the same name are overwritten, others are left alone).
+        """
         target = Path(target)
-        shutil.copytree(self.path, target, dirs_exist_ok=True)
+        if target.exists() and not target.is_dir():
+            raise DflowError(
+                f"cannot extract the code of {self._run} into {target}: it is a file",
+                hint="name a folder (it is created when absent)",
+            )
+        if target.is_dir() and any(target.iterdir()) and not force:
+            raise DflowError(
+                f"cannot extract the code of {self._run} into {target}: the folder is not "
+                "empty, and its files could be overwritten",
+                hint="name an empty or new folder, or pass --force (force=True) to overwrite",
+            )
+        try:
+            shutil.copytree(self.path, target, dirs_exist_ok=True)
+        except OSError as exc:
+            raise DflowError(
+                f"cannot extract the code of {self._run} into {target}: {exc}"
+            ) from None
         return target

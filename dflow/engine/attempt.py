@@ -31,6 +31,7 @@ from dflow.engine.capture import LogSink, capturing, original_stream
 from dflow.engine.cards import CardCollector, save_cards, step_cards
 from dflow.engine.dask_context import TaskSlot, slot_released, step_dask
 from dflow.engine.envvars import step_environment
+from dflow.engine.saving import save_artifact
 from dflow.errors import DflowError, StepTimeoutError
 from dflow.flowspec import LazyValue
 from dflow.graph.model import StepNode, Transition
@@ -298,7 +299,7 @@ def _persist(
     refs.update(flow.__dict__["_dflow_task"].merged)
     written = set_artifacts(flow)
     for name, value in written.items():
-        refs[name] = store.save(value)
+        refs[name] = save_artifact(store, node.name, name, value)
     meta: dict[str, Any] = {"info": info}
     if frames:
         meta["frames"] = list(frames)

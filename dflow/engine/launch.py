@@ -31,6 +31,7 @@ from dflow.plan import CodeRef, RunPlan
 from dflow.project import project_info
 from dflow.store import ArtifactRef, Store, open_store
 from dflow.store.runids import claim_run_id
+from dflow.store.tags import check_tag
 from dflow.version import __version__
 
 
@@ -134,6 +135,8 @@ def run_flow(
         )
         param_refs = {name: store.save(v) for name, v in values.items()}
     extra = tuple(parse_with_spec(text) for text in options.with_decorators)
+    for tag in options.tags:  # refused before anything is written
+        check_tag(tag)
     user = user_name()
     project = project_info(flow_cls, user, options.branch, options.production)
     attrs = dict(flow_cls._dflow_parameters())

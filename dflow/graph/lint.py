@@ -249,6 +249,18 @@ def splits_are_joined(ctx: LintContext) -> Iterator[Problem]:
 
 
 @check
+def flow_name(ctx: LintContext) -> Iterator[Problem]:
+    """The flow's class name names folders of the store: ASCII only (every command)."""
+    name = ctx.graph.flow_name
+    if not name.isascii():
+        yield ctx.problem(
+            ctx.graph.line or 1,
+            f"flow class name {name!r} is not ASCII: the store names folders after it",
+            "rename the class with ASCII letters, digits and _ only",
+        )
+
+
+@check
 def step_names(ctx: LintContext) -> Iterator[Problem]:
     """Step names are lowercase identifiers and not FlowSpec's own attributes."""
     from dflow.flowspec import RESERVED_NAMES

@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from dflow.decorators import DECORATORS_ATTR
+from dflow.graph.assignments import reserved_assignments
 from dflow.graph.model import FlowGraph, ParameterSpec, StepKind, StepNode, Transition
 from dflow.graph.nextcall import NextInfo, next_calls, parse_next
 from dflow.graph.problems import Problem
@@ -61,6 +62,7 @@ def _read_step(name: str, func, index: SourceIndex, problems: list[Problem]) -> 
     args = node.args.posonlyargs + node.args.args
     info = parse_next(name, file, node)
     problems.extend(info.problems)
+    problems.extend(reserved_assignments(name, file, node))
     return _Raw(
         name=name,
         file=file,

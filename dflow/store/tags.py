@@ -25,6 +25,7 @@ round-trips; the names are safe as local file names and S3 keys and never start 
 from __future__ import annotations
 
 import string
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -45,6 +46,11 @@ def check_tag(tag: Any) -> str:
     """Return ``tag`` if it can be stored as a tag (a non-empty str), else StoreError."""
     if not isinstance(tag, str) or not tag:
         raise StoreError(f"invalid tag {tag!r}: a tag is a non-empty string")
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in tag):
+        raise StoreError(
+            f"invalid tag {tag!r}: it holds a control character (a newline, a tab...)",
+            hint="use printable characters only; a tag is shown on one line",
+        )
     try:
         tag.encode("utf-8")
     except UnicodeEncodeError as exc:

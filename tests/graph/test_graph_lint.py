@@ -49,6 +49,8 @@ RULES = [
     ("bad_decorator_option.py", "decorator_options", "@retry has no option 'tims'"),
     ("bad_decorator_option.py", "decorator_options", "memory=...) must be a number > 0"),
     ("bad_duplicate_step.py", "duplicate_step", "'start' is defined twice"),
+    ("bad_flow_name.py", "flow_name", "flow class name 'FlüssFlow' is not ASCII"),
+    ("bad_next_assigned.py", "reserved_assignment", "'start' assigns self.next"),
 ]
 
 

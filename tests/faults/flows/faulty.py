@@ -59,3 +59,40 @@ class DamageFlow(FlowSpec):
     @step
     def end(self):
         print("total", self.total)
+
+
+class UnpicklableFlow(FlowSpec):
+    """Sets an artifact that cannot be pickled (which one: the ``what`` parameter)."""
+
+    what = Parameter("what", default="lock")
+
+    @step
+    def start(self):
+        import socket
+        import threading
+
+        if self.what == "lock":
+            self.thing = threading.Lock()
+        elif self.what == "generator":
+            self.thing = (i for i in range(3))
+        else:
+            self.thing = socket.socket()
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+class TwoArtifactsFlow(FlowSpec):
+    """A blob artifact beside another, so one can be damaged and the other still shown."""
+
+    @step
+    def start(self):
+        self.first = {"a": 1}
+        self.second = [1, 2, 3]
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
