@@ -77,6 +77,26 @@ def report_error(exc: DflowError) -> None:
 @click.version_option(__version__, "--version", prog_name="dflow")
 def main() -> None:
     """dflow: Metaflow-style workflows that run on Dask."""
+    quiet_orphaned_io_errors()
+
+
+def quiet_orphaned_io_errors() -> None:
+    """In the CLI's own process, drop asyncio's "exception was never retrieved" reports
+    of connection errors on fsspec's I/O loop: the store failure behind them is already
+    reported as one dflow error line (dflow.store.failures)."""
+    import asyncio
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, (OSError, ConnectionError)) or type(exc).__module__.startswith(
+            "aiohttp"
+        ):
+            return
+        loop.default_exception_handler(context)
+
+    from fsspec.asyn import get_loop
+
+    get_loop().set_exception_handler(handler)
 
 
 if __name__ == "__main__":  # pragma: no cover
