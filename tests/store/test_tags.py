@@ -29,7 +29,6 @@ TAGS = [
     "with space",
     " lead",
     "trail ",
-    "tab\there",
     "naïve",
     "日本語",
     "emoji 🚀",
@@ -39,6 +38,14 @@ TAGS = [
     "é" * 300,
     string.printable.strip(),
 ]
+
+
+@pytest.mark.parametrize("tag", ["tab\there", "new\nline", "bell\x07"])
+def test_a_tag_with_a_control_character_is_refused_by_the_encoding(tag: str) -> None:
+    from dflow.errors import StoreError
+
+    with pytest.raises(StoreError, match="control character"):
+        encode_tag(tag)
 
 
 @pytest.mark.parametrize("tag", TAGS)
