@@ -8,6 +8,7 @@ clear message on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import click
@@ -82,21 +83,17 @@ def main() -> None:
 
 def quiet_orphaned_io_errors() -> None:
     """In the CLI's own process, drop asyncio's "exception was never retrieved" reports
-    of connection errors on fsspec's I/O loop: the store failure behind them is already
-    reported as one dflow error line (dflow.store.failures)."""
-    import asyncio
+    of connection errors (aiohttp's, on fsspec's I/O loop): the store failure behind them
+    is already reported as one dflow error line (dflow.store.failures). A filter on the
+    ``asyncio`` logger: nothing is imported or started for commands that never do I/O."""
+    logging.getLogger("asyncio").addFilter(_drop_orphaned_connection_errors)
 
-    def handler(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-        exc = context.get("exception")
-        if isinstance(exc, (OSError, ConnectionError)) or type(exc).__module__.startswith(
-            "aiohttp"
-        ):
-            return
-        loop.default_exception_handler(context)
 
-    from fsspec.asyn import get_loop
-
-    get_loop().set_exception_handler(handler)
+def _drop_orphaned_connection_errors(record: logging.LogRecord) -> bool:
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is None:
+        return True
+    return not (isinstance(exc, OSError) or type(exc).__module__.startswith("aiohttp"))
 
 
 if __name__ == "__main__":  # pragma: no cover
