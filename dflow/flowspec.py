@@ -251,7 +251,7 @@ class FlowSpec:
         ``store_options``, ``scheduler``, ``max_workers``, ``tags``, ``with_decorators``,
         ``quiet``, ``progress``, ``batch_size`` (a parameter named like an option goes in
         ``params``). Inside ``with Client(...):`` the run uses that client and leaves it
-        open. Returns a :class:`~dflow.engine.launch.RunResult` (``.run_id``,
+        open. Returns a :class:`~dflow.engine.options.RunResult` (``.run_id``,
         ``.successful``, ``.run`` for the client API)::
 
             result = TrainFlow.run(alpha=0.7, tags=["try-1"])

@@ -318,7 +318,7 @@ class NBRunner:
     dflow runs a class from a notebook directly (no file needed), in this process's
     Dask session (or the cluster it finds); ``nbrun``/``nbresume`` return the client's
     ``Run``; ``run``/``resume`` return the run's result
-    (:class:`~dflow.engine.launch.RunResult`: ``.run``, ``.successful``).
+    (:class:`~dflow.engine.options.RunResult`: ``.run``, ``.successful``).
     """
 
     def __init__(self, flow: type, show_output: bool = True, **options: Any) -> None:

@@ -65,7 +65,7 @@ BELOW: dict[str, set[str]] = {
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("dflow.flowspec", "dflow.entry"): "MyFlow() starts the CLI, MyFlow.run() the engine: "
     "FlowSpec's one lazy way up (Metaflow has the same one for its CLI)",
-    ("dflow.engine.launch", "dflow.client"): "the run façade hands back a client Run",
+    ("dflow.engine.options", "dflow.client"): "the run façade hands back a client Run",
     ("dflow.client.core", "dflow.report"): "to do (issue 13): Run.report() builds a report",
 }
 #: third-party packages a layer must never import

@@ -151,7 +151,7 @@ def _resume_command(flow_cls: type) -> click.Command:
     )
     @click.pass_context
     def resume(ctx: click.Context, step: str | None, origin_run_id: str | None, **kwargs) -> None:
-        from dflow.engine.launch import resume_flow
+        from dflow.engine.resume import resume_flow
 
         _finish(ctx, resume_flow(flow_cls, origin_run_id, step, _options(kwargs)))
 

@@ -8,7 +8,6 @@ import platform
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from dflow.config import user_name
@@ -16,6 +15,7 @@ from dflow.decorators import parse_with_spec
 from dflow.engine.credentials import provided_in_process, publish
 from dflow.engine.driver import Driver, RunFailed
 from dflow.engine.heartbeat import heartbeat
+from dflow.engine.options import RunOptions, RunResult, split_keywords
 from dflow.engine.packages import check_packages
 from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
@@ -33,63 +33,6 @@ from dflow.store import ArtifactRef, Store, open_store
 from dflow.store.runids import claim_run_id
 from dflow.store.tags import check_tag
 from dflow.version import __version__
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How to run: store, scheduler, tags, extra decorators, output."""
-
-    store: str | None = None
-    store_options: dict | None = None
-    scheduler: str | None = None
-    max_workers: int | None = None
-    tags: tuple[str, ...] = ()
-    with_decorators: tuple[str, ...] = ()
-    quiet: bool = False
-    progress: bool | None = None  # None: on when stderr is a terminal
-    batch_size: int | None = None
-    max_num_splits: int | None = None  # Metaflow's --max-num-splits (None: no limit)
-    #: a file that gets {"flow_name", "run_id", "store_url"} once the run has started
-    #: (what dflow.runner.Runner reads from the process it started)
-    attribute_file: str | None = None
-    branch: str | None = None  # @project's --branch
-    production: bool | None = None  # @project's --production
-    origin_run_id: str | None = None
-    reuse: dict = field(default_factory=dict)
-    parameters_from_cli: bool = False
-    #: resume: the origin run's record; its parameter values are reused as they are
-    origin_record: dict | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run ended as: its id, status and, if it failed, the error."""
-
-    flow_name: str
-    run_id: str
-    status: str  # "succeeded" or "failed"
-    store_url: str
-    error: dict | None = None
-    store_options: dict | None = None
-
-    @property
-    def pathspec(self) -> str:
-        """``Flow/run_id``."""
-        return f"{self.flow_name}/{self.run_id}"
-
-    @property
-    def successful(self) -> bool:
-        """True when every task succeeded."""
-        return self.status == "succeeded"
-
-    @property
-    def run(self):
-        """This run in the client API (``dflow.client.Run``), read from the run's store."""
-        from dflow.client import ClientContext, Run
-
-        # trusted: this process (or its cluster) just ran the flow's code that wrote it
-        context = ClientContext(self.store_url, self.store_options, namespace=None, trusted=True)
-        return Run(self.pathspec, context)
 
 
 def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, str | None]:
@@ -338,79 +281,6 @@ def _versions() -> dict:
     return found
 
 
-def resume_flow(
-    flow_cls: type,
-    origin_run_id: str | None = None,
-    step: str | None = None,
-    options: RunOptions | None = None,
-) -> RunResult:
-    """Resume a run of ``flow_cls``: reuse what ``origin_run_id`` (default: the latest run
-    of this user) committed, and run the rest, or everything from ``step`` on."""
-    from dataclasses import replace
-
-    from dflow.engine.resume import latest_run_id, plan_reuse
-
-    options = options or RunOptions()
-    graph = validate(flow_cls)
-    store = open_store(options.store, options.store_options)
-    origin = origin_run_id or latest_run_id(store, graph.flow_name, user_name())
-    record = store.read_run_record(graph.flow_name, origin)
-
-    def damaged(task: str, why: str) -> None:
-        if not options.quiet:
-            say(f"rerunning {graph.flow_name}/{origin}/{task}: it is damaged ({why})")
-
-    reuse = plan_reuse(store, graph, origin, step, on_damaged=damaged)
-    if not options.quiet:
-        say(
-            f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"
-            + (f", rerunning from step {step}" if step else "")
-        )
-    tags = options.tags or tuple(store.run_tags(graph.flow_name, origin, record=record))
-    return run_flow(
-        flow_cls,
-        None,
-        replace(options, origin_run_id=origin, reuse=reuse, origin_record=record, tags=tags),
-    )
-
-
-#: RunOptions a caller of FlowSpec.run may pass as keywords.
-PUBLIC_OPTIONS = (
-    "store",
-    "store_options",
-    "scheduler",
-    "max_workers",
-    "tags",
-    "with_decorators",
-    "quiet",
-    "progress",
-    "batch_size",
-    "max_num_splits",
-    "branch",
-    "production",
-)
-
-
-def split_keywords(flow_cls: type, kwargs: Mapping[str, Any]) -> tuple[dict, dict]:
-    """Split ``FlowSpec.run``-style keywords into parameters and run options."""
-    names = set()
-    for attr, param in flow_cls._dflow_parameters():
-        names.update({attr, param.name})
-    params, opts = {}, {}
-    for key, value in kwargs.items():
-        if key in names:
-            params[key] = value
-        elif key in PUBLIC_OPTIONS:
-            opts[key] = tuple(value) if key in ("tags", "with_decorators") else value
-        else:
-            raise ParameterError(
-                f"{flow_cls.__name__} has no parameter or run option {key!r}",
-                hint=f"parameters: {', '.join(sorted(names)) or 'none'}; "
-                f"options: {', '.join(PUBLIC_OPTIONS)}",
-            )
-    return params, opts
-
-
 def run_class(
     flow_cls: type, params: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
 ) -> RunResult:
@@ -427,4 +297,6 @@ def resume_class(
     given, opts = split_keywords(flow_cls, kwargs)
     if given:
         raise ParameterError("resume keeps the origin run's parameters; pass run options only")
+    from dflow.engine.resume import resume_flow
+
     return resume_flow(flow_cls, origin_run_id, step, RunOptions(**opts))

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dflow.config import user_name
+from dflow.engine.options import RunOptions, RunResult
+from dflow.engine.progress import say
 from dflow.errors import ObjectNotFoundError
+from dflow.graph import validate
 from dflow.graph.model import FlowGraph
-from dflow.store import Store, TaskAddress
+from dflow.store import Store, TaskAddress, open_store
 from dflow.store.verify import damage_of, set_aside
 
 
@@ -92,3 +96,39 @@ def _damage(store: Store, manifest) -> str:
             problems.append(why)
             set_aside(store, ref)
     return "; ".join(problems)
+
+
+def resume_flow(
+    flow_cls: type,
+    origin_run_id: str | None = None,
+    step: str | None = None,
+    options: RunOptions | None = None,
+) -> RunResult:
+    """Resume a run of ``flow_cls``: reuse what ``origin_run_id`` (default: the latest run
+    of this user) committed, and run the rest, or everything from ``step`` on."""
+    from dataclasses import replace
+
+    from dflow.engine.launch import run_flow
+
+    options = options or RunOptions()
+    graph = validate(flow_cls)
+    store = open_store(options.store, options.store_options)
+    origin = origin_run_id or latest_run_id(store, graph.flow_name, user_name())
+    record = store.read_run_record(graph.flow_name, origin)
+
+    def damaged(task: str, why: str) -> None:
+        if not options.quiet:
+            say(f"rerunning {graph.flow_name}/{origin}/{task}: it is damaged ({why})")
+
+    reuse = plan_reuse(store, graph, origin, step, on_damaged=damaged)
+    if not options.quiet:
+        say(
+            f"Resuming {graph.flow_name}/{origin}: reusing {len(reuse)} committed task(s)"
+            + (f", rerunning from step {step}" if step else "")
+        )
+    tags = options.tags or tuple(store.run_tags(graph.flow_name, origin, record=record))
+    return run_flow(
+        flow_cls,
+        None,
+        replace(options, origin_run_id=origin, reuse=reuse, origin_record=record, tags=tags),
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from runkit import artifacts, flow_class, run
 
-from dflow.engine.launch import RunOptions, resume_flow
+from dflow.engine.launch import RunOptions
+from dflow.engine.resume import resume_flow
 from dflow.errors import ObjectNotFoundError
 from dflow.store import TaskAddress, open_store
 

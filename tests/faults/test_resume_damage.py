@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from faultkit import fault_flow, run
 
-from dflow.engine.launch import RunOptions, resume_flow
+from dflow.engine.launch import RunOptions
+from dflow.engine.resume import resume_flow
 from dflow.store import TaskAddress, open_store
 
 
