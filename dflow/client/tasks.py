@@ -25,7 +25,7 @@ from dflow.client.base import (
 from dflow.client.context import ClientContext
 from dflow.errors import NotCommittedError, ObjectNotFoundError, RecordNotFoundError
 from dflow.store import ArtifactRef, Manifest, TaskAddress
-from dflow.store.commit_state import DAMAGED, attempt_state, commit_damage
+from dflow.store.commit_state import DAMAGED, commit_damage, state_from
 
 if TYPE_CHECKING:
     from dflow.client.core import Run
@@ -257,17 +257,18 @@ class Task(DflowObject):
         """ "succeeded", "failed", "running", or "damaged": the attempt's record says it
         succeeded but its commit (DONE marker, manifest) is missing or damaged, so its
         artifacts cannot be read (see :mod:`dflow.store.commit_state`)."""
-        return self._memo(
-            "state",
-            lambda: attempt_state(self.store, self.address, self.current_attempt, self._record()),
-        )
+        return state_from(self._record(), self._commit_damage)
 
     @property
     def damage(self) -> str | None:
         """Why this attempt's commit is damaged (None unless :attr:`state` is "damaged")."""
-        if self.state != DAMAGED:
-            return None
-        return commit_damage(self.store, self.address, self.current_attempt)
+        return self._commit_damage() if self.state == DAMAGED else None
+
+    def _commit_damage(self) -> str | None:
+        """What is wrong with this attempt's commit, read once (None: it is sound)."""
+        return self._memo(
+            "damage", lambda: commit_damage(self.store, self.address, self.current_attempt)
+        )
 
     @property
     def successful(self) -> bool:

@@ -9,7 +9,7 @@ resume runs it again).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dflow.errors import ArtifactCorruptError, NotCommittedError
@@ -31,7 +31,13 @@ def commit_damage(store: Any, t: TaskAddress, attempt: int) -> str | None:
 
 def attempt_state(store: Any, t: TaskAddress, attempt: int, record: Mapping | None) -> str:
     """The attempt's status from its ``record``, or "damaged" for a broken success."""
+    return state_from(record, lambda: commit_damage(store, t, attempt))
+
+
+def state_from(record: Mapping | None, damage: Callable[[], str | None]) -> str:
+    """The status ``record`` gives, or "damaged" when it says succeeded and ``damage()``
+    (called only then) names what is wrong with the commit."""
     status = str((record or {}).get("status", "running"))
-    if status == "succeeded" and commit_damage(store, t, attempt) is not None:
+    if status == "succeeded" and damage() is not None:
         return DAMAGED
     return status
