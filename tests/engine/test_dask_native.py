@@ -154,3 +154,73 @@ def test_one_slot_a_retry_waits_without_holding_the_slot(one_slot, store_url):
     assert box["result"].successful, box["result"].error
     addr = TaskAddress("RetryWaitFlow", box["result"].run_id, "start", "0")
     assert ran_at < store.read_attempt_record(addr, 1)["started_at"]
+
+
+class WorkerWatch:
+    """Polls the scheduler while a block runs: each worker's peak memory (RSS), bytes it
+    spilled to disk, and whether it was ever paused."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.peak: dict[str, int] = {}
+        self.spilled = 0
+        self.statuses: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.2):
+            for addr, info in self.client.scheduler_info(n_workers=-1)["workers"].items():
+                metrics = info["metrics"]
+                self.peak[addr] = max(self.peak.get(addr, 0), metrics["memory"])
+                self.spilled = max(self.spilled, metrics["spilled_bytes"]["disk"])
+                self.statuses.add(info["status"])
+
+    def __enter__(self) -> WorkerWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.mark.cluster
+@pytest.mark.timeout(2400)  # 2 GiB written and read back: minutes on a busy machine
+def test_an_array_four_times_a_workers_memory_goes_start_next_step_client(store_url):
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    limit = 512 * 2**20  # a worker with dflow, zarr and pandas imported idles near 200 MiB
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=limit,
+            dashboard_address="127.0.0.1:0",
+            silence_logs=50,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        workers = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}
+        with WorkerWatch(client) as watch:
+            result = run(
+                flow_class("BigArrayFlow", FILE),
+                store_url,
+                {"mib": 4 * 512},
+                scheduler=cluster.scheduler_address,
+            )
+            assert result.successful, result.error
+            x = result.run["start"].task.data.x  # lazy, over the stored zarr
+            assert isinstance(x, da.Array) and x.nbytes == 4 * limit
+            head = x[:2, :3].compute()  # a corner: only its chunk is read
+        same = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}
+    reduce = result.run["reduce"].task.data
+    assert reduce.rows == x.shape[0] and abs(reduce.mean - 0.5) < 1e-3
+    assert head.shape == (2, 3)
+    assert same == workers, "a worker was restarted"
+    assert watch.statuses == {"running"}, watch.statuses
+    assert watch.spilled == 0
+    assert watch.peak and max(watch.peak.values()) < 0.8 * limit, watch.peak  # pause: 80%
+    print("peak worker memory (MiB):", {a: p // 2**20 for a, p in watch.peak.items()})

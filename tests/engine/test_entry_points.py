@@ -21,7 +21,9 @@ from dflow.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-SMALL = {"demo.py": ["--size", "1000"]}
+SMALL = {"demo.py": ["--size", "1000"], "dask_data.py": ["--mib", "16"]}
+#: the same, as FlowCls.run() keywords
+SMALL_PARAMS = {"demo.py": {"size": 1000}, "dask_data.py": {"mib": 16}}
 
 
 def cli(*args: str, env: dict | None = None):
@@ -52,7 +54,7 @@ def test_every_example_runs_with_flowcls_run_on_a_cluster(
     example, store_url, scheduler, monkeypatch
 ):
     monkeypatch.chdir(example.parent)
-    params = {"size": 1000} if example.name == "demo.py" else {}
+    params = SMALL_PARAMS.get(example.name, {})
     result = load_flow(str(example)).run(scheduler=scheduler, store=store_url, quiet=True, **params)
     assert result.successful, result.error
 

@@ -88,3 +88,27 @@ class RetryWaitFlow(FlowSpec):
     @step
     def end(self):
         pass
+
+
+class BigArrayFlow(FlowSpec):
+    """A dask array of ``mib`` MiB made in start, reduced in the next step."""
+
+    mib = Parameter("mib", default=64, type=int)
+
+    @step
+    def start(self):
+        import dask.array as da
+
+        rows = self.mib * 2**20 // (8 * 1024)
+        self.x = da.random.default_rng(1).random((rows, 1024), chunks=(1024, 1024))  # 8 MiB
+        self.next(self.reduce)
+
+    @step
+    def reduce(self):
+        self.mean = float(self.x.mean().compute())
+        self.rows = self.x.shape[0]
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
