@@ -10,6 +10,7 @@ first use, so defining and running flows does not pay for it.
 """
 
 from dflow.cloud_decorators import batch, conda, conda_base, kubernetes, pypi, pypi_base
+from dflow.config_spec import Config, config_expr
 from dflow.current import current
 from dflow.decorators import card, catch, environment, resources, retry, step, timeout
 from dflow.flowspec import FlowSpec
@@ -34,6 +35,7 @@ _CLIENT_NAMES = (
 _RUNNER_NAMES = ("NBRunner", "Runner")
 
 __all__ = [
+    "Config",
     "FlowSpec",
     "IncludeFile",
     "JSONType",
@@ -42,6 +44,7 @@ __all__ = [
     "batch",
     "card",
     "catch",
+    "config_expr",
     "conda",
     "conda_base",
     "current",

@@ -156,13 +156,18 @@ class Parameter:
                 "(a string separator, type=str)"
             )
 
-    def default_value(self, flow_name: str, user_name: str) -> Any:
-        """The default for a run; a callable default is called with a ParameterContext."""
+    def default_value(self, flow_name: str, user_name: str, configs: Any = None) -> Any:
+        """The default for a run; a callable default (a ``config_expr`` too) is called
+        with a ParameterContext."""
         if not callable(self.default):
             return self.default
-        ctx = ParameterContext(flow_name=flow_name, user_name=user_name, parameter_name=self.name)
+        ctx = ParameterContext(
+            flow_name=flow_name, user_name=user_name, parameter_name=self.name, configs=configs
+        )
         try:
             return self.default(ctx)
+        except DflowError as exc:
+            raise self._fail(f"has a default that failed: {exc.message}") from None
         except Exception as exc:
             raise self._fail(
                 f"has a callable default that failed: {type(exc).__name__}: {exc}"
@@ -310,9 +315,10 @@ def resolve_parameters(
     from dflow.config import user_name
 
     user = user_name()
+    configs = getattr(flow_cls, "_dflow_config_values", None) or {}
     for _, param in params:
         try:
-            value = _resolve_one(param, values, from_cli, base, flow_cls.__name__, user)
+            value = _resolve_one(param, values, from_cli, base, flow_cls.__name__, user, configs)
             resolved[param.name] = param.split(value)
         except ParameterError as exc:
             problems.append(exc.message)
@@ -330,6 +336,7 @@ def _resolve_one(
     base: Path | None,
     flow_name: str = "",
     user: str = "",
+    configs: Any = None,
 ) -> Any:
     if param.name in values:
         value = values[param.name]
@@ -339,7 +346,7 @@ def _resolve_one(
     elif param.required:
         raise ParameterError(f"parameter {param.name!r} is required: pass --{param.name} VALUE")
     else:
-        value = param.default_value(flow_name, user)
+        value = param.default_value(flow_name, user, configs)
     if value is None:
         return None
     value = param.validate(value)

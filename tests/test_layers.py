@@ -32,6 +32,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "dflow.exception",
         "dflow.project",
         "dflow.cloud_decorators",
+        "dflow.config_spec",
     ),
     "graph": ("dflow.graph", "dflow.flowfile"),
     "plan": ("dflow.plan",),

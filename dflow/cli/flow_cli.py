@@ -34,9 +34,11 @@ def register_flow_command(factory: CommandFactory) -> CommandFactory:
 
 def check_flow(flow_cls: type) -> int:
     """Validate a flow and print the result; 0 when it can run, 1 when it has problems."""
+    from dflow.config_spec import prepare_configs
     from dflow.graph import validate
 
     try:
+        prepare_configs(flow_cls, _top_level_configs())
         graph = validate(flow_cls)
     except FlowDefinitionError as exc:
         for problem in exc.problems:
@@ -48,6 +50,17 @@ def check_flow(flow_cls: type) -> int:
         return 1
     click.echo(f"{graph.flow_name}: ok ({len(graph)} steps, {len(graph.parameters)} parameters)")
     return 0
+
+
+def _top_level_configs() -> dict:
+    """``--config NAME FILE`` / ``--config-value NAME JSON`` given before the command."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    params = ctx.find_root().params
+    found = {name: ("file", path) for name, path in params.get("config") or ()}
+    found.update({name: ("value", text) for name, text in params.get("config_value") or ()})
+    return found
 
 
 def show_flow(flow_cls: type, fmt: str = "text") -> str:
@@ -161,6 +174,20 @@ def build_flow_cli(flow_cls: type) -> click.Group:
     group.params += [
         click.Option(["--branch"], default=None, metavar="NAME", help="The @project branch."),
         click.Option(["--production"], is_flag=True, default=None, help="@project production."),
+        click.Option(
+            ["--config", "config"],
+            nargs=2,
+            multiple=True,
+            metavar="NAME FILE",
+            help="Read Config NAME from FILE for this run.",
+        ),
+        click.Option(
+            ["--config-value", "config_value"],
+            nargs=2,
+            multiple=True,
+            metavar="NAME JSON",
+            help="Give Config NAME this value for this run.",
+        ),
     ]
     return group
 

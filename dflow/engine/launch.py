@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dflow.config import user_name
+from dflow.config_spec import prepare_configs
 from dflow.decorators import parse_with_spec
 from dflow.engine.credentials import provided_in_process, publish
 from dflow.engine.driver import Driver, RunFailed
@@ -66,6 +67,7 @@ def run_flow(
 ) -> RunResult:
     """Run a flow class to its end and return how it went."""
     options = options or RunOptions()
+    config_values = prepare_configs(flow_cls, options.configs)
     graph = validate(flow_cls)
     store = open_store(options.store, options.store_options)
     if options.origin_record is not None:
@@ -76,6 +78,7 @@ def run_flow(
         values = resolve_parameters(
             flow_cls, dict(params or {}), from_cli=options.parameters_from_cli
         )
+        values.update(config_values)  # self.<config> reads it like a parameter
         param_refs = {name: store.save(v) for name, v in values.items()}
     extra = tuple(parse_with_spec(text) for text in options.with_decorators)
     for tag in options.tags:  # refused before anything is written

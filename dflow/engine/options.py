@@ -29,6 +29,7 @@ class RunOptions:
     #: (what dflow.runner.Runner reads from the process it started)
     attribute_file: str | None = None
     branch: str | None = None  # @project's --branch
+    configs: dict = field(default_factory=dict)  # Config name -> ("file"|"value", text)
     production: bool | None = None  # @project's --production
     origin_run_id: str | None = None
     reuse: dict = field(default_factory=dict)
@@ -82,6 +83,7 @@ PUBLIC_OPTIONS = (
     "max_num_splits",
     "branch",
     "production",
+    "configs",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dflow.config import user_name
+from dflow.config_spec import prepare_configs
 from dflow.engine.options import RunOptions, RunResult
 from dflow.engine.progress import say
 from dflow.errors import ObjectNotFoundError
@@ -111,6 +112,7 @@ def resume_flow(
     from dflow.engine.launch import run_flow
 
     options = options or RunOptions()
+    prepare_configs(flow_cls, options.configs)
     graph = validate(flow_cls)
     store = open_store(options.store, options.store_options)
     origin = origin_run_id or latest_run_id(store, graph.flow_name, user_name())
