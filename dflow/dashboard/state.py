@@ -8,9 +8,12 @@ cheap (a dict update each):
 - task transitions of dflow's Dask keys (``"<Flow>.<step>-<run_id>-<task_id>"``), which
   say what is running or waiting now.
 
-Counts of ``done`` and ``failed`` are per task (from the events); ``running`` and
-``waiting`` are per Dask key, and one key may carry a batch of foreach tasks. The board
-imports nothing from distributed, so it is tested without a scheduler.
+Counts of ``done`` and ``failed`` are per task (from the events). One Dask key may carry
+a batch of several foreach tasks, which its unit runs one after another, so ``running``
+is the step's keys in "processing" (one task each) and, while the run is live,
+``waiting`` is the rest of the tasks the driver has submitted for the step (its
+``totals``, sent on the ``dflow-runs`` topic), never fewer than the step's waiting keys.
+The board imports nothing from distributed, so it is tested without a scheduler.
 """
 
 from __future__ import annotations
@@ -62,8 +65,9 @@ class RunState:
             self.steps.append(step)
 
     def step_counts(self) -> list[dict]:
-        """Per step: tasks done, failed, failed attempts, keys running / waiting (one key
-        may carry a batch of tasks) and ``tasks``, the step's task count so far."""
+        """Per step: tasks done, failed, failed attempts, running and waiting (counted in
+        tasks, though a key may carry a batch: see the module docstring) and ``tasks``,
+        the step's task count so far."""
         counts = {
             s: {
                 "step": s,
@@ -77,11 +81,15 @@ class RunState:
         }
         for (step, _task), ev in self.last_event.items():
             counts[step]["done" if ev["state"] == "succeeded" else "failed"] += 1
-        for step, state in self.keys.values():
+        for step, state in self.keys.values():  # one task of a key runs at a time
             counts[step]["running" if state == "processing" else "waiting"] += 1
-        for c in counts.values():  # tasks: the driver's count, at least what is known here
+        for c in counts.values():
+            total = self.totals.get(c["step"], 0)
+            if self.status == "running" and total:  # batched keys: count their tasks
+                rest = total - c["done"] - c["failed"] - c["running"]
+                c["waiting"] = max(c["waiting"], rest)
             known = c["done"] + c["failed"] + c["running"] + c["waiting"]
-            c["tasks"] = max(self.totals.get(c["step"], 0), known)
+            c["tasks"] = max(total, known)  # the driver's count, at least what is known
         return [counts[s] for s in self.steps]
 
     def summary(self, now: float) -> dict:

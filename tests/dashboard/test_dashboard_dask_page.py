@@ -148,6 +148,18 @@ def test_page_during_a_1000_task_foreach(cluster, tmp_path, chrome_dir):
             assert nodes["work"]["attrs"]["class"] == "node running"
             assert int(nodes["work"]["attrs"]["data-done"]) >= 500
             assert nodes["join"]["attrs"]["class"] == "node waiting"
+            # counts are in tasks though each Dask key carries a batch of ~63 of them:
+            # every submitted task is done, failed (before its retry), running or waiting
+            section = dom.split(f'data-run="{key}"', 1)[1].split("</section>", 1)[0]
+            row = section.split('<tr data-step="work">', 1)[1].split("</tr>", 1)[0]
+            cells = {
+                c: int(elements(row, "td", c)[0]["text"])
+                for c in ("n-done", "n-running", "n-waiting", "n-failed")
+            }
+            assert sum(cells.values()) == 1000, cells
+            # a key the scheduler has handed to a worker ("processing") runs one task at
+            # a time; the 1,000 tasks sit in 16 keys
+            assert 1 <= cells["n-running"] <= 16 and cells["n-waiting"] >= 4
             assert "running for" in elements(dom, "small", "elapsed")[0]["text"]
             flaky = [f["text"] for f in elements(dom, "span", "failure")]
             assert any("flaky on purpose" in f for f in flaky)

@@ -85,3 +85,28 @@ def test_old_finished_runs_are_dropped_first():
         board.on_run_event({**_run_event("running", 1.0), "run_id": rid})
         board.on_run_event({**_run_event("succeeded", 2.0), "run_id": rid})
     assert sorted(r for _, r in board.runs) == ["1", "3", "4"]
+
+
+def test_batched_keys_count_their_tasks():
+    """A foreach of 130 tasks in units of 64, 64 and 2: one key is processing (one of its
+    tasks runs at a time), two keys wait; 10 tasks are done. Counts are in tasks."""
+    board = RunBoard()
+    board.on_run_event({**_run_event("running", 1.0), "totals": {"start": 1, "fit": 130}})
+    for first in (0, 64, 128):
+        board.on_transition(f"F.fit-17-{first}", "waiting")
+    board.on_transition("F.fit-17-0", "processing")
+    for i in range(10):
+        board.on_task_event(_task_event("fit", str(i), 0, "succeeded"))
+    board.on_task_event(_task_event("fit", "10", 0, "failed"))  # to be retried, in its unit
+    fit = board.snapshot(now=5.0)["runs"][0]["steps"][1]
+    assert (fit["done"], fit["failed"], fit["running"]) == (10, 1, 1)
+    assert (fit["waiting"], fit["tasks"]) == (118, 130)
+
+    board.on_task_event(_task_event("fit", "10", 1, "succeeded"))
+    board.on_transition("F.fit-17-64", "processing")
+    fit = board.snapshot(now=5.0)["runs"][0]["steps"][1]
+    assert (fit["done"], fit["failed"], fit["running"], fit["waiting"]) == (11, 0, 2, 117)
+
+    board.on_run_event(_run_event("failed", 6.0))  # an ended run waits for nothing
+    fit = board.snapshot(now=7.0)["runs"][0]["steps"][1]
+    assert (fit["running"], fit["waiting"], fit["tasks"]) == (0, 0, 130)
