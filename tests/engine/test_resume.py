@@ -118,50 +118,6 @@ def test_the_client_shows_the_failed_run_and_the_run_that_finished_it(store_url,
     assert Flow("FlakyForeachFlow", context).latest_successful_run.id == resumed.run_id
 
 
-def test_a_driver_killed_mid_run_leaves_a_store_resume_can_finish(store_url, tmp_path):
-    import signal
-    import subprocess
-    import sys
-
-    from runkit import FLOWS, wait_for
-
-    signals = tmp_path / "signals"
-    signals.mkdir()
-    spec = f"{FLOWS / 'killable.py'}:KillableFlow"
-    driver = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dflow.cli.main",
-            "run",
-            spec,
-            "--scheduler",
-            "sync",
-            "--store",
-            store_url,
-            "--signal_dir",
-            str(signals),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: any(signals.glob("pid-0-*")), what="the first child to start")
-    finally:
-        driver.send_signal(signal.SIGKILL)
-        driver.wait(30)
-    store = open_store(store_url)
-    (origin,) = store.list_runs("KillableFlow")
-    assert origin.status == "running"  # nobody was left to say otherwise
-    (signals / "go").write_text("go")
-    cls = flow_class("KillableFlow", "killable.py")
-    finished = resume(cls, store_url)
-    assert finished.status == "succeeded", finished.error
-    assert artifacts(store_url, finished, "join")["values"] == [0, 10, 20, 30, 40, 50]
-    start = store.latest_commit(TaskAddress("KillableFlow", finished.run_id, "start", "0"))
-    assert start.meta["origin"] == f"KillableFlow/{origin.run_id}/start/0"
-
-
 def test_a_run_whose_driver_died_shows_as_stalled_and_a_live_one_as_running(store_url):
     import dask
 

@@ -1,6 +1,7 @@
 """Fixtures of the fault-injection suite: real processes, real damage.
 
-tests/ and tests/faults/ are importable (the zoo, faultkit).
+tests/, tests/faults/ and tests/engine/ are importable (the zoo, faultkit, and the engine's
+runkit: the SIGKILL tests reuse its killed-worker run).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parent):
+for folder in (HERE, HERE.parent, HERE.parent / "engine"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
