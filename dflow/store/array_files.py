@@ -69,6 +69,65 @@ def remove_tree(store: Any, rel: str) -> None:
     fs.invalidate_cache()
 
 
+def compute_settled(value: Any) -> Any:
+    """``dask.compute(value)`` with Dask's current scheduler, except that when a task
+    fails, no other task of ``value`` is still running when the error is raised.
+
+    A staged write removes its staging prefix when the computation fails; a writer still
+    running would put files back after the removal. Dask's own ``compute`` raises at the
+    first error while the rest keep running, so: on a ``distributed`` client the collection
+    is persisted and every output waited for (the failing one's error raised, in output
+    order); on the threaded scheduler the tasks run in a pool of this call's own, shut down
+    (waiting) before the error leaves. On a worker the calling task secedes while it
+    waits, as ``Client.get`` does. The synchronous scheduler has nothing running beside
+    it; the multiprocessing scheduler is used as is.
+    """
+    import concurrent.futures
+
+    import dask
+    import dask.threaded
+
+    scheduler = dask.base.get_scheduler(collections=[value])
+    client = getattr(scheduler, "__self__", None)
+    if client is not None and type(client).__name__ == "Client":
+        return _compute_on_client(client, value)
+    if scheduler is dask.threaded.get:
+        workers = dask.config.get("num_workers", None) or dask.threaded.CPU_COUNT
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            (out,) = dask.compute(value, scheduler=pool)
+        return out
+    (out,) = dask.compute(value)
+    return out
+
+
+def _compute_on_client(client: Any, value: Any) -> Any:
+    from distributed import futures_of, rejoin, secede, wait
+    from distributed.utils import thread_state
+
+    seceded = False
+    if getattr(thread_state, "key", False):
+        try:
+            secede()
+            seceded = True
+        except Exception:  # seceded already (current.client, worker_client)
+            seceded = False
+    try:
+        persisted = client.persist(value)
+        futures = futures_of(persisted)
+        try:
+            wait(futures)  # every output finished or failed: nothing left running
+            failed = [f for f in futures if f.status == "error"]
+            if failed:
+                failed[0].result()  # raises the task's own exception
+            return client.compute(persisted, sync=True)
+        finally:
+            for f in futures:
+                f.release()
+    finally:
+        if seceded:
+            rejoin()
+
+
 def read_marker(store: Any, key: str, name: str, area: str = "arrays") -> dict:
     """The completion marker of ``key``; ArtifactNotFoundError when it was never completed."""
     from dflow.store.codecs import what

@@ -31,7 +31,13 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from dflow.store.array_files import commit_staged, open_checked, remove_tree, zarr_store
+from dflow.store.array_files import (
+    commit_staged,
+    compute_settled,
+    open_checked,
+    remove_tree,
+    zarr_store,
+)
 from dflow.store.arrays import ZARR_KINDS
 from dflow.store.codecs import Codec, Declined, type_name
 from dflow.store.refs import ArtifactRef
@@ -149,7 +155,6 @@ def _create(store: Any, staging: str, x: Any, chunks: tuple) -> None:
 
 def _write_chunks(store: Any, staging: str, x: Any, chunks: tuple) -> list[str]:
     """Compute every chunk and write it where it was computed; its digests in C order."""
-    import dask
 
     written = x.map_blocks(
         write_block,
@@ -161,7 +166,7 @@ def _write_chunks(store: Any, staging: str, x: Any, chunks: tuple) -> list[str]:
         chunks=(1,) * x.ndim,
         meta=np.empty((0,) * x.ndim, dtype=object),
     )
-    (digests,) = dask.compute(written)
+    digests = compute_settled(written)
     return [str(d) for d in np.asarray(digests).ravel(order="C")]
 
 

@@ -29,7 +29,13 @@ from typing import Any
 import xxhash
 
 from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
-from dflow.store.array_files import commit_staged, data_rel, read_marker, remove_tree
+from dflow.store.array_files import (
+    commit_staged,
+    compute_settled,
+    data_rel,
+    read_marker,
+    remove_tree,
+)
 from dflow.store.codecs import Codec, type_name, what
 from dflow.store.frames import from_table, ipc_bytes, read_ipc, to_table
 from dflow.store.refs import ArtifactRef
@@ -121,7 +127,6 @@ def _write_partitions(store: Any, staging: str, value: Any) -> tuple[list[list],
 
     Returns ``[file, digest, rows]`` per partition and the bytes written in all.
     """
-    import dask
     import pandas as pd
 
     meta = pd.DataFrame(
@@ -135,7 +140,7 @@ def _write_partitions(store: Any, staging: str, value: Any) -> tuple[list[list],
     written = value.map_partitions(
         write_partition, store, staging, meta=meta, enforce_metadata=False, align_dataframes=False
     )
-    (done,) = dask.compute(written)
+    done = compute_settled(written)
     parts = [
         [f, d, int(r)] for f, d, r in zip(done["file"], done["digest"], done["rows"], strict=True)
     ]

@@ -224,3 +224,26 @@ def test_an_array_four_times_a_workers_memory_goes_start_next_step_client(store_
     assert watch.spilled == 0
     assert watch.peak and max(watch.peak.values()) < 0.8 * limit, watch.peak  # pause: 80%
     print("peak worker memory (MiB):", {a: p // 2**20 for a, p in watch.peak.items()})
+
+
+def test_a_failing_chunk_on_a_cluster_fails_the_save_and_leaves_nothing(tmp_path, scheduler):
+    import dask.array as da
+    import numpy as np
+    from distributed import Client
+
+    def boom(block, block_info=None):
+        if block_info[0]["chunk-location"] == (3,):
+            raise ZeroDivisionError("chunk 3 is bad")
+        return block
+
+    store = open_store(str(tmp_path / "s"))
+    x = da.arange(800, chunks=100, dtype="f8").map_blocks(boom, dtype="f8")
+    with Client(scheduler) as client:
+        with pytest.raises(ZeroDivisionError, match="chunk 3 is bad"):
+            store.save(x)
+        wait_for(lambda: not client.who_has(), 30, "the failed save's keys to be released")
+        ref = store.save(da.arange(800, chunks=100, dtype="f8"))
+        assert ref.encoding == "dask-zarr"
+    assert not list((tmp_path / "s").glob("tmp/*"))
+    assert len(list((tmp_path / "s" / "arrays").glob("*/*"))) == 1
+    np.testing.assert_array_equal(store.load(ref).compute(), np.arange(800, dtype="f8"))

@@ -86,6 +86,32 @@ def test_a_failing_chunk_fails_the_save_with_its_own_error_and_leaves_nothing(tm
     assert not list((tmp_path / "s").glob("tmp/*"))
 
 
+def test_no_chunk_writer_outlives_a_failed_save(tmp_path):
+    # One writer is still running when another chunk fails: it waits (up to 1 s) for the
+    # failure to reach the caller, then writes. The save must wait for it before removing
+    # its staging copy, else the straggler puts a chunk back after the cleanup.
+    failed, finished = threading.Event(), threading.Event()
+
+    def slow_or_bad(block, block_info=None):
+        row = block_info[0]["chunk-location"][0]
+        if row == 0:
+            failed.wait(1.0)
+            finished.set()
+        elif row == 1:
+            raise ZeroDivisionError("chunk 1 is bad")
+        return block
+
+    store = open_store(str(tmp_path / "s"))
+    x = da.from_array(_data(), chunks=(50, 30)).map_blocks(slow_or_bad, dtype="f8")
+    with dask.config.set(scheduler="threads", num_workers=2):
+        with pytest.raises(ZeroDivisionError, match="chunk 1 is bad"):
+            store.save(x)
+    assert finished.is_set()  # the save waited for the straggler before it cleaned up
+    failed.set()
+    assert not (tmp_path / "s" / "arrays").exists()
+    assert not list((tmp_path / "s").glob("tmp/*"))
+
+
 def test_reads_touch_only_their_chunks_and_a_damaged_chunk_names_the_artifact(tmp_path):
     store = open_store(str(tmp_path / "s"))
     ref = store.save(da.from_array(_data(), chunks=(25, 30)))

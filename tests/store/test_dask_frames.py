@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -78,6 +80,36 @@ def test_a_failing_partition_fails_the_save_and_leaves_nothing(tmp_path: Path) -
     ddf = dd.from_pandas(_frame(), npartitions=3).map_partitions(boom, meta=_frame().iloc[:0])
     with pytest.raises(KeyError, match="partition 1 is bad"):
         store.save(ddf)
+    assert not (tmp_path / "s" / "tables").exists()
+    assert not list((tmp_path / "s").glob("tmp/*"))
+
+
+_STRAGGLER: dict[str, threading.Event] = {}
+
+
+def _slow_or_bad(part: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
+    # A module-level function: dask-expr tokenizes map_partitions' function by its pickle.
+    if partition_info["number"] == 0:
+        _STRAGGLER["failed"].wait(1.0)
+        _STRAGGLER["finished"].set()
+    elif partition_info["number"] == 1:
+        raise KeyError("partition 1 is bad")
+    return part
+
+
+def test_no_partition_writer_outlives_a_failed_save(tmp_path: Path) -> None:
+    # As for arrays: a writer still running when another partition fails must be done
+    # before the staging copy is removed.
+    failed, finished = threading.Event(), threading.Event()
+    _STRAGGLER.update(failed=failed, finished=finished)
+    store = open_store(str(tmp_path / "s"))
+    ddf = dd.from_pandas(_frame(), npartitions=2)
+    ddf = ddf.map_partitions(_slow_or_bad, meta=_frame().iloc[:0])
+    with dask.config.set(scheduler="threads", num_workers=2):
+        with pytest.raises(KeyError, match="partition 1 is bad"):
+            store.save(ddf)
+    assert finished.is_set()  # the save waited for the straggler before it cleaned up
+    failed.set()
     assert not (tmp_path / "s" / "tables").exists()
     assert not list((tmp_path / "s").glob("tmp/*"))
 
