@@ -9,6 +9,7 @@ The client API (``Flow``, ``Run``, ``Step``, ``Task``, ``DataArtifact``, ``Metaf
 first use, so defining and running flows does not pay for it.
 """
 
+from dflow import renderers as _renderers
 from dflow.cloud_decorators import batch, conda, conda_base, kubernetes, pypi, pypi_base
 from dflow.config_spec import Config, config_expr
 from dflow.current import current
@@ -17,6 +18,10 @@ from dflow.flowspec import FlowSpec
 from dflow.parameters import IncludeFile, JSONType, Parameter
 from dflow.project import project
 from dflow.version import __version__
+
+# The client's Run.report() and its notebook view ask for this by name: the client never
+# imports the report layer (dflow.renderers).
+_renderers.register("run-report", "dflow.report:report_of")
 
 _CLIENT_NAMES = (
     "DataArtifact",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from dflow import config
+from dflow import config, renderers
 from dflow.client.base import (
     DflowObject,
     UnknownKeyError,
@@ -35,6 +35,9 @@ from dflow.errors import (
 from dflow.graph.model import FlowGraph
 from dflow.graph.record import graph_from_record
 from dflow.store import ArtifactRef, RunEntry
+
+#: Runs of at most this many tasks show their report inline (folded) in a notebook.
+MAX_INLINE_REPORT_TASKS = 500
 
 
 class Metaflow:
@@ -491,10 +494,20 @@ class Run(DflowObject):
         return RunCode(self.store, key, self.pathspec, record.get("code_file")) if key else None
 
     def report(self) -> Any:
-        """The run's HTML report (a :class:`dflow.report.Report`: ``.save(path)``, Jupyter)."""
-        from dflow.report import build_report  # the report layer sits above the client
+        """The run's HTML report (a :class:`dflow.report.Report`: ``.html``,
+        ``.save(path)``, shown inline in Jupyter).
 
-        return build_report(*self.path_components, store=self.store)
+        The report layer sits above the client: it is reached through the
+        ``"run-report"`` view of :mod:`dflow.renderers`, which ``import dflow`` registers.
+        """
+        build = renderers.lookup("run-report")
+        if build is None:
+            raise DflowError(
+                f"cannot build the report of {self.pathspec}: no report renderer is registered",
+                hint="import dflow (it registers dflow.report), or call "
+                "dflow.report.build_report(flow, run_id, store=...)",
+            )
+        return build(self)
 
     def _summary(self) -> dict[str, Any]:
         return {
@@ -529,11 +542,34 @@ class Run(DflowObject):
         flow, run_id = self.path_components
         more = (
             f"<p class='muted'><code>Run('{html.escape(self.pathspec)}').report()</code> "
-            "shows the full report inline; <code>dflow report "
+            "shows the full report; <code>dflow report "
             f"{html.escape(self.pathspec)}</code> writes it to a file.</p>"
         )
         dashboard = (self._record().get("scheduler") or {}).get("dashboard")
         if dashboard and self.status == "running":
             page = dashboard.rsplit("/", 1)[0] + f"/dflow?run={flow}%2F{run_id}"
             more += f"<p><a href='{html.escape(page)}' target='_blank'>follow it live</a></p>"
-        return steps + more
+        tasks = sum(int(row[1]) for row in rows)
+        return steps + self._inline_report(tasks) + more
+
+    def _inline_report(self, tasks: int) -> str:
+        """The run's report, folded, for the notebook view (small runs only: the report
+        is built now and embedded whole)."""
+        import html
+
+        build = renderers.lookup("run-report")
+        if build is None:
+            return ""
+        if tasks > MAX_INLINE_REPORT_TASKS:
+            return (
+                f"<p class='muted'>The report of {tasks} tasks is not embedded here "
+                f"(at most {MAX_INLINE_REPORT_TASKS}).</p>"
+            )
+        try:
+            inline = build(self)._repr_html_()
+        except DflowError as exc:  # a view never raises: it says what it could not show
+            return f"<p class='muted'>no report: {html.escape(str(exc))}</p>"
+        return (
+            "<details class='dflow-report'><summary>report (graph, timeline, artifacts, "
+            f"failures)</summary>{inline}</details>"
+        )

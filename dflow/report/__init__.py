@@ -19,12 +19,13 @@ from __future__ import annotations
 import os
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from dflow.report.collect import RunData, collect_run
 from dflow.report.page import render_page
 from dflow.store import Store, open_store
 
-__all__ = ["Report", "build_report", "parse_pathspec"]
+__all__ = ["Report", "build_report", "parse_pathspec", "report_of"]
 
 
 class Report:
@@ -88,3 +89,13 @@ def build_report(
     )  # a report never unpickles
     run = collect_run(st, flow, run_id)
     return Report(run, render_page(run))
+
+
+def report_of(run: Any) -> Report:
+    """The :class:`Report` of a client ``Run``, read from the run's own store.
+
+    This is the ``"run-report"`` view of :mod:`dflow.renderers`: ``Run.report()`` and a
+    run's notebook view call it without the client importing this layer.
+    """
+    flow, run_id = run.path_components
+    return build_report(flow, run_id, store=run.store)

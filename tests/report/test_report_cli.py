@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from dflow.cli.main import main
@@ -58,3 +59,37 @@ def test_cli_takes_latest_for_the_newest_run(report_run, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert run.run_id in result.output and out.exists()
+
+
+def test_notebook_view_of_a_run_folds_its_report(report_run):
+    """The client's notebook view embeds the report layer's page through the renderer
+    ``import dflow`` registers (the client never imports dflow.report)."""
+    store, result = report_run
+    run = Run(result.pathspec, ClientContext(store=store, namespace=None))
+    view = run._repr_html_()
+    folded = view.split("<details class='dflow-report'>", 1)[1].split("</details>", 1)[0]
+    assert "<summary>report (graph, timeline, artifacts, failures)</summary>" in folded
+    assert folded.count("<iframe") == 1 and "srcdoc=" in folded
+    assert "data-step=&quot;fan&quot;" in folded  # the report's graph, escaped in srcdoc
+
+
+def test_without_a_registered_renderer_report_is_one_clear_error(report_run, monkeypatch):
+    from dflow import renderers
+    from dflow.errors import DflowError
+
+    store, result = report_run
+    monkeypatch.setattr(renderers, "_VIEWS", {})
+    run = Run(result.pathspec, ClientContext(store=store, namespace=None))
+    with pytest.raises(DflowError, match="no report renderer is registered"):
+        run.report()
+    assert "dflow-report" not in run._repr_html_()  # the view shows what it can
+
+
+def test_inline_report_is_capped_for_big_runs(report_run, monkeypatch):
+    from dflow.client import core
+
+    store, result = report_run
+    monkeypatch.setattr(core, "MAX_INLINE_REPORT_TASKS", 5)
+    view = Run(result.pathspec, ClientContext(store=store, namespace=None))._repr_html_()
+    assert "dflow-report" not in view
+    assert "The report of 10 tasks is not embedded here (at most 5)" in view

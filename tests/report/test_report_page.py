@@ -184,3 +184,29 @@ def test_timeline_zooms_into_a_span(report_run, chrome_dir):
     assert [t["text"] for t in elements(zoomed, "text", "tick")] != [
         t["text"] for t in elements(whole, "text", "tick")
     ]
+
+
+def test_notebook_view_of_a_run_in_chromium(report_run, chrome_dir):
+    """A run's notebook view (what Jupyter shows for ``run``), opened in chromium with its
+    folded report unfolded: formatted values, the step table and the report inline."""
+    from dflow.client import Run
+    from dflow.client.context import ClientContext
+
+    store, result = report_run
+    view = Run(result.pathspec, ClientContext(store=store, namespace=None))._repr_html_()
+    view = view.replace("<details class='dflow-report'>", "<details class='dflow-report' open>")
+    page = chrome_dir.parent / "notebook-view.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{view}</body></html>", encoding="utf-8")
+    dom = dump_dom(page.as_uri(), user_data_dir=chrome_dir)
+    summary = elements(dom, "div", "dflow-object")[0]["text"]
+    assert re.search(r"duration\s*[\d.]+ (ms|s)", summary), summary[:400]
+    assert "scale" in summary and "explode" in summary  # parameters as a table
+    frame = elements(dom, "iframe")
+    assert len(frame) == 1 and frame[0]["attrs"]["title"] == f"dflow report {result.pathspec}"
+    shot = screenshot(
+        page.as_uri(),
+        ARTIFACTS / "notebook_run_view.png",
+        user_data_dir=chrome_dir,
+        size="1200,1400",
+    )
+    assert shot.stat().st_size > 10_000
