@@ -7,6 +7,9 @@ non-zero, without a traceback from dflow's internals.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any
+
 
 class DflowError(Exception):
     """Base class of every error dflow raises on purpose.
@@ -27,11 +30,99 @@ class DflowError(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
+class ErrorRecord:
+    """A failure as dflow records and shows it: the one error record of every layer.
+
+    ``type`` is the exception's class (``"ValueError"``, ``"mypkg.MyError"``: builtins and
+    ``__main__`` unqualified), ``message`` its text, ``traceback`` the user's own traceback
+    (frames of dflow and Dask removed). A run's error also names the failed ``task``
+    (pathspec) and its ``attempt``; ``caught`` marks what ``@catch`` caught (it is told by
+    the record's key, ``"caught"`` or ``"error"``, and not written). On disk (attempt and
+    run records) and in scheduler events it is the JSON object of :meth:`to_dict`.
+    ``.exception`` and ``.stacktrace`` are Metaflow's names for message and traceback.
+
+    >>> rec = ErrorRecord.from_dict({"type": "ValueError", "message": "odd 1", "traceback": ""})
+    >>> str(rec), rec.exception
+    ('ValueError: odd 1', 'odd 1')
+    >>> ErrorRecord("KeyError", "'x'", task="F/1/start/0", attempt=0).to_dict()["task"]
+    'F/1/start/0'
+    """
+
+    type: str
+    message: str
+    traceback: str = ""
+    task: str | None = None
+    attempt: int | None = None
+    caught: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, caught: bool = False) -> ErrorRecord:
+        """Read the JSON form (missing fields read as empty), as :meth:`to_dict` writes it."""
+        attempt = data.get("attempt")
+        return cls(
+            type=str(data.get("type") or ""),
+            message=str(data.get("message") or ""),
+            traceback=str(data.get("traceback") or ""),
+            task=None if data.get("task") is None else str(data["task"]),
+            attempt=attempt if isinstance(attempt, int) else None,
+            caught=caught,
+        )
+
+    @classmethod
+    def read(cls, data: Any, *, caught: bool = False) -> ErrorRecord | None:
+        """The record in ``data`` (a record's ``"error"``/``"caught"`` value), or None when
+        there is none (missing, empty or not a JSON object)."""
+        return cls.from_dict(data, caught=caught) if isinstance(data, dict) and data else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: type, message, traceback, plus task and attempt when known."""
+        out: dict[str, Any] = {}
+        if self.task is not None:
+            out["task"] = self.task
+        if self.attempt is not None:
+            out["attempt"] = self.attempt
+        out.update(type=self.type, message=self.message, traceback=self.traceback)
+        return out
+
+    def at(self, task: str, attempt: int | None) -> ErrorRecord:
+        """This error as the failure of ``task`` (pathspec) at ``attempt``."""
+        return replace(self, task=task, attempt=attempt)
+
+    def capped(self, chars: int) -> ErrorRecord:
+        """A copy whose message (its start) and traceback (its end) hold at most ``chars``."""
+        return replace(self, message=self.message[:chars], traceback=self.traceback[-chars:])
+
+    @property
+    def headline(self) -> str:
+        """``type: first line of the message``, for one-line summaries."""
+        first = self.message.strip().splitlines()
+        return f"{self.type or 'Error'}: {first[0] if first else ''}"
+
+    @property
+    def exception(self) -> str:
+        """The message (Metaflow's name)."""
+        return self.message
+
+    @property
+    def stacktrace(self) -> str:
+        """The traceback (Metaflow's name)."""
+        return self.traceback
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}"
+
+
 class CaughtException(Exception):
     """What ``@catch(var="e")`` stores in ``self.e`` when the step failed (Metaflow's
-    MetaflowExceptionWrapper): ``.type`` (``"builtins.ValueError"``), ``.exception`` (the
-    message), ``.message`` (the same) and ``.stacktrace`` (the user's traceback).
-    ``str()`` is the traceback, as in Metaflow.
+    MetaflowExceptionWrapper), an exception over an :class:`ErrorRecord`: ``.type``
+    (``"builtins.ValueError"``: Metaflow qualifies every type), ``.exception`` (the
+    message), ``.message`` (the same), ``.stacktrace`` (the user's traceback) and
+    ``.record``. ``str()`` is the traceback, as in Metaflow.
+
+    >>> e = CaughtException("builtins.ValueError", "odd 1", None)
+    >>> e.type, e.exception, e.record.message
+    ('builtins.ValueError', 'odd 1', 'odd 1')
     """
 
     def __init__(self, type: str, message: str, traceback: str | None) -> None:
@@ -41,6 +132,16 @@ class CaughtException(Exception):
         self.message = message
         self.stacktrace = traceback
         self.traceback = traceback
+
+    @classmethod
+    def from_record(cls, record: ErrorRecord, *, type: str | None = None) -> CaughtException:
+        """The @catch value of ``record`` (``type``: the qualified class name, if known)."""
+        return cls(type or record.type, record.message, record.traceback or None)
+
+    @property
+    def record(self) -> ErrorRecord:
+        """This failure as dflow's :class:`ErrorRecord`."""
+        return ErrorRecord(self.type, self.message, self.traceback or "", caught=True)
 
     def __reduce__(self):
         return (CaughtException, (self.type, self.exception, self.stacktrace))

@@ -6,7 +6,8 @@ record's graph, :mod:`dflow.graph.record`, on the first "running" event; ``total
 step -> tasks submitted so far, on later ones). Topic ``dflow-tasks``
 (from a worker, when an attempt ends): ``{"flow", "run_id", "step", "task_id",
 "attempt", "state", "time", "duration", "worker"}`` with state "succeeded" or "failed",
-plus ``"error": {"type", "message", "traceback"}`` (capped) on a failure. Both are
+plus ``"error"`` on a failure: the attempt's :class:`~dflow.errors.ErrorRecord` as JSON,
+message and traceback capped. Both are
 plain msgpack-able dicts; a scheduler plugin can follow them through its ``log_event``
 hook. Publishing is best effort and never fails a task or a run.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from dflow.errors import ErrorRecord
+
 RUNS_TOPIC = "dflow-runs"
 TASKS_TOPIC = "dflow-tasks"
 #: Longest error message and traceback (its end) a task event carries.
@@ -23,9 +26,17 @@ MAX_ERROR_CHARS = 6000
 
 
 def publish_task_event(
-    flow: str, run_id: str, step: str, task_id: str, attempt: int, state: str, info: dict[str, Any]
+    flow: str,
+    run_id: str,
+    step: str,
+    task_id: str,
+    attempt: int,
+    state: str,
+    info: dict[str, Any],
+    error: ErrorRecord | None = None,
 ) -> None:
-    """Tell the scheduler (if this is a Dask worker) that an attempt ended."""
+    """Tell the scheduler (if this is a Dask worker) that an attempt ended (``error``:
+    why it failed)."""
     try:
         from distributed import get_worker
 
@@ -43,13 +54,8 @@ def publish_task_event(
         "duration": info.get("duration"),
         "worker": worker.address,
     }
-    error = info.get("error")
-    if state == "failed" and isinstance(error, dict):
-        msg["error"] = {
-            "type": str(error.get("type", "")),
-            "message": str(error.get("message", ""))[:MAX_ERROR_CHARS],
-            "traceback": str(error.get("traceback", ""))[-MAX_ERROR_CHARS:],
-        }
+    if state == "failed" and error is not None:
+        msg["error"] = error.capped(MAX_ERROR_CHARS).to_dict()
     try:
         worker.log_event(TASKS_TOPIC, msg)
     except Exception:  # noqa: BLE001 - the dashboard is best effort; the store has the record

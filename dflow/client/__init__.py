@@ -32,13 +32,18 @@ from dflow.client.context import (
 )
 from dflow.client.core import Flow, Metaflow, Run
 from dflow.client.metadata import get_metadata, metadata
-from dflow.client.tasks import Step, Task, TaskException
+from dflow.client.tasks import Step, Task
+from dflow.errors import ErrorRecord
+
+#: The earlier name of what Task.exception and Run.exception give (dflow's one error record).
+TaskException = ErrorRecord
 
 __all__ = [
     "ArtifactSet",
     "ClientContext",
     "DataArtifact",
     "DflowObject",
+    "ErrorRecord",
     "Flow",
     "Metaflow",
     "Run",

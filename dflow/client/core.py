@@ -24,10 +24,11 @@ from dflow.client.base import (
 )
 from dflow.client.code import RunCode
 from dflow.client.context import ClientContext, run_namespaces, system_tags
-from dflow.client.tasks import Step, Task, TaskException
+from dflow.client.tasks import Step, Task
 from dflow.errors import (
     ArtifactCorruptError,
     DflowError,
+    ErrorRecord,
     NamespaceMismatchError,
     ObjectNotFoundError,
     RecordNotFoundError,
@@ -357,10 +358,10 @@ class Run(DflowObject):
         return dict(self._record())
 
     @property
-    def exception(self) -> TaskException | None:
-        """What failed the run (type, message, traceback), or None."""
-        error = self._record().get("error")
-        return TaskException.from_dict(error) if error else None
+    def exception(self) -> ErrorRecord | None:
+        """What failed the run (type, message, traceback; the failed task and attempt),
+        or None."""
+        return ErrorRecord.read(self._record().get("error"))
 
     @property
     def origin_pathspec(self) -> str | None:

@@ -99,10 +99,8 @@ def format_run(run: Run) -> str:
     out += table(
         ["step", "tasks", "status", "started", "duration"], [step_row(s) for s in run.steps()]
     )
-    error = run.record.get("error")
+    error = run.exception
     if error:
-        out += (
-            f"\nfailed in {error.get('task', '?')} (attempt {error.get('attempt', '?')}): "
-            f"{error.get('type', '')}: {error.get('message', '')}\n"
-        )
+        attempt = "?" if error.attempt is None else error.attempt
+        out += f"\nfailed in {error.task or '?'} (attempt {attempt}): {error}\n"
     return out

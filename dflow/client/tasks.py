@@ -8,7 +8,6 @@ once. ``Task(pathspec)`` is the latest attempt (its data from the latest committ
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ from dflow.client.base import (
     to_datetime,
 )
 from dflow.client.context import ClientContext
-from dflow.errors import NotCommittedError, ObjectNotFoundError, RecordNotFoundError
+from dflow.errors import ErrorRecord, NotCommittedError, ObjectNotFoundError, RecordNotFoundError
 from dflow.store import ArtifactRef, Manifest, TaskAddress
 from dflow.store.commit_state import DAMAGED, commit_damage, state_from
 
@@ -31,29 +30,6 @@ if TYPE_CHECKING:
     from dflow.client.core import Run
 
 _UNSET = object()
-
-
-@dataclass(frozen=True)
-class TaskException:
-    """What made a task fail (or what ``@catch`` caught): type, message, user traceback."""
-
-    type: str
-    message: str
-    traceback: str
-    caught: bool = False
-
-    @classmethod
-    def from_dict(cls, error: dict, *, caught: bool = False) -> TaskException:
-        """Build from an error dict of an attempt record."""
-        return cls(
-            str(error.get("type", "")),
-            str(error.get("message", "")),
-            str(error.get("traceback", "")),
-            caught,
-        )
-
-    def __str__(self) -> str:
-        return f"{self.type}: {self.message}"
 
 
 def _run_of(pathspec: str, context: ClientContext | None, check: bool) -> Run:
@@ -281,14 +257,13 @@ class Task(DflowObject):
         return self.successful or self._record() is not None
 
     @property
-    def exception(self) -> TaskException | None:
-        """The error that failed the attempt, or the one ``@catch`` caught; else None."""
+    def exception(self) -> ErrorRecord | None:
+        """The error that failed the attempt, or the one ``@catch`` caught (``.caught``);
+        else None."""
         record = self._record() or {}
-        if record.get("caught"):
-            return TaskException.from_dict(record["caught"], caught=True)
-        if record.get("error"):
-            return TaskException.from_dict(record["error"])
-        return None
+        return ErrorRecord.read(record.get("caught"), caught=True) or ErrorRecord.read(
+            record.get("error")
+        )
 
     @property
     def origin_pathspec(self) -> str | None:

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from dflow.errors import ErrorRecord
 from dflow.plan import parse_dask_key
 
 #: Runs kept in memory; the oldest finished runs are dropped first.
@@ -51,7 +52,8 @@ class RunState:
     store: str | None = None
     steps: list[str] = field(default_factory=list)
     graph: dict | None = None  # the run record's graph (dflow.graph.record), if sent
-    failures: list[dict] = field(default_factory=list)  # newest failed attempts, with errors
+    #: the newest failed attempts: their task event plus "error" (an ErrorRecord or None)
+    failures: list[dict] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)  # step -> tasks the driver submitted
     last_event: dict[tuple[str, str], dict] = field(default_factory=dict)
     failed_attempts: dict[str, int] = field(default_factory=dict)
@@ -162,7 +164,7 @@ class RunBoard:
             "worker": msg.get("worker"),
         }
         if ev["state"] == "failed":
-            run.failures.append({**ev, "error": msg.get("error") or {}})
+            run.failures.append({**ev, "error": ErrorRecord.read(msg.get("error"))})
             del run.failures[:-MAX_FAILURES]
         prev = run.last_event.get((step, task))
         if prev is None or ev["attempt"] >= prev["attempt"]:
@@ -204,5 +206,7 @@ class RunBoard:
             return None
         out = run.summary(time.time() if now is None else now)
         out["events"] = list(run.events)
-        out["failures"] = list(run.failures)
+        out["failures"] = [
+            {**f, "error": f["error"].to_dict() if f["error"] else {}} for f in run.failures
+        ]
         return out

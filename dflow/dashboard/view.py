@@ -23,6 +23,7 @@ from urllib.parse import quote
 from dask.utils import format_time
 
 from dflow.dashboard.state import RunState
+from dflow.errors import ErrorRecord
 from dflow.graph.record import graph_from_record
 from dflow.report.graph import layout_flow_graph, plural, render_graph_svg, step_colour
 
@@ -164,15 +165,15 @@ def _failures(run: RunState, names: Mapping[str, str]) -> str:
         return ""
     parts = []
     for ev in reversed(run.failures[-MAX_FAILURES_SHOWN:]):
-        err = ev.get("error") or {}
+        err = ev.get("error")
         head = (
             f"{ev['step']}/{ev['task_id']} attempt {ev['attempt']} failed on "
             f"{worker_label(ev.get('worker'), names)} after "
             f"{format_time(ev['duration']) if ev.get('duration') is not None else '?'}"
         )
-        if err.get("type"):
-            head += f": {err['type']}: {err.get('message', '')}"
-        trace = err.get("traceback")
+        if err and err.type:
+            head += f": {err}"
+        trace = err.traceback if err else ""
         body = f'<pre class="traceback">{escape(trace)}</pre>' if trace else ""
         key = f"{run.flow}/{run.run_id}/{ev['step']}/{ev['task_id']}/{ev['attempt']}"
         parts.append(
@@ -231,8 +232,8 @@ def _record_html(record: dict) -> str:
     )
     rows.append(("tags", escape(", ".join(record.get("tags") or []) or "-")))
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    error = record.get("error") or {}
-    trace = error.get("traceback") or error.get("message")
+    error = ErrorRecord.read(record.get("error"))
+    trace = error and (error.traceback or error.message)
     tail = f'<pre class="traceback run-error">{escape(str(trace))}</pre>' if trace else ""
     return f'<div id="record"><h3>Run record</h3><table class="meta">{cells}</table>{tail}</div>'
 

@@ -22,7 +22,7 @@ from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
 from dflow.engine.task import TaskFailure
-from dflow.errors import ParameterError
+from dflow.errors import ErrorRecord, ParameterError
 from dflow.events import publish_run_event
 from dflow.flowfile import flow_source_file
 from dflow.graph import validate
@@ -230,7 +230,7 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, options: RunOption
     record.update(
         status=status,
         finished_at=time.time(),
-        error=error,
+        error=error.to_dict() if error else None,
         tasks={s: driver.done.get(s, 0) for s in driver.submitted},
     )
     record["duration"] = record["finished_at"] - record["created_at"]
@@ -240,26 +240,26 @@ def _drive(plan: RunPlan, target, store: Store, record: dict, options: RunOption
         raise interrupted
     if not options.quiet:
         if error:
-            say(f"Step {error.get('task', '?')} failed:\n{error.get('traceback', '').rstrip()}")
+            say(f"Step {error.task or '?'} failed:\n{error.traceback.rstrip()}")
         say(f"Run {plan.flow_name}/{plan.run_id} {status} in {record['duration']:.1f} s")
     return RunResult(
         plan.flow_name, plan.run_id, status, store.url, error, dict(store.options) or None
     )
 
 
-def _describe(error: BaseException) -> dict:
+def _describe(error: BaseException) -> ErrorRecord:
     if isinstance(error, TaskFailure):
-        return {"task": error.pathspec, "attempt": error.attempt, **error.error}
+        return error.error.at(error.pathspec, error.attempt)
     import traceback
 
     # Not a step's failure: the scheduler gave up on a task (KilledWorker), a cancelled
     # run, or a defect in dflow itself. Show all of it.
-    return {
-        "task": getattr(error, "task", None) or getattr(error, "key", None) or "?",
-        "type": type(error).__qualname__,
-        "message": str(error),
-        "traceback": "".join(traceback.format_exception(error)),
-    }
+    return ErrorRecord(
+        type=type(error).__qualname__,
+        message=str(error),
+        traceback="".join(traceback.format_exception(error)),
+        task=str(getattr(error, "task", None) or getattr(error, "key", None) or "?"),
+    )
 
 
 def _print_log_event(event: tuple, progress: Progress) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dflow.errors import ParameterError
+from dflow.errors import ErrorRecord, ParameterError
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class RunResult:
     run_id: str
     status: str  # "succeeded" or "failed"
     store_url: str
-    error: dict | None = None
+    error: ErrorRecord | None = None
     store_options: dict | None = None
 
     @property

@@ -10,13 +10,14 @@ marks as reused (resume) commits a reference to its origin's artifacts.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from dflow.engine.artifacts import set_artifacts
 from dflow.engine.attempt import AttemptOutcome, publisher, run_attempt
 from dflow.engine.dask_context import slot_released
 from dflow.engine.tracebacks import map_snapshot_paths, user_traceback
 from dflow.engine.worker_cache import flow_class, store_for
-from dflow.errors import CaughtException
+from dflow.errors import CaughtException, ErrorRecord
 from dflow.events import publish_task_event
 from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import ArtifactRef, Manifest, Store, TaskAddress
@@ -25,14 +26,14 @@ from dflow.store import ArtifactRef, Manifest, Store, TaskAddress
 class TaskFailure(Exception):
     """A task failed after its retries. Picklable; carries the user's traceback."""
 
-    def __init__(self, pathspec: str, attempt: int, error: dict) -> None:
+    def __init__(self, pathspec: str, attempt: int, error: ErrorRecord) -> None:
         super().__init__(pathspec, attempt, error)
         self.pathspec = pathspec
         self.attempt = attempt
         self.error = error
 
     def __str__(self) -> str:
-        return f"{self.pathspec} failed: {self.error.get('type')}: {self.error.get('message')}"
+        return f"{self.pathspec} failed: {self.error}"
 
 
 def run_unit(plan: RunPlan, specs: tuple[TaskSpec, ...], *deps: list[TaskResult]) -> list:
@@ -101,14 +102,19 @@ def run_task(plan: RunPlan, store: Store, spec: TaskSpec, deps: tuple) -> TaskRe
 
 
 def _say_retry(
-    plan: RunPlan, addr: TaskAddress, attempt: int, error: dict, wait: float, n: int, times: int
+    plan: RunPlan,
+    addr: TaskAddress,
+    attempt: int,
+    error: ErrorRecord,
+    wait: float,
+    n: int,
+    times: int,
 ) -> None:
     """One console line for a failed attempt that will be retried (type, message, wait)."""
     from dask.utils import format_time
 
-    message = str(error.get("message", "")).strip().splitlines()
     line = (
-        f"attempt {attempt} failed: {error.get('type', 'Error')}: {message[0] if message else ''}"
+        f"attempt {attempt} failed: {error.headline}"
         f"; retrying in {format_time(wait) if wait else 'no time'} (retry {n} of {times})"
     )
     publisher(plan, addr.pathspec, attempt)("stderr", [line[:500]])
@@ -116,27 +122,28 @@ def _say_retry(
 
 def _record(
     store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome, plan: RunPlan
-) -> dict | None:
-    """Store an attempt's logs and record; return its error (type, message, traceback)."""
+) -> ErrorRecord | None:
+    """Store an attempt's logs and record; return its error, if it failed."""
     info = dict(outcome.info)
     info["duration"] = info.get("finished_at", time.time()) - info["started_at"]
     info["status"] = "succeeded" if outcome.error is None else "failed"
+    error = None
     if outcome.error is not None:
-        info["error"] = user_traceback(outcome.error).to_dict()
+        error = user_traceback(outcome.error)
         if plan.code.kind == "snapshot":
-            info["error"]["traceback"] = map_snapshot_paths(
-                info["error"]["traceback"], plan.code.key, plan.code.source_root
-            )
-        outcome.sink.write("stderr", info["error"]["traceback"])
+            trace = map_snapshot_paths(error.traceback, plan.code.key, plan.code.source_root)
+            error = replace(error, traceback=trace)
+        info["error"] = error.to_dict()
+        outcome.sink.write("stderr", error.traceback)
     for stream in ("stdout", "stderr"):
         text = outcome.sink.text(stream)
         if text:
             store.write_log(addr, attempt, stream, text.encode("utf-8", "replace"))
     store.write_attempt_record(addr, attempt, info)
     publish_task_event(
-        addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"], info
+        addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"], info, error
     )
-    return info.get("error")
+    return error
 
 
 def _kept_artifacts(store: Store, flow) -> dict:
@@ -155,10 +162,10 @@ def _kept_artifacts(store: Store, flow) -> dict:
     return refs
 
 
-def _caught_value(outcome: AttemptOutcome, error: dict) -> CaughtException:
+def _caught_value(outcome: AttemptOutcome, error: ErrorRecord) -> CaughtException:
     exc = outcome.error
-    kind = f"{type(exc).__module__}.{type(exc).__qualname__}" if exc else error["type"]
-    return CaughtException(kind, error["message"], error["traceback"])
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}" if exc else None
+    return CaughtException.from_record(error, type=kind)
 
 
 def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
@@ -173,22 +180,16 @@ def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
     if var:
         refs[var] = store.save(_caught_value(outcome, error))
     if node.transition.value in ("foreach", "switch"):
-        raise TaskFailure(
-            addr.pathspec,
-            attempt,
-            {
-                **error,
-                "message": error["message"] + " (@catch cannot continue past a "
-                f"{node.transition.value}: its items or branch are unknown)",
-            },
-        )
+        kind = node.transition.value
+        why = f" (@catch cannot continue past a {kind}: its items or branch are unknown)"
+        raise TaskFailure(addr.pathspec, attempt, replace(error, message=error.message + why))
     attempt = store.start_attempt(addr)
     info = {
         "attempt": attempt,
         "started_at": time.time(),
         "finished_at": time.time(),
         "status": "succeeded",
-        "caught": error,
+        "caught": error.to_dict(),
         "duration": 0.0,
         "parents": [f"{p.step}/{p.task_id}" for p in parents],
         "foreach_stack": list(spec.stack),

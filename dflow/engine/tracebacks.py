@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import traceback
-from dataclasses import dataclass
+
+from dflow.errors import ErrorRecord
 
 #: dflow's own folder (the package root, two levels above this file)
 _HIDDEN_DIRS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
@@ -19,21 +20,8 @@ def _hidden(filename: str) -> bool:
     return any(p in _HIDDEN_PACKAGES for p in parts[-3:]) and "site-packages" in filename
 
 
-@dataclass(frozen=True)
-class StepError:
-    """A failure as it is recorded and shown: exception type, message and user traceback."""
-
-    type: str
-    message: str
-    traceback: str
-
-    def to_dict(self) -> dict:
-        """A JSON-able form for attempt records."""
-        return {"type": self.type, "message": self.message, "traceback": self.traceback}
-
-
-def user_traceback(exc: BaseException) -> StepError:
-    """Describe ``exc`` with only the user's frames in its traceback."""
+def user_traceback(exc: BaseException) -> ErrorRecord:
+    """The error record of ``exc``, with only the user's frames in its traceback."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _hidden(f.filename)]
     lines = ["Traceback (most recent call last):\n"] if frames else []
     lines += traceback.format_list(frames)
@@ -41,7 +29,7 @@ def user_traceback(exc: BaseException) -> StepError:
     name = type(exc).__qualname__
     module = type(exc).__module__
     full = name if module in ("builtins", "__main__") else f"{module}.{name}"
-    return StepError(type=full, message=str(exc), traceback="".join(lines))
+    return ErrorRecord(type=full, message=str(exc), traceback="".join(lines))
 
 
 def map_snapshot_paths(text: str, key: str, source_root: str) -> str:

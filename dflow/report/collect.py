@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from dflow.errors import RecordNotFoundError
+from dflow.errors import ErrorRecord, RecordNotFoundError
 from dflow.report.cards import CardFragment, run_cards
 from dflow.report.preview import ArtifactInfo, describe_artifacts
 from dflow.store import Store, TaskAddress
@@ -33,8 +33,8 @@ class AttemptData:
     worker: str | None
     host: str | None
     pid: int | None
-    error: dict | None
-    caught: dict | None = None
+    error: ErrorRecord | None
+    caught: ErrorRecord | None = None
     parents: tuple[str, ...] = ()
     worker_name: str | None = None
 
@@ -114,8 +114,8 @@ def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptData:
         worker=rec.get("worker"),
         host=rec.get("host"),
         pid=rec.get("pid"),
-        error=rec.get("error"),
-        caught=rec.get("caught"),
+        error=ErrorRecord.read(rec.get("error")),
+        caught=ErrorRecord.read(rec.get("caught"), caught=True),
         parents=tuple(rec.get("parents") or ()),
         worker_name=rec.get("worker_name"),
     )

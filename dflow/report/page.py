@@ -12,6 +12,7 @@ from html import escape
 
 from dask.utils import format_time
 
+from dflow.errors import ErrorRecord
 from dflow.report.cards import render_cards
 from dflow.report.collect import RunData, StepData, TaskData
 from dflow.report.graph import plural, render_graph_svg, run_graph
@@ -159,13 +160,13 @@ def _unreached_section(name: str, kind: str) -> str:
 
 def _failures(run: RunData) -> str:
     failed = [(t, a) for t in run.tasks for a in t.attempts if a.error or a.caught]
-    run_error = run.record.get("error")
+    run_error = ErrorRecord.read(run.record.get("error"))
     if not failed and not run_error:
         return '<p class="muted">No attempt failed.</p>'
     parts = []
     final = {(t.step, t.task_id) for t in run.tasks if t.status == "failed"}
     for t, a in failed[:MAX_FAILURES]:
-        err = a.error or a.caught or {}
+        err = a.error or a.caught
         outcome = (
             "failed the run"
             if (t.step, t.task_id) in final and a is t.attempts[-1]
@@ -176,10 +177,9 @@ def _failures(run: RunData) -> str:
         parts.append(
             f'<div class="failure" data-step="{escape(t.step)}" data-task="{escape(t.task_id)}" '
             f'data-attempt="{a.attempt}"><h3>{escape(t.step)}/{escape(t.task_id)} attempt '
-            f"{a.attempt}: {escape(str(err.get('type', 'Error')))} <small>({outcome}; "
+            f"{a.attempt}: {escape(err.type or 'Error')} <small>({outcome}; "
             f"{escape(a.where)})</small></h3>"
-            f"<p>{escape(str(err.get('message', '')))}</p>"
-            f"<pre>{escape(str(err.get('traceback', '')))}</pre></div>"
+            f"<p>{escape(err.message)}</p><pre>{escape(err.traceback)}</pre></div>"
         )
     if len(failed) > MAX_FAILURES:
         parts.append(
@@ -187,9 +187,9 @@ def _failures(run: RunData) -> str:
         )
     if run_error and not any(a.error for _, a in failed):
         parts.append(
-            f'<div class="failure"><h3>run: {escape(str(run_error.get("type", "")))}'
-            f"</h3><p>{escape(str(run_error.get('message', '')))}</p>"
-            f"<pre>{escape(str(run_error.get('traceback', '')))}</pre></div>"
+            f'<div class="failure"><h3>run: {escape(run_error.type)}'
+            f"</h3><p>{escape(run_error.message)}</p>"
+            f"<pre>{escape(run_error.traceback)}</pre></div>"
         )
     return "".join(parts)
 

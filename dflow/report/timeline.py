@@ -98,7 +98,7 @@ def _tip(i: TimelineItem, t0: float) -> str:
         f"start +{format_time(i.start - t0)}, took {format_time(i.end - i.start)}"
     )
     if a.error:
-        tip += f"\n{a.error.get('type', 'Error')}: {a.error.get('message', '')}"[:300]
+        tip += f"\n{a.error.type or 'Error'}: {a.error.message}"[:300]
     return tip
 
 

@@ -90,7 +90,7 @@ def test_a_flow_file_the_workers_never_saw_runs_from_its_snapshot(scheduler, sto
 
 def test_a_timed_out_step_leaves_the_worker_usable(scheduler, store_url):
     result = run(flow_class("TimeoutFlow"), store_url, {"seconds": 3.0}, scheduler=scheduler)
-    assert result.status == "failed" and "timed out" in result.error["message"]
+    assert result.status == "failed" and "timed out" in result.error.message
     again = run(flow_class("WideForeachFlow"), store_url, {"n": 8, "lines": 1}, scheduler=scheduler)
     assert again.status == "succeeded", again.error
 

@@ -17,14 +17,14 @@ def test_a_failing_step_fails_the_run_with_the_users_traceback(store_url):
     result = run(flow_class("FailFlow"), store_url)
     assert result.status == "failed"
     error = result.error
-    assert error["task"].endswith("/boom/0")
-    assert error["type"] == "ValueError"
-    assert "user code failed on purpose" in error["traceback"]
-    assert "behaviours.py" in error["traceback"]
-    assert "dflow/engine" not in error["traceback"]
+    assert error.task.endswith("/boom/0") and error.attempt == 0
+    assert error.type == "ValueError"
+    assert "user code failed on purpose" in error.traceback
+    assert "behaviours.py" in error.traceback
+    assert "dflow/engine" not in error.traceback
     store = open_store(store_url)
     record = store.read_run_record(result.flow_name, result.run_id)
-    assert record["status"] == "failed" and record["error"]["type"] == "ValueError"
+    assert record["status"] == "failed" and record["error"] == error.to_dict()
     # what was committed before the failure is kept
     assert artifacts(store_url, result, "start")["kept"].startswith("committed")
     boom = TaskAddress(result.flow_name, result.run_id, "boom", "0")
@@ -58,7 +58,7 @@ def test_catch_stores_the_exception_and_goes_on(store_url):
 def test_timeout_fails_the_attempt(store_url):
     result = run(flow_class("TimeoutFlow"), store_url, {"seconds": 30.0})
     assert result.status == "failed"
-    assert "timed out" in result.error["message"]
+    assert "timed out" in result.error.message
 
 
 def test_a_timed_out_step_stops_even_if_it_catches_exception(store_url):
@@ -67,7 +67,7 @@ def test_a_timed_out_step_stops_even_if_it_catches_exception(store_url):
     from runkit import wait_for
 
     result = run(flow_class("StubbornTimeoutFlow"), store_url)
-    assert result.status == "failed" and "timed out" in result.error["message"]
+    assert result.status == "failed" and "timed out" in result.error.message
     wait_for(
         lambda: not any(t.name == "dflow-step" and t.is_alive() for t in threading.enumerate()),
         timeout=10,

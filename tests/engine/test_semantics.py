@@ -86,7 +86,7 @@ def test_inputs_by_step_name_and_merge_artifacts(store_url):
 def test_merge_artifacts_conflict_names_the_artifact(store_url):
     result = run(flow_class("ConflictFlow"), store_url)
     assert result.status == "failed"
-    assert "value" in result.error["message"] and "disagree" in result.error["message"]
+    assert "value" in result.error.message and "disagree" in result.error.message
 
 
 def test_large_arrays_travel_as_zarr(store_url):

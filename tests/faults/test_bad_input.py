@@ -15,10 +15,10 @@ from dflow.store import TaskAddress, open_store
 def test_an_unpicklable_artifact_fails_naming_the_step_and_the_artifact(what, store_url):
     result = run(fault_flow("UnpicklableFlow"), store_url, {"what": what})
     assert not result.successful
-    message = result.error["message"]
+    message = result.error.message
     assert "step 'start' cannot store artifact 'thing'" in message
     assert "cannot be pickled" in message
-    assert "cloudpickle" not in result.error.get("traceback", "")
+    assert "cloudpickle" not in result.error.traceback
 
 
 @pytest.mark.parametrize("tag", ["two\nlines", "tab\there", "nul\x00"])

@@ -62,7 +62,7 @@ def test_a_failing_callable_default_is_one_parameter_error(store_url):
 def test_max_num_splits(store_url):
     result = _cls().run(store=store_url, scheduler="sync", quiet=True, max_num_splits=2)
     assert not result.successful
-    assert "more than --max-num-splits 2" in result.error["message"]
+    assert "more than --max-num-splits 2" in result.error.message
 
 
 def test_get_metadata_and_metadata(store_url):
