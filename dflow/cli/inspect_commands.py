@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from dask.utils import format_bytes
 
 from dflow.client import ClientContext, DataArtifact, Run, Step, Task
 from dflow.client.display import format_duration, format_run, format_runs, table
@@ -320,6 +321,7 @@ def tag_list(context: ClientContext, run_spec: str) -> None:
 @click.command(
     "code",
     epilog="\b\nExamples:\n  dflow code TrainFlow/latest\n"
+    "  dflow code TrainFlow/latest --list\n"
     "  dflow code TrainFlow/1700000000000000 --extract ./old-code",
 )
 @click.argument("run_spec", metavar="FLOW/RUN")
@@ -331,9 +333,18 @@ def tag_list(context: ClientContext, run_spec: str) -> None:
     help="Copy the snapshot's files into DIR (else print the flow file).",
 )
 @click.option("--force", is_flag=True, help="Extract into a non-empty DIR, overwriting files.")
+@click.option(
+    "--list",
+    "listing",
+    is_flag=True,
+    help="List the snapshot's files: size, name, and the file each was packed from.",
+)
 @client_options
-def code_command(context: ClientContext, run_spec: str, target: str | None, force: bool) -> None:
-    """Print the flow file a run ran, or extract its whole code snapshot."""
+def code_command(
+    context: ClientContext, run_spec: str, target: str | None, force: bool, listing: bool
+) -> None:
+    """Print the flow file a run ran (where it came from on stderr), list the snapshot's
+    files and where each came from, or extract the whole snapshot."""
     run = resolve_run(run_spec, context)
     code = run.code
     if code is None:
@@ -341,13 +352,45 @@ def code_command(context: ClientContext, run_spec: str, target: str | None, forc
             f"run {run.pathspec} has no code snapshot",
             hint="its flow was defined outside a file (e.g. a notebook)",
         )
+    if listing and target is not None:
+        raise DflowError("give either --list or --extract DIR, not both")
+    if listing:
+        click.echo(_code_listing(run.pathspec, code), nl=False)
+        return
     if target is None:
+        name = code.script_name or "?"
+        click.echo(f"# {run.pathspec} ran {name}{_came_from(code, name)}", err=True)
         click.echo(code.flowspec, nl=False)
         return
     path = code.extract(target, force=force)
+    name = code.script_name or "?"
     click.echo(
-        f"extracted the code of {run.pathspec} into {path} (flow file: {code.script_name or '?'})"
+        f"extracted the code of {run.pathspec} into {path} (flow file: {name}"
+        f"{_came_from(code, name)})"
     )
+
+
+def _came_from(code, name: str) -> str:
+    origin = code.origin_of(name) if name != "?" else None
+    if origin is None:
+        return ""
+    return f", from {code.source_host}:{origin}" if code.source_host else f", from {origin}"
+
+
+def _code_listing(pathspec: str, code) -> str:
+    files = code.files()
+    where = (
+        f"packed from {code.source_host + ':' if code.source_host else ''}{code.source_root}"
+        if code.source_root
+        else "its origin was not recorded (an older run)"
+    )
+    head = (
+        f"code of {pathspec}: snapshot {code.key}, {len(files)} "
+        f"file{'' if len(files) == 1 else 's'}, {where}; "
+        f"flow file {code.script_name or '?'}\n"
+    )
+    rows = [[format_bytes(f.size), f.name, f.origin or "-"] for f in files]
+    return head + table(["size", "file", "came from"], rows)
 
 
 def show_run(pathspec: str, fmt: str = "text", store: str | None = None) -> None:

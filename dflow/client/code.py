@@ -1,4 +1,9 @@
-"""A run's code snapshot: ``run.code.path``, ``.flowspec`` and ``.extract(dir)``."""
+"""A run's code snapshot: ``run.code.path``, ``.flowspec``, ``.files()`` and ``.extract(dir)``.
+
+The run record says where the snapshot was packed from (``code_root``, the folder on the
+driver's machine, and ``host``), so each file of a snapshot names the user's own file it
+is a copy of (:meth:`RunCode.files`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import io
 import json
 import shutil
 import tarfile
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from dflow.errors import DflowError, ObjectNotFoundError
 
@@ -14,18 +20,41 @@ from dflow.errors import DflowError, ObjectNotFoundError
 META_MEMBER = ".dflow-code.json"
 
 
+@dataclass(frozen=True)
+class CodeFile:
+    """One file of a code snapshot: its ``name`` inside the snapshot, its ``size`` in
+    bytes and ``origin``, the path it was packed from on ``host`` (None when the run
+    record does not say)."""
+
+    name: str
+    size: int
+    origin: str | None
+    host: str | None
+
+
 class RunCode:
     """The code a run ran, as stored in its snapshot (a tar, keyed by content).
 
     ``path`` extracts it (once) into the code cache and returns the folder; ``flowspec``
-    is the flow file's source; ``extract(dir)`` copies the files into ``dir``.
+    is the flow file's source; ``files()`` lists the files with where each came from
+    (``source_root`` on ``source_host``); ``extract(dir)`` copies the files into ``dir``.
     """
 
-    def __init__(self, store, key: str, run_pathspec: str, code_file: str | None = None):
+    def __init__(
+        self,
+        store,
+        key: str,
+        run_pathspec: str,
+        code_file: str | None = None,
+        source_root: str | None = None,
+        source_host: str | None = None,
+    ):
         self._store = store
         self.key = key
         self._run = run_pathspec
         self._code_file = code_file
+        self.source_root = source_root
+        self.source_host = source_host
         self._info: dict | None = None
 
     def __repr__(self) -> str:
@@ -65,6 +94,21 @@ class RunCode:
                 hint=f"look in {self.path}",
             )
         return (self.path / name).read_text()
+
+    def origin_of(self, name: str) -> str | None:
+        """Where the snapshot's file ``name`` was packed from (``source_root/name``)."""
+        if not self.source_root:
+            return None
+        return str(Path(self.source_root, *PurePosixPath(name).parts))
+
+    def files(self) -> list[CodeFile]:
+        """Every file of the snapshot (its own metadata member left out), sorted by name."""
+        with self.tarball as tar:
+            members = [m for m in tar.getmembers() if m.isfile() and m.name != META_MEMBER]
+        return [
+            CodeFile(m.name, m.size, self.origin_of(m.name), self.source_host)
+            for m in sorted(members, key=lambda m: m.name)
+        ]
 
     def extract(self, target: str | Path, *, force: bool = False) -> Path:
         """Copy the snapshot's files into folder ``target`` (created); return it.

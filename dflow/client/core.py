@@ -492,7 +492,16 @@ class Run(DflowObject):
         """The code snapshot the run ran (``.path``, ``.flowspec``, ``.extract(dir)``)."""
         record = self._record()
         key = record.get("code_key")
-        return RunCode(self.store, key, self.pathspec, record.get("code_file")) if key else None
+        if not key:
+            return None
+        return RunCode(
+            self.store,
+            key,
+            self.pathspec,
+            record.get("code_file"),
+            source_root=record.get("code_root"),
+            source_host=record.get("host"),
+        )
 
     def report(self) -> Any:
         """The run's HTML report (a :class:`dflow.report.Report`: ``.html``,

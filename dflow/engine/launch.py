@@ -40,8 +40,9 @@ def _code_ref(flow_cls: type, store: Store, in_process: bool) -> tuple[CodeRef, 
     """How workers get the class, and the code snapshot key recorded with the run."""
     path = flow_source_file(flow_cls)
     snapshot = store.save_code(path.parent, path) if path is not None else None
-    if in_process:
-        return CodeRef("local", class_name=flow_cls.__name__), snapshot
+    if in_process:  # the class itself runs; the snapshot (and where from) is recorded
+        where = (path.name, str(path.parent)) if path is not None else ("", "")
+        return CodeRef("local", "", where[0], flow_cls.__name__, where[1]), snapshot
     if snapshot is not None:
         return CodeRef(
             "snapshot", snapshot, path.name, flow_cls.__name__, str(path.parent)

@@ -1,6 +1,9 @@
 """The inspection commands through click's CliRunner: output, options and every error path."""
 
 import json
+import platform
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -91,6 +94,26 @@ def test_code(cli, history, tmp_path):
     out = cli("code", "ParamsFlow/latest", "--extract", str(tmp_path / "code")).output
     assert "extracted the code" in out and "client_flows.py" in out
     assert "class ParamsFlow" in (tmp_path / "code" / "client_flows.py").read_text()
+    here = Path(__file__).resolve().parent  # the flows of these runs live beside this file
+    assert f"(flow file: client_flows.py, from {platform.node()}:{here / 'client_flows.py'})" in out
+
+
+def test_code_lists_where_each_file_came_from(cli, history):
+    here = Path(__file__).resolve().parent
+    lines = cli("code", "ParamsFlow/latest", "--list").output.splitlines()
+    assert lines[0].startswith("code of ParamsFlow/") and "flow file client_flows.py" in lines[0]
+    assert f"packed from {platform.node()}:{here};" in lines[0]
+    assert lines[1].split() == ["size", "file", "came", "from"]
+    rows = {line.split()[-2]: line.split() for line in lines[2:]}
+    assert rows["client_flows.py"][-1] == str(here / "client_flows.py")
+    assert rows["conftest.py"][-1] == str(here / "conftest.py")
+    assert re.fullmatch(r"[\d.]+ k?i?B", " ".join(rows["client_flows.py"][:2]))
+    listed = sorted(rows)
+    assert listed == sorted(p.name for p in here.iterdir() if p.is_file() and p.name[0] != ".")
+    result = CliRunner().invoke(
+        main, ["code", "ParamsFlow/latest", "--list", "--extract", "x", "--store", history["store"]]
+    )
+    assert result.exit_code != 0 and "not both" in result.output
 
 
 def test_show_run(cli, history):
