@@ -36,6 +36,7 @@ from dflow.errors import (
 from dflow.graph.model import FlowGraph
 from dflow.graph.record import graph_from_record
 from dflow.store import ArtifactRef, RunEntry
+from dflow.store.commit_state import run_damage, run_state
 
 #: Runs of at most this many tasks show their report inline (folded) in a notebook.
 MAX_INLINE_REPORT_TASKS = 500
@@ -224,6 +225,7 @@ class Run(DflowObject):
         self._tags: frozenset[str] | None = None
         self._steps: list[str] | None = None
         self._params: dict[str, ArtifactRef] | None = None
+        self._damaged: dict[str, str] | None = None
         checked_name("flow", flow)
         checked_name("run id", run_id, where=f" for flow {flow!r}")
         if _entry is None:
@@ -258,6 +260,7 @@ class Run(DflowObject):
     def refresh(self) -> Run:
         """Forget what was read, so the next access reads the store again; return self."""
         self._record_doc, self._steps, self._entry, self._tags = None, None, None, None
+        self._damaged = None
         return self
 
     @property
@@ -298,8 +301,26 @@ class Run(DflowObject):
         return status
 
     @property
+    def damaged_tasks(self) -> dict[str, str]:
+        """The run's damaged tasks, ``{"step/task_id": why}``: their latest attempt
+        succeeded but its commit (DONE marker, manifest) is missing or damaged, so their
+        artifacts cannot be read (``resume`` reruns them). Reads every task's commit, once
+        (:meth:`refresh` reads again)."""
+        if self._damaged is None:
+            self._damaged = run_damage(self.store, *self.path_components)
+        return dict(self._damaged)
+
+    @property
+    def state(self) -> str:
+        """:attr:`status`, or ``"damaged"`` for a run recorded as succeeded that has a
+        damaged task (:attr:`damaged_tasks`): what ``dflow runs``, ``dflow show`` and the
+        report show. Only a succeeded run's tasks are read for it."""
+        return run_state(self.status, lambda: self.damaged_tasks)
+
+    @property
     def successful(self) -> bool:
-        """True if every task succeeded."""
+        """True if the run's record says it succeeded (every task did; :attr:`state`
+        also checks that their commits are still sound)."""
         return self.status == "succeeded"
 
     @property
@@ -521,7 +542,7 @@ class Run(DflowObject):
 
     def _summary(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            "status": self.state,
             "user": self.user,
             "tags": ", ".join(sorted(self.user_tags)),
             "created_at": self.created_at,

@@ -49,11 +49,12 @@ def table(headers: list[str], rows: Iterable[list[str]]) -> str:
 
 
 def format_runs(runs: Iterable[Run]) -> str:
-    """A table of runs: id, status, start, duration, tags."""
+    """A table of runs: id, state (status, or "damaged": :attr:`Run.state`), start,
+    duration, tags."""
     rows = [
         [
             r.id,
-            r.status,
+            r.state,
             format_time(r.created_at),
             format_duration(r.duration),
             ", ".join(sorted(r.user_tags)),
@@ -85,8 +86,9 @@ def step_row(step: Step) -> list[str]:
 
 def format_run(run: Run) -> str:
     """A run as text: header (status, user, tags, times, parameters) and a step table."""
+    state = run.state
     lines = [
-        f"Run {run.pathspec}  {run.status}",
+        f"Run {run.pathspec}  {state}",
         f"  user {run.user or '-'}   tags {', '.join(sorted(run.user_tags)) or '-'}   "
         f"started {format_time(run.created_at)}   duration {format_duration(run.duration)}",
     ]
@@ -95,6 +97,14 @@ def format_run(run: Run) -> str:
         lines.append("  parameters " + ", ".join(f"{k}={v!r}" for k, v in sorted(params.items())))
     if run.origin_pathspec:
         lines.append(f"  resumed from {run.origin_pathspec}")
+    if state == "damaged":
+        damaged = run.damaged_tasks
+        lines.append(
+            f"  damaged: {len(damaged)} task(s) whose commit is missing or damaged ("
+            + ", ".join(sorted(damaged)[:5])
+            + (", ..." if len(damaged) > 5 else "")
+            + "); resume reruns them"
+        )
     out = "\n".join(lines) + "\n\n"
     out += table(
         ["step", "tasks", "status", "started", "duration"], [step_row(s) for s in run.steps()]

@@ -15,7 +15,7 @@ from dflow.errors import ErrorRecord, RecordNotFoundError
 from dflow.report.cards import CardFragment, run_cards
 from dflow.report.preview import ArtifactInfo, describe_artifacts
 from dflow.store import Store, TaskAddress
-from dflow.store.commit_state import attempt_state
+from dflow.store.commit_state import DAMAGED, attempt_state, run_state
 
 #: Tasks per step whose artifacts are listed with previews (the rest are only counted).
 MAX_TASKS_WITH_ARTIFACTS = 5
@@ -94,6 +94,13 @@ class RunData:
     def tasks(self) -> list[TaskData]:
         """Every task of every step."""
         return [t for s in self.steps for t in s.tasks]
+
+    @property
+    def state(self) -> str:
+        """The run's recorded status, or "damaged" when it says succeeded and a task is
+        damaged (as ``dflow runs``, ``dflow show`` and ``Run.state`` say it)."""
+        damaged = [f"{t.step}/{t.task_id}" for t in self.tasks if t.status == DAMAGED]
+        return run_state(str(self.record.get("status", "?")), lambda: damaged)
 
 
 def _task_order(task_id: str) -> tuple:

@@ -45,7 +45,7 @@ def _scheduler(sched: dict) -> str:
 
 def _header(run: RunData) -> str:
     r = run.record
-    status = str(r.get("status", "?"))
+    status = run.state
     rows = [
         ("status", f'<span class="badge {escape(status)}">{escape(status)}</span>'),
         ("user", escape(str(r.get("user", "-")))),

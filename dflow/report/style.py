@@ -17,6 +17,7 @@ pre{background:#1f2430;color:#f3f3f3;padding:10px;overflow:auto;font-size:12px}
 svg.timeline{width:100%;height:auto;min-width:900px}
 .badge{padding:1px 8px;border-radius:9px;color:#fff;background:#889}
 .badge.succeeded{background:#2e8b57}.badge.failed{background:#c0392b}.badge.running{background:#2f6fdb}
+.badge.damaged{background:#d35400}
 svg.timeline text.tick{font-size:10px;fill:#667;text-anchor:middle}
 svg.timeline line.tick{stroke:#eef}svg.timeline line.lane{stroke:#dde}
 svg.timeline text.lane{font-size:11px;text-anchor:end;fill:#334}

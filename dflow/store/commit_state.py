@@ -4,15 +4,18 @@ An attempt record says what the task runner saw ("succeeded", "failed", "running
 only the commit (the DONE marker and the manifest it names) makes a success readable. An
 attempt whose record says "succeeded" while its DONE or manifest is missing or damaged is
 **damaged**: its artifacts cannot be trusted, so no reader shows it as succeeded (and
-resume runs it again).
+resume runs it again). A run recorded as succeeded with a damaged task is damaged too
+(:func:`run_state`): ``dflow runs``, ``dflow show``, the client's ``Run.state`` and the
+report all say so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from dflow.errors import ArtifactCorruptError, NotCommittedError
+from dflow.errors import ArtifactCorruptError, NotCommittedError, RecordNotFoundError
 from dflow.store.refs import TaskAddress
 
 DAMAGED = "damaged"
@@ -41,3 +44,54 @@ def state_from(record: Mapping | None, damage: Callable[[], str | None]) -> str:
     if status == "succeeded" and damage() is not None:
         return DAMAGED
     return status
+
+
+def run_state(status: str, damaged: Callable[[], Mapping[str, str]]) -> str:
+    """A run's state: its recorded ``status``, or "damaged" when that is "succeeded" and
+    ``damaged()`` (called only then) names a damaged task.
+
+    >>> run_state("succeeded", lambda: {"fit/3": "its DONE marker is missing"})
+    'damaged'
+    >>> run_state("failed", lambda: {"fit/3": "its DONE marker is missing"})
+    'failed'
+    """
+    if status == "succeeded" and damaged():
+        return DAMAGED
+    return status
+
+
+def _task_damage(store: Any, t: TaskAddress, attempt: int, names: set[str]) -> str | None:
+    """Why task ``t``'s latest ``attempt`` (holding files ``names``) is damaged, or None.
+
+    As :func:`attempt_state` decides, with fewer reads: a commit is verified only where a
+    DONE marker is listed, and a record is read only where the commit is not sound.
+    """
+    why = commit_damage(store, t, attempt) if "DONE" in names else None
+    if "DONE" in names and why is None:
+        return None  # committed and sound
+    if "record.json" not in names:
+        return None  # never finished (running or interrupted): not a broken success
+    if why is None:
+        why = "its DONE marker is missing"
+    try:
+        record = store.read_attempt_record(t, attempt)
+    except RecordNotFoundError:
+        return None
+    return why if state_from(record, lambda: why) == DAMAGED else None
+
+
+def run_damage(store: Any, flow: str, run_id: str, *, threads: int = 8) -> dict[str, str]:
+    """Every damaged task of run ``flow/run_id`` (its latest attempt says succeeded, its
+    commit is missing or damaged): ``{"step/task_id": why}``, sorted.
+
+    One listing of the run's attempts, then each task's DONE and manifest, in
+    ``threads`` threads (on an object store each read is a round trip): two small reads
+    a task for a sound run.
+    """
+    found = store.latest_attempts(flow, run_id).items()
+    latest = sorted(found, key=lambda item: (item[0].step, item[0].task_id))
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        why = list(pool.map(lambda item: _task_damage(store, item[0], *item[1]), latest))
+    return {
+        f"{t.step}/{t.task_id}": w for (t, _), w in zip(latest, why, strict=True) if w is not None
+    }

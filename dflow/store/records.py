@@ -355,6 +355,23 @@ class RunRecords:
         """Steps of a run that have at least one task folder."""
         return self.files.ls(f"{self.run_dir(flow, run_id)}/steps")
 
+    def latest_attempts(self, flow: str, run_id: str) -> dict[TaskAddress, tuple[int, set[str]]]:
+        """Every task of a run that started an attempt: its latest attempt number and the
+        names of that attempt's files (ONE recursive listing of the run's steps)."""
+        latest: dict[TaskAddress, tuple[int, set[str]]] = {}
+        for path in self.files.find(f"{self.run_dir(flow, run_id)}/steps"):
+            parts = path.split("/")
+            if len(parts) != 4 or not parts[2].isdigit():
+                continue
+            step, task_id, number, name = parts
+            t, attempt = TaskAddress(flow, run_id, step, task_id), int(number)
+            known = latest.get(t)
+            if known is None or attempt > known[0]:
+                latest[t] = (attempt, {name})
+            elif attempt == known[0]:
+                known[1].add(name)
+        return latest
+
     def list_tasks(self, flow: str, run_id: str, step: str) -> list[str]:
         """Task ids of a step of a run."""
         return self.files.ls(f"{self.run_dir(flow, run_id)}/steps/{check_name('step', step)}")

@@ -142,6 +142,7 @@ class Store:
     list_attempts = _part("records", RunRecords.list_attempts)
     start_attempt = _part("records", RunRecords.start_attempt)
     committed_attempts = _part("records", RunRecords.committed_attempts)
+    latest_attempts = _part("records", RunRecords.latest_attempts)
     commit_attempt = _part("records", RunRecords.commit_attempt)
     manifest = _part("records", RunRecords.manifest)
     latest_commit = _part("records", RunRecords.latest_commit)

@@ -71,7 +71,7 @@ def test_a_damaged_commit_is_damaged_everywhere(how, store_url):
     from dflow.report.collect import collect_run
 
     cls = zoo_flow("good_linear.py", "LinearFlow")
-    run_id = run(cls, store_url).run_id
+    run_id, sound = run(cls, store_url).run_id, run(cls, store_url).run_id
     _damage_commit(store_url, run_id, how)
     context = ClientContext(store_url, namespace=None)
     from dflow.client import Run
@@ -91,3 +91,16 @@ def test_a_damaged_commit_is_damaged_everywhere(how, store_url):
     dumped = dflow_cli("dump", f"LinearFlow/{run_id}/middle/0", "--store", store_url, "-A")
     assert "damaged" in dumped.stdout + dumped.stderr
     assert "Traceback" not in dumped.stderr
+    # the run itself: damaged in the client, dflow show, dflow runs and the report alike
+    assert r.status == "succeeded"  # what its record says
+    assert r.state == "damaged" and list(r.damaged_tasks) == ["middle/0"]
+    assert data.state == "damaged"
+    assert shown.stdout.splitlines()[0].endswith("damaged")
+    assert "middle/0" in shown.stdout and "resume reruns" in shown.stdout
+    listed = dflow_cli("runs", "LinearFlow", "--store", store_url, "-A")
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()[1:]}
+    assert rows == {run_id: "damaged", sound: "succeeded"}
+    from dflow.report.page import render_page
+
+    assert '<span class="badge damaged">damaged</span>' in render_page(data)
