@@ -173,6 +173,10 @@ def _failures(run: RunState, names: Mapping[str, str]) -> str:
         )
         if err and err.type:
             head += f": {err}"
+        later = run.last_event.get((ev["step"], ev["task_id"])) or {}
+        if later.get("attempt", -1) > ev["attempt"]:  # a newer attempt ran: it was retried
+            outcome = "succeeded" if later.get("state") == "succeeded" else "failed too"
+            head = f"(retried: attempt {later['attempt']} {outcome}) {head}"
         trace = err.traceback if err else ""
         body = f'<pre class="traceback">{escape(trace)}</pre>' if trace else ""
         key = f"{run.flow}/{run.run_id}/{ev['step']}/{ev['task_id']}/{ev['attempt']}"

@@ -12,7 +12,9 @@ import urllib.request
 import pytest
 from browser import ARTIFACTS, dump_dom, elements, screenshot
 from dashkit import FLOWS, REPORT_FLOWS, BackgroundRun, find_run, get_json, wait_for
+from dask.utils import key_split
 from distributed import Client, Event
+from distributed.utils import color_of
 
 from dflow.report import build_report
 
@@ -163,6 +165,20 @@ def test_page_during_a_1000_task_foreach(cluster, tmp_path, chrome_dir):
             assert "running for" in elements(dom, "small", "elapsed")[0]["text"]
             flaky = [f["text"] for f in elements(dom, "span", "failure")]
             assert any("flaky on purpose" in f for f in flaky)
+            assert any(f.startswith("(retried: attempt 1 succeeded) work/") for f in flaky)
+            # each step in the colour Dask's task stream gives its keys (color_of of the
+            # key prefix): its bar and its box in the graph; links from a step to its
+            # live tasks' Dask info pages
+            colour = color_of(key_split(f"BigGatedFlow.work-{live['run_id']}-0"))
+            assert f"background:{colour}" in row
+            box = section.split('data-step="work"', 1)[1].split("</g>", 1)[0]
+            assert f"stroke:{colour}" in box and f"fill:{colour}" in box
+            join_href = next(
+                a["attrs"]["href"]
+                for a in elements(section, "a", "task-link")
+                if ".join-" in a["text"]
+            )
+            assert f"BigGatedFlow.join-{live['run_id']}-0" in _get(f"{base}/{join_href}")
             screenshot(
                 f"{base}/dflow",
                 ARTIFACTS / "dashboard_1000_foreach.png",

@@ -94,6 +94,7 @@ def test_detail_view_shows_retries_and_the_store_record(cluster, tmp_path, chrom
     assert '"scale":5' in elements(dom, "div", id="record")[0]["text"]
     failures = elements(dom, "span", "failure")
     assert len(failures) == 1 and "right/0 attempt 0 failed on worker" in failures[0]["text"]
+    assert failures[0]["text"].startswith("(retried: attempt 1 succeeded) ")
     assert "RuntimeError: flaky on purpose" in failures[0]["text"]
     trace = elements(dom, "pre", "traceback")[0]["text"]
     assert 'raise RuntimeError("flaky on purpose' in trace
