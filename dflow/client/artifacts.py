@@ -84,8 +84,9 @@ class DataArtifact(DflowObject):
 
     @property
     def encoding(self) -> str:
-        """How it is stored: ``"msgpack"``, ``"zarr"``, ``"dask-zarr"``, ``"arrow"``,
-        ``"dask-parquet"`` or ``"pickle"`` (see :mod:`dflow.store.codecs`)."""
+        """How it is stored: ``"msgpack"``, ``"zarr"``, ``"dask-zarr"``, ``"parquet"``,
+        ``"arrow"``, ``"dask-parquet"``, ``"xarray"`` or ``"pickle"`` (see
+        :mod:`dflow.store.codecs`)."""
         return self._ref.encoding
 
     @property

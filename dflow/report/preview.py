@@ -17,7 +17,7 @@ from dflow.store import ArtifactRef, Store
 
 #: Largest serialized msgpack value that is loaded for a preview.
 MAX_LOAD_BYTES = 64 * 1024
-#: Largest stored frame (Arrow IPC) that is loaded to show its first rows.
+#: Largest stored frame (Parquet or Arrow IPC) that is loaded to show its first rows.
 MAX_FRAME_BYTES = 4 << 20
 #: Longest preview text, in characters.
 MAX_PREVIEW_CHARS = 160
@@ -59,7 +59,7 @@ def preview_value(store: Store, ref: ArtifactRef, name: str = "") -> str:
         arr = store.open_array(ref, name=name)
         head = arr[: min(arr.shape[0], 3)] if arr.ndim else arr[()]
         return _cap(f"array shape={tuple(arr.shape)} dtype={arr.dtype} head={_REPR.repr(head)}")
-    if ref.encoding == "arrow" and ref.size <= MAX_FRAME_BYTES:
+    if ref.encoding in ("parquet", "arrow") and ref.size <= MAX_FRAME_BYTES:
         return _cap(f"{ref.describe()}; head: {_frame_head(store.load(ref, name=name))}")
     if ref.meta and ref.describe():  # dask arrays and frames, large frames: never read
         return _cap(str(ref.describe()))

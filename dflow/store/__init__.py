@@ -59,8 +59,9 @@ Values are encoded by the codecs of :mod:`dflow.store.codecs` (one registry; the
 encoding is recorded in the manifest): ``dask-zarr`` (dask arrays, written chunk by chunk
 by the tasks that compute them; read back as lazy dask arrays), ``dask-parquet`` (dask
 dataframes and series, one Parquet file per partition, written by the partitions' own
-tasks; read back lazily with their divisions), ``arrow`` (pandas DataFrame/Series and
-pyarrow Table as one Arrow IPC blob, zstd buffers, checked exact before storing, see
+tasks; read back lazily with their divisions), ``parquet`` (pandas DataFrame/Series
+and pyarrow Table as one Parquet blob, checked exact before storing; ``arrow``, one Arrow
+IPC blob with zstd buffers, for those Parquet would not give back exactly; see
 :mod:`dflow.store.frames`), ``zarr`` (numpy arrays of at least ``store.array-threshold``
 bytes), ``msgpack`` (plain data with extension types, see :mod:`dflow.store.plaindata`)
 or ``pickle`` (cloudpickle, everything else; refused by stores opened with

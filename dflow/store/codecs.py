@@ -14,7 +14,8 @@ pickle records the reasons in its reference's ``meta["reason"]``. Loading dispat
 the reference's encoding (:func:`codec_for`); an unknown one is a StoreError.
 
 The built-in order: ``dask-zarr`` (dask arrays), ``dask-parquet`` (dask dataframes and
-series), ``arrow`` (pandas frames and series, pyarrow tables), ``xarray`` (Datasets and
+series), ``parquet`` (pandas frames and series, pyarrow tables; ``arrow``, Arrow IPC, for
+those Parquet would not give back exactly), ``xarray`` (Datasets and
 DataArrays, variable by variable; asked only when xarray made the value), ``zarr`` (large numpy
 arrays), ``msgpack`` (plain data) and ``pickle`` (everything else). Any other dask
 collection (``dask.delayed``, bags, 0-d arrays) is computed first and its result saved:
@@ -138,6 +139,7 @@ def register(name: str, target: str, *, modules: tuple[str, ...] = ()) -> None:
 
 register("dask-zarr", "dflow.store.dask_arrays:DaskArrayCodec", modules=("dask",))
 register("dask-parquet", "dflow.store.dask_frames:DaskFrameCodec", modules=("dask",))
+register("parquet", "dflow.store.frames:ParquetCodec", modules=("pandas", "pyarrow"))
 register("arrow", "dflow.store.frames:ArrowCodec", modules=("pandas", "pyarrow"))
 register("xarray", "dflow.store.xarrays:XarrayCodec", modules=("xarray",))
 register("zarr", "dflow.store.zarr_codec:ZarrCodec", modules=("numpy",))

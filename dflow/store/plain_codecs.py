@@ -16,9 +16,20 @@ from dflow.store.codecs import Codec, Declined, type_name, what
 from dflow.store.refs import ArtifactRef
 
 
-def blob_ref(store: Any, data: bytes, encoding: str, value: Any, meta: dict | None = None):
-    """Store ``data`` as a blob; the reference of ``value`` encoded as ``encoding``."""
-    key = store.put_bytes(data)
+def blob_ref(
+    store: Any,
+    data: bytes,
+    encoding: str,
+    value: Any,
+    meta: dict | None = None,
+    *,
+    compressed: bool = False,
+) -> ArtifactRef:
+    """Store ``data`` as a blob; the reference of ``value`` encoded as ``encoding``.
+
+    ``compressed``: ``data`` is compressed already (stored without another attempt).
+    """
+    key = store.put_bytes(data, compressed=compressed)
     return ArtifactRef(key, encoding, len(data), type_name(value), meta)
 
 

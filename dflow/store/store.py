@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from dflow.errors import ArtifactNotFoundError, StoreError
 from dflow.store import codecs
 from dflow.store.array_files import ARRAY_MARKER, LAYOUT_VERSION
-from dflow.store.blobs import decode_blob, encode_blob
+from dflow.store.blobs import CODEC_NONE, decode_blob, encode_blob
 from dflow.store.failures import GuardedIO
 from dflow.store.files import Files, io_error
 from dflow.store.keys import check_key, digest, shard
@@ -167,12 +167,17 @@ class Store:
 
     # --- blobs -------------------------------------------------------------------------
 
-    def put_bytes(self, data: bytes) -> str:
-        """Store raw bytes content-addressed (write-once); return their key."""
+    def put_bytes(self, data: bytes, *, compressed: bool = False) -> str:
+        """Store raw bytes content-addressed (write-once); return their key.
+
+        ``compressed``: the bytes are compressed already (a Parquet file), so the blob
+        layer stores them as they are instead of trying zstd on them again.
+        """
         key = digest(data)
         rel = f"objects/{shard(key)}"
+        blob = encode_blob(data, CODEC_NONE if compressed else None)
         try:
-            self.io.put_once(rel, encode_blob(data))  # one request on an object store
+            self.io.put_once(rel, blob)  # one request on an object store
         except (OSError, ValueError) as exc:
             raise io_error("write", rel, exc) from exc
         self._known(key)
@@ -220,7 +225,7 @@ class Store:
         """Store ``value`` with the first codec that accepts it; return its reference.
 
         Dask arrays and dataframes are written chunk by chunk by the tasks that compute
-        them (Dask's current scheduler), pandas/Arrow frames as Arrow IPC, large numpy
+        them (Dask's current scheduler), pandas/Arrow frames as Parquet, large numpy
         arrays as zarr, plain data as msgpack, everything else as a pickle.
         """
         return codecs.save_value(self, value)

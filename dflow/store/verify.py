@@ -25,7 +25,7 @@ from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
 from dflow.store.keys import shard
 from dflow.store.refs import ArtifactRef
 
-BLOB_ENCODINGS = frozenset({"msgpack", "pickle", "arrow"})
+BLOB_ENCODINGS = frozenset({"msgpack", "pickle", "parquet", "arrow"})
 ARRAY_ENCODINGS = frozenset({"zarr", "dask-zarr"})
 
 

@@ -26,7 +26,7 @@ def test_collections_and_frames_flow_as_data_between_steps(tmp_path: Path) -> No
     arts = start.artifacts
     assert {a: arts[a].encoding for a in ("x", "df", "ddf")} == {
         "x": "dask-zarr",
-        "df": "arrow",
+        "df": "parquet",
         "ddf": "dask-parquet",
     }
     assert arts["x"].meta["shape"] == [200, 200]
