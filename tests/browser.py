@@ -55,10 +55,19 @@ def _run(args: list[str], user_data_dir: Path, timeout: float) -> subprocess.Com
     return proc
 
 
-def dump_dom(url: str, *, user_data_dir: Path, budget_ms: int = 5000, timeout: float = 90) -> str:
-    """The serialized DOM of ``url`` after its scripts ran for ``budget_ms`` of virtual time."""
+def dump_dom(
+    url: str,
+    *,
+    user_data_dir: Path,
+    budget_ms: int = 5000,
+    timeout: float = 90,
+    size: str | None = None,
+) -> str:
+    """The serialized DOM of ``url`` after its scripts ran for ``budget_ms`` of virtual time
+    (in a window of ``size``, "W,H", when given)."""
+    window = [f"--window-size={size}"] if size else []
     return _run(
-        [f"--virtual-time-budget={budget_ms}", "--dump-dom", url], user_data_dir, timeout
+        [f"--virtual-time-budget={budget_ms}", *window, "--dump-dom", url], user_data_dir, timeout
     ).stdout
 
 

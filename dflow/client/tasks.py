@@ -422,6 +422,11 @@ class Task(DflowObject):
                     html.escape(ref.encoding),
                 ]
             )
+        run = html.escape(self._step._run.pathspec)
+        report = (
+            f"<p class='muted'>The run's report (graph, timeline, every task): "
+            f"<code>Run('{run}').report()</code>, or <code>dflow report {run}</code>.</p>"
+        )
         if not rows:
-            return "<p class='muted'>No artifacts committed.</p>"
-        return table_html(["artifact", "type", "size", "encoding"], rows)
+            return "<p class='muted'>No artifacts committed.</p>" + report
+        return table_html(["artifact", "type", "size", "encoding"], rows) + report

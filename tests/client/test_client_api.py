@@ -240,6 +240,7 @@ def test_notebook_views_format_durations_sizes_times_and_tables(history):
     task = run["end"].task
     view = task._repr_html_()
     assert "<th>artifact</th><th>type</th><th>size</th><th>encoding</th>" in view
+    assert f"<code>Run('{run.pathspec}').report()</code>" in view  # where its report is
     assert re.search(
         r"<td>alpha <i>\(parameter\)</i></td><td>builtins.float</td><td>\d+ B</td>", view
     )

@@ -210,3 +210,30 @@ def test_notebook_view_of_a_run_in_chromium(report_run, chrome_dir):
         size="1200,1400",
     )
     assert shot.stat().st_size > 10_000
+
+
+#: Appended to a copy of a report by the test below: the laid-out widths of its parts,
+#: written into the DOM for --dump-dom to carry out (the report itself is unchanged).
+_MEASURE = """<script>window.addEventListener('load', function(){
+  var w = {window: window.innerWidth};
+  [['timeline','svg.timeline'],['graph','svg.graph'],['tasks','table.tasks'],
+   ['artifacts','table.artifacts']].forEach(function(p){
+    var e = document.querySelector(p[1]); w[p[0]] = e ? e.getBoundingClientRect().width : -1;});
+  document.body.setAttribute('data-widths', JSON.stringify(w));});</script>"""
+
+
+def test_report_uses_the_page_width(report_run, chrome_dir):
+    """The timeline and the tables fill the window, and grow with it (never a fixed third)."""
+    import json
+
+    store, result = report_run
+    html = build_report(result.flow_name, result.run_id, store=store).html
+    page = chrome_dir.parent / "measured.html"
+    page.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    for width in (1400, 2000):
+        dom = dump_dom(page.as_uri(), user_data_dir=chrome_dir, size=f"{width},900")
+        found = json.loads(elements(dom, "body")[0]["attrs"]["data-widths"])
+        inner = found["window"]
+        assert inner >= width * 0.95, found
+        for part in ("timeline", "tasks", "artifacts"):
+            assert found[part] >= 0.9 * inner, (part, found)
