@@ -1,5 +1,6 @@
 """What a run prints on the console: a line per retried attempt, and tracebacks that point
-at the user's own file (not the worker's extracted copy of the code snapshot)."""
+at the user's own file (not the worker's extracted copy of the code snapshot), on a
+cluster and under ``--scheduler sync``."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ from dflow.store import TaskAddress, open_store
 
 FLOW = Path(__file__).resolve().parents[1] / "report" / "flows" / "report_flow.py"
 
-pytestmark = pytest.mark.cluster
+
+@pytest.fixture(params=[pytest.param("cluster", marks=pytest.mark.cluster), "sync"])
+def where(request) -> str:
+    """The shared cluster's address, or ``sync`` (every task in the driver's process)."""
+    if request.param == "sync":
+        return "sync"
+    return request.getfixturevalue("scheduler")
 
 
-def test_retries_are_one_line_each_and_tracebacks_name_the_users_file(tmp_path, scheduler):
+def test_retries_are_one_line_each_and_tracebacks_name_the_users_file(tmp_path, where):
+    scheduler = where
     project = tmp_path / "project"
     project.mkdir()
     flow = Path(shutil.copy(FLOW, project / "report_flow.py"))
