@@ -21,6 +21,7 @@ from typing import Any
 
 from dflow import config
 from dflow.errors import StoreIOError
+from dflow.store.iolimits import bounds
 
 _CREDENTIALS_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@]*@")
 
@@ -74,8 +75,15 @@ def _code(e: BaseException) -> str:
     return ""
 
 
-def classify(exc: BaseException, endpoint: str = "") -> tuple[str, str]:
-    """``(cause, hint)`` of a backend failure, for a user (never the raw chain)."""
+def classify(exc: BaseException, endpoint: str = "", protocol: str = "") -> tuple[str, str]:
+    """``(cause, hint)`` of a backend failure, for a user (never the raw chain).
+
+    ``protocol`` is the store's (``"s3"``, ``"file"``...; ``""``: not known): a timeout
+    names ``dflow.store.io-timeout`` only where that bounds the wait (s3://).
+
+    >>> classify(TimeoutError(110, "Connection timed out"), protocol="file")[0]
+    'the store did not answer in time (a local folder has no dflow timeout)'
+    """
     chain = list(_chain(exc))
     where = f"the endpoint {safe_url(endpoint)}" if endpoint else "the store's server"
     timeout = config.get("store.io-timeout")
@@ -89,12 +97,21 @@ def classify(exc: BaseException, endpoint: str = "") -> tuple[str, str]:
                 "right; a run cut off by it can be finished later with `resume`",
             )
     for e in chain:
-        if _names(e) & _TIMEOUT:
+        if _names(e) & _TIMEOUT and (bounds(protocol) or (endpoint and not protocol)):
             return (
                 f"{where} did not answer in time"
                 + (f" (store.io-timeout is {timeout} s)" if timeout else ""),
                 "check the network and the server; raise dflow.store.io-timeout "
                 "(DASK_DFLOW__STORE__IO_TIMEOUT) for a slow one",
+            )
+        if _names(e) & _TIMEOUT:
+            local = protocol in ("file", "local")
+            return (
+                "the store did not answer in time"
+                + (" (a local folder has no dflow timeout)" if local else ""),
+                "a network mount or server that stopped answering: check it "
+                "(dflow.store.io-timeout bounds only s3:// stores; other fsspec backends "
+                "take their own timeout in the storage options)",
             )
     for e in chain:
         if "NoCredentialsError" in _names(e):
@@ -122,7 +139,8 @@ def classify(exc: BaseException, endpoint: str = "") -> tuple[str, str]:
 
 def store_failure(op: str, url: str, exc: BaseException, path: str = "", endpoint: str = ""):
     """The StoreIOError for ``op`` (e.g. ``"read"``) of ``path`` in the store at ``url``."""
-    cause, hint = classify(exc, endpoint)
+    protocol = url.split("://", 1)[0] if "://" in str(url) else "file"
+    cause, hint = classify(exc, endpoint, protocol)
     what = f"{op} {path}" if path else op
     return StoreIOError(
         f"store {what} failed in the store at {safe_url(url)}: {cause}",

@@ -147,7 +147,7 @@ def check_root(fs: Any, root: str, url: str, *, writable: bool = True) -> None:
         fs.exists(root)
     except Exception as exc:  # any backend failure: the store is unusable, say so
         endpoint = str(getattr(fs, "endpoint_url", "") or "")
-        cause, hint = classify(exc, endpoint)
+        cause, hint = classify(exc, endpoint, protocol_of(url))
         raise StoreError(f"cannot open the store at {safe_url(url)}: {cause}", hint=hint) from None
 
 

@@ -42,9 +42,11 @@ def attempt_dir(store: str, flow: str, run_id: str, step: str, task: str = "0") 
 
 
 def dflow_cli(*args: str, env: dict | None = None, cwd: str | None = None, timeout=120):
-    """Run the real ``dflow`` CLI in a subprocess (this tree's dflow)."""
+    """Run the real ``dflow`` CLI in a subprocess (this tree's dflow); ``env`` is laid over
+    this process's environment (a None value removes the variable)."""
     full = dict(os.environ)
     full.update(env or {})
+    full = {k: v for k, v in full.items() if v is not None}
     return subprocess.run(
         [sys.executable, "-m", "dflow.cli.main", *args],
         capture_output=True,

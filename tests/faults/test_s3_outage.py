@@ -154,3 +154,98 @@ def test_a_missing_bucket_is_said_so(moto):
     done = dflow_cli("runs", "AnyFlow", env=env)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "bucket" in done.stderr and "does not exist" in done.stderr
+
+
+def _runs_with(store_options: dict, **env: str):
+    return dflow_cli(
+        "runs",
+        "AnyFlow",
+        env={
+            "DFLOW_STORE": "s3://some-bucket/store",
+            "DFLOW_STORE_OPTIONS": json.dumps(store_options),
+            **env,
+        },
+    )
+
+
+def _assert_said(done, cause: str, secret: str = "") -> None:
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert "s3://some-bucket/store" in error and cause in error, done.stderr
+    assert not secret or secret not in done.stdout + done.stderr
+
+
+def test_a_server_that_never_answers_is_a_timeout_after_io_retries_attempts():
+    import threading
+
+    held = []  # every connection made to the server, kept open and never answered
+
+    def take(server: socket.socket) -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:  # closed: the test is over
+                return
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        taker = threading.Thread(target=take, args=(silent,), daemon=True)
+        taker.start()
+        port = silent.getsockname()[1]
+        options = {"endpoint_url": f"http://127.0.0.1:{port}", "key": "k", "secret": "s3cr3t"}
+        done = _runs_with(
+            options, DASK_DFLOW__STORE__IO_TIMEOUT="1", DASK_DFLOW__STORE__IO_RETRIES="3"
+        )
+        silent.shutdown(socket.SHUT_RDWR)
+    taker.join(10)
+    for conn in held:
+        conn.close()
+    _assert_said(done, "did not answer in time (store.io-timeout is 1 s)", "s3cr3t")
+    # one request, io-retries attempts in all (not botocore's times s3fs's: 9)
+    assert len(held) == 3
+
+
+def test_no_credentials_at_all_is_said_so(moto, tmp_path):
+    import os
+
+    nowhere = str(tmp_path / "nowhere")
+    env: dict = {k: None for k in os.environ if k.startswith("AWS_")}  # none of the caller's
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE=nowhere,
+        AWS_CONFIG_FILE=nowhere,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    done = _runs_with({"endpoint_url": moto.options["endpoint_url"]}, **env)
+    _assert_said(done, "no credentials were found for the store")
+
+
+def test_credentials_the_server_refuses_are_access_denied(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = _free_port()
+    server = subprocess.Popen(  # a moto of its own that checks credentials
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "no moto"
+                time.sleep(0.1)
+        options = {"endpoint_url": f"http://127.0.0.1:{port}", "key": "AKIA-x", "secret": "s3cr3t"}
+        done = _runs_with(options)
+    finally:
+        server.kill()
+        server.wait()
+    _assert_said(done, "access was denied", "s3cr3t")
