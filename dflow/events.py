@@ -15,7 +15,6 @@ hook. Publishing is best effort and never fails a task or a run.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from dflow.errors import ErrorRecord
 
@@ -32,7 +31,7 @@ def publish_task_event(
     task_id: str,
     attempt: int,
     state: str,
-    info: dict[str, Any],
+    duration: float | None,
     error: ErrorRecord | None = None,
 ) -> None:
     """Tell the scheduler (if this is a Dask worker) that an attempt ended (``error``:
@@ -51,7 +50,7 @@ def publish_task_event(
         "attempt": attempt,
         "state": state,
         "time": time.time(),
-        "duration": info.get("duration"),
+        "duration": duration,
         "worker": worker.address,
     }
     if state == "failed" and error is not None:

@@ -24,6 +24,7 @@ from dflow.client.base import (
 from dflow.client.context import ClientContext
 from dflow.errors import ErrorRecord, NotCommittedError, ObjectNotFoundError, RecordNotFoundError
 from dflow.store import ArtifactRef, Manifest, TaskAddress
+from dflow.store.attempts import AttemptInfo
 from dflow.store.commit_state import DAMAGED, commit_damage, state_from
 
 if TYPE_CHECKING:
@@ -199,12 +200,14 @@ class Task(DflowObject):
         """This task as of attempt ``number`` (its logs, record, error and data)."""
         return Task(self.pathspec, self._context, attempt=number, _step=self._step)
 
-    def _record(self, attempt: int | None = None) -> dict | None:
+    def _record(self, attempt: int | None = None) -> AttemptInfo | None:
         number = self.current_attempt if attempt is None else attempt
 
-        def read() -> dict | None:
+        def read() -> AttemptInfo | None:
             try:
-                return self.store.read_attempt_record(self.address, number)
+                return AttemptInfo.from_dict(
+                    self.store.read_attempt_record(self.address, number), number
+                )
             except RecordNotFoundError:
                 return None  # started but not finished: running, or interrupted
 
@@ -224,9 +227,8 @@ class Task(DflowObject):
     @property
     def metadata_dict(self) -> dict[str, Any]:
         """The attempt record: attempt, status, started_at, finished_at, host, pid, ..."""
-        record = dict(self._record() or {})
-        record.pop("layout", None)
-        return record
+        info = self._record()
+        return info.to_dict() if info is not None else {}
 
     @property
     def state(self) -> str:
@@ -260,15 +262,14 @@ class Task(DflowObject):
     def exception(self) -> ErrorRecord | None:
         """The error that failed the attempt, or the one ``@catch`` caught (``.caught``);
         else None."""
-        record = self._record() or {}
-        return ErrorRecord.read(record.get("caught"), caught=True) or ErrorRecord.read(
-            record.get("error")
-        )
+        info = self._record()
+        return (info.caught or info.error) if info is not None else None
 
     @property
     def origin_pathspec(self) -> str | None:
         """The task of an earlier run this one reused (resume), if any."""
-        return (self._record() or {}).get("origin")
+        info = self._record()
+        return info.origin if info is not None else None
 
     # --- logs ------------------------------------------------------------------------
 
@@ -286,7 +287,7 @@ class Task(DflowObject):
         while origin:  # a task reused by resume: its output is its origin's (maybe a reuse too)
             address = TaskAddress(*origin.split("/"))
             number = max(self.store.committed_attempts(address), default=0)
-            origin = self.store.read_attempt_record(address, number).get("origin")
+            origin = AttemptInfo.from_dict(self.store.read_attempt_record(address, number)).origin
         return self.store.read_log(address, number, stream).decode("utf-8", "replace")
 
     @property
@@ -304,17 +305,20 @@ class Task(DflowObject):
     @property
     def created_at(self) -> datetime | None:
         """When the attempt started."""
-        return to_datetime((self._record() or {}).get("started_at"))
+        info = self._record()
+        return to_datetime(info.started_at if info is not None else None)
 
     @property
     def finished_at(self) -> datetime | None:
         """When the attempt finished (None while running)."""
-        return to_datetime((self._record() or {}).get("finished_at"))
+        info = self._record()
+        return to_datetime(info.finished_at if info is not None else None)
 
     @property
     def index(self) -> int | None:
         """The task's foreach index (its innermost foreach), or None outside a foreach."""
-        stack = (self._record() or {}).get("foreach_stack")
+        info = self._record()
+        stack = info.foreach_stack if info is not None else None
         if stack is not None:
             return stack[-1] if stack else None
         parts = self.id.split(".")
@@ -329,8 +333,8 @@ class Task(DflowObject):
     @property
     def parent_tasks(self) -> list[Task]:
         """The tasks this one ran after (several for a join)."""
-        record = self._record() or {}
-        parents = record.get("parents")
+        info = self._record()
+        parents = info.parents if info is not None else None
         if parents is None:
             manifest = self._manifest()
             parents = ((manifest.meta if manifest else {}).get("info") or {}).get("parents", [])
@@ -392,15 +396,14 @@ class Task(DflowObject):
         return self._step._run.code
 
     def _summary(self) -> dict[str, Any]:
-        record = self._record() or {}
-        worker = record.get("worker_name")
+        info = self._record() or AttemptInfo(attempt=self.current_attempt)
         return {
-            "status": record.get("status", "running"),
+            "status": info.status,
             "attempt": self.current_attempt,
             "started": self.created_at,
-            "duration": record.get("duration"),
-            "worker": f"worker {worker}" if worker else record.get("worker"),
-            "host": record.get("host"),
+            "duration": info.duration,
+            "worker": f"worker {info.worker_name}" if info.worker_name else info.worker,
+            "host": info.host,
         }
 
     def _html_extra(self) -> str:

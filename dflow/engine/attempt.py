@@ -15,7 +15,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dflow.current import CurrentInfo, current
@@ -37,6 +37,7 @@ from dflow.flowspec import LazyValue
 from dflow.graph.model import StepNode, Transition
 from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import Store, TaskAddress
+from dflow.store.attempts import AttemptInfo
 
 
 class StepInterrupted(BaseException):
@@ -54,7 +55,7 @@ class AttemptOutcome:
     result: TaskResult | None
     error: BaseException | None
     sink: LogSink
-    info: dict
+    info: AttemptInfo
     flow: Any = None
     frames: tuple = ()
 
@@ -110,16 +111,16 @@ def run_attempt(
     addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
     decos = plan.decorators(spec.step)
     address, worker_name = _worker_address()
-    info = {
-        "attempt": attempt,
-        "started_at": time.time(),
-        "host": platform.node(),
-        "pid": os.getpid(),
-        "worker": address,
-        "worker_name": worker_name,
-        "parents": [f"{p.step}/{p.task_id}" for p in parents],
-        "foreach_stack": list(spec.stack),
-    }
+    info = AttemptInfo(
+        attempt=attempt,
+        started_at=time.time(),
+        host=platform.node(),
+        pid=os.getpid(),
+        worker=address,
+        worker_name=worker_name,
+        parents=tuple(f"{p.step}/{p.task_id}" for p in parents),
+        foreach_stack=tuple(spec.stack),
+    )
     sink = LogSink(publisher(plan, addr.pathspec, attempt))
     flow = flow_cls(use_cli=False)
     params = ArtifactTable(store, plan.parameters, owner="parameters")
@@ -176,7 +177,7 @@ def run_attempt(
             _call_with_timeout(call, timeout, dask_ctx.slot) if timeout else call()
         except Exception as exc:  # the user's step failed: recorded, retried or caught
             error = exc
-        info["finished_at"] = time.time()
+        info = replace(info, finished_at=time.time())
         if error is None:
             catch_var = decos["catch"].get("var") if "catch" in decos else None
             if catch_var:  # Metaflow: a step that did not fail has its @catch var set to None
@@ -287,7 +288,7 @@ def _persist(
     addr: TaskAddress,
     attempt: int,
     inherited: dict,
-    info: dict,
+    info: AttemptInfo,
     frames: tuple = (),
 ) -> TaskResult:
     _check_next(flow, node)
@@ -300,7 +301,7 @@ def _persist(
     written = set_artifacts(flow)
     for name, value in written.items():
         refs[name] = save_artifact(store, node.name, name, value)
-    meta: dict[str, Any] = {"info": info}
+    meta: dict[str, Any] = {"info": info.to_dict()}
     if frames:
         meta["frames"] = list(frames)
     foreach = switch_to = None

@@ -21,6 +21,7 @@ from dflow.errors import CaughtException, ErrorRecord
 from dflow.events import publish_task_event
 from dflow.plan import RunPlan, TaskResult, TaskSpec
 from dflow.store import ArtifactRef, Manifest, Store, TaskAddress
+from dflow.store.attempts import AttemptInfo
 
 
 class TaskFailure(Exception):
@@ -124,24 +125,21 @@ def _record(
     store: Store, addr: TaskAddress, attempt: int, outcome: AttemptOutcome, plan: RunPlan
 ) -> ErrorRecord | None:
     """Store an attempt's logs and record; return its error, if it failed."""
-    info = dict(outcome.info)
-    info["duration"] = info.get("finished_at", time.time()) - info["started_at"]
-    info["status"] = "succeeded" if outcome.error is None else "failed"
     error = None
     if outcome.error is not None:
         error = user_traceback(outcome.error)
         if plan.code.kind == "snapshot":
             trace = map_snapshot_paths(error.traceback, plan.code.key, plan.code.source_root)
             error = replace(error, traceback=trace)
-        info["error"] = error.to_dict()
         outcome.sink.write("stderr", error.traceback)
+    info = outcome.info.finished(outcome.info.finished_at or time.time(), error)
     for stream in ("stdout", "stderr"):
         text = outcome.sink.text(stream)
         if text:
             store.write_log(addr, attempt, stream, text.encode("utf-8", "replace"))
-    store.write_attempt_record(addr, attempt, info)
+    store.write_attempt_record(addr, attempt, info.to_dict())
     publish_task_event(
-        addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info["status"], info, error
+        addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info.status, info.duration, error
     )
     return error
 
@@ -172,7 +170,7 @@ def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
     """Commit a task whose step failed under @catch: the flow goes on from it, with the
     artifacts the step set before it raised and ``var`` holding the caught exception."""
     addr = TaskAddress(plan.flow_name, plan.run_id, spec.step, spec.task_id)
-    attempt = outcome.info["attempt"]
+    attempt = outcome.info.attempt
     node = plan.graph[addr.step]
     refs = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)
     refs.update(_kept_artifacts(store, outcome.flow))
@@ -183,22 +181,19 @@ def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
         kind = node.transition.value
         why = f" (@catch cannot continue past a {kind}: its items or branch are unknown)"
         raise TaskFailure(addr.pathspec, attempt, replace(error, message=error.message + why))
-    attempt = store.start_attempt(addr)
-    info = {
-        "attempt": attempt,
-        "started_at": time.time(),
-        "finished_at": time.time(),
-        "status": "succeeded",
-        "caught": error.to_dict(),
-        "duration": 0.0,
-        "parents": [f"{p.step}/{p.task_id}" for p in parents],
-        "foreach_stack": list(spec.stack),
-    }
-    meta = {"caught": True, "info": info}
+    now = time.time()
+    info = AttemptInfo(
+        attempt=store.start_attempt(addr),
+        started_at=now,
+        parents=tuple(f"{p.step}/{p.task_id}" for p in parents),
+        foreach_stack=tuple(spec.stack),
+        caught=error,
+    ).finished(now)
+    meta = {"caught": True, "info": info.to_dict()}
     if outcome.frames:
         meta["frames"] = list(outcome.frames)
-    manifest = store.commit_attempt(addr, attempt, refs, meta)
-    store.write_attempt_record(addr, attempt, info)
+    manifest = store.commit_attempt(addr, info.attempt, refs, meta)
+    store.write_attempt_record(addr, info.attempt, info.to_dict())
     return result_from_manifest(manifest)
 
 
@@ -208,19 +203,16 @@ def _reuse(plan: RunPlan, store: Store, addr: TaskAddress, origin: str) -> TaskR
     manifest = store.latest_commit(TaskAddress(flow, run_id, step, task_id))
     meta = dict(manifest.meta or {})
     meta["origin"] = origin
-    attempt = store.start_attempt(addr)
-    origin_info = meta.get("info") or {}
-    info = {
-        "attempt": attempt,
-        "started_at": time.time(),
-        "finished_at": time.time(),
-        "status": "succeeded",
-        "origin": origin,
-        "duration": 0.0,
-        "parents": origin_info.get("parents", []),
-        "foreach_stack": origin_info.get("foreach_stack"),
-    }
-    meta["info"] = info
-    committed = store.commit_attempt(addr, attempt, manifest.artifacts, meta)
-    store.write_attempt_record(addr, attempt, info)
+    origin_info = AttemptInfo.from_dict(meta.get("info") or {})
+    now = time.time()
+    info = AttemptInfo(
+        attempt=store.start_attempt(addr),
+        started_at=now,
+        parents=origin_info.parents or (),
+        foreach_stack=origin_info.foreach_stack,
+        origin=origin,
+    ).finished(now)
+    meta["info"] = info.to_dict()
+    committed = store.commit_attempt(addr, info.attempt, manifest.artifacts, meta)
+    store.write_attempt_record(addr, info.attempt, info.to_dict())
     return result_from_manifest(committed)

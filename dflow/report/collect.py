@@ -8,45 +8,18 @@ which matters on object stores where each read is a round trip.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dflow.errors import ErrorRecord, RecordNotFoundError
+from dflow.errors import RecordNotFoundError
 from dflow.report.cards import CardFragment, run_cards
 from dflow.report.preview import ArtifactInfo, describe_artifacts
 from dflow.store import Store, TaskAddress
+from dflow.store.attempts import AttemptInfo
 from dflow.store.commit_state import DAMAGED, attempt_state, run_state
 
 #: Tasks per step whose artifacts are listed with previews (the rest are only counted).
 MAX_TASKS_WITH_ARTIFACTS = 5
-
-
-@dataclass(frozen=True)
-class AttemptData:
-    """One attempt of a task, from its record.json (``status`` "running" without one)."""
-
-    attempt: int
-    status: str
-    started_at: float | None
-    finished_at: float | None
-    duration: float | None
-    worker: str | None
-    host: str | None
-    pid: int | None
-    error: ErrorRecord | None
-    caught: ErrorRecord | None = None
-    parents: tuple[str, ...] = ()
-    worker_name: str | None = None
-
-    @property
-    def where(self) -> str:
-        """Where it ran, as a person reads it: the Dask worker's name (as the dashboard
-        shows it), else its address, else host and pid (an in-process run)."""
-        if self.worker_name:
-            return f"worker {self.worker_name}"
-        if self.worker:
-            return self.worker.split("://", 1)[-1]
-        return f"{self.host or '?'} pid {self.pid}" if self.pid else (self.host or "unknown")
 
 
 @dataclass(frozen=True)
@@ -59,7 +32,7 @@ class TaskData:
 
     step: str
     task_id: str
-    attempts: tuple[AttemptData, ...]
+    attempts: tuple[AttemptInfo, ...]
     parents: tuple[str, ...]
     artifacts: tuple[ArtifactInfo, ...] | None = None
     inherited: tuple[str, ...] = ()
@@ -107,30 +80,19 @@ def _task_order(task_id: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in task_id.split("."))
 
 
-def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptData:
+def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptInfo:
+    """Attempt ``n`` as its record says ("running" without one), its status "damaged" for
+    a success without a sound commit."""
     try:
-        rec = store.read_attempt_record(addr, n)
+        info = AttemptInfo.from_dict(store.read_attempt_record(addr, n), n)
     except RecordNotFoundError:
-        rec = {"status": "running"}
-    return AttemptData(
-        attempt=int(rec.get("attempt", n)),
-        status=attempt_state(store, addr, n, rec),  # "damaged": a success without a commit
-        started_at=rec.get("started_at"),
-        finished_at=rec.get("finished_at"),
-        duration=rec.get("duration"),
-        worker=rec.get("worker"),
-        host=rec.get("host"),
-        pid=rec.get("pid"),
-        error=ErrorRecord.read(rec.get("error")),
-        caught=ErrorRecord.read(rec.get("caught"), caught=True),
-        parents=tuple(rec.get("parents") or ()),
-        worker_name=rec.get("worker_name"),
-    )
+        info = AttemptInfo(attempt=n)
+    return replace(info, status=attempt_state(store, addr, n, info))
 
 
 def _read_task(store: Store, addr: TaskAddress, with_artifacts: bool) -> TaskData:
     attempts = tuple(_attempt(store, addr, n) for n in store.list_attempts(addr))
-    parents = attempts[-1].parents if attempts else ()
+    parents = (attempts[-1].parents or ()) if attempts else ()
     artifacts, inherited = None, ()
     if with_artifacts:
         manifest = store.latest_commit(addr)

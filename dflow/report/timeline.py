@@ -24,8 +24,9 @@ from html import escape
 
 from dask.utils import format_time
 
-from dflow.report.collect import AttemptData, RunData, TaskData
+from dflow.report.collect import RunData, TaskData
 from dflow.report.graph import plural, step_colour
+from dflow.store.attempts import AttemptInfo
 
 LABEL_W, LANE_H, BAR_H, AXIS_H, PAD, PLOT_W = 190, 14, 11, 24, 10, 1150
 MIN_BAR_W = 3.0
@@ -40,7 +41,7 @@ class TimelineItem:
 
     step: str
     task_id: str
-    attempt: AttemptData
+    attempt: AttemptInfo
     lane: str
     sub: int
     start: float

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from dflow.errors import ArtifactCorruptError, NotCommittedError, RecordNotFoundError
+from dflow.store.attempts import AttemptInfo
 from dflow.store.refs import TaskAddress
 
 DAMAGED = "damaged"
@@ -32,15 +33,16 @@ def commit_damage(store: Any, t: TaskAddress, attempt: int) -> str | None:
     return None
 
 
-def attempt_state(store: Any, t: TaskAddress, attempt: int, record: Mapping | None) -> str:
-    """The attempt's status from its ``record``, or "damaged" for a broken success."""
-    return state_from(record, lambda: commit_damage(store, t, attempt))
+def attempt_state(store: Any, t: TaskAddress, attempt: int, info: AttemptInfo | None) -> str:
+    """The attempt's status from its record (``info``), or "damaged" for a broken success."""
+    return state_from(info, lambda: commit_damage(store, t, attempt))
 
 
-def state_from(record: Mapping | None, damage: Callable[[], str | None]) -> str:
-    """The status ``record`` gives, or "damaged" when it says succeeded and ``damage()``
-    (called only then) names what is wrong with the commit."""
-    status = str((record or {}).get("status", "running"))
+def state_from(info: AttemptInfo | None, damage: Callable[[], str | None]) -> str:
+    """The status the attempt record ``info`` gives ("running" without one), or "damaged"
+    when it says succeeded and ``damage()`` (called only then) names what is wrong with
+    the commit."""
+    status = info.status if info is not None else "running"
     if status == "succeeded" and damage() is not None:
         return DAMAGED
     return status
@@ -74,10 +76,10 @@ def _task_damage(store: Any, t: TaskAddress, attempt: int, names: set[str]) -> s
     if why is None:
         why = "its DONE marker is missing"
     try:
-        record = store.read_attempt_record(t, attempt)
+        info = AttemptInfo.from_dict(store.read_attempt_record(t, attempt), attempt)
     except RecordNotFoundError:
         return None
-    return why if state_from(record, lambda: why) == DAMAGED else None
+    return why if state_from(info, lambda: why) == DAMAGED else None
 
 
 def run_damage(store: Any, flow: str, run_id: str, *, threads: int = 8) -> dict[str, str]:

@@ -6,7 +6,7 @@ Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole stor
     runs/<run_id>/run.json                  run record
     runs/<run_id>/steps/<step>/<task_id>/<attempt>/
         started.json    written (exclusively) by start_attempt
-        record.json     attempt record (status, timings, host, error...), overwritable
+        record.json     attempt record (:class:`~dflow.store.attempts.AttemptInfo`), overwritable
         manifest.json   artifacts + meta, written by commit_attempt after all objects exist
         DONE            last: {"layout": 1, "manifest": <xxh3 of manifest.json>}
         <stream>.log    captured stdout / stderr

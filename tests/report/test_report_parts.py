@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dflow.report.collect import AttemptData, RunData, StepData, TaskData
+from dflow.report.collect import RunData, StepData, TaskData
 from dflow.report.preview import MAX_PREVIEW_CHARS, human_size, preview_value
 from dflow.report.timeline import (
     MAX_SUB_LANES,
@@ -14,6 +14,7 @@ from dflow.report.timeline import (
     render_timeline_svg,
 )
 from dflow.store import open_store
+from dflow.store.attempts import AttemptInfo
 
 
 class Opaque:
@@ -39,7 +40,7 @@ def test_previews_are_capped_and_never_unpickle(tmp_path):
 
 
 def _attempt(n, start, end, worker, status="succeeded"):
-    return AttemptData(n, status, start, end, end - start, worker, "host", 1, None)
+    return AttemptInfo(n, status, start, end, end - start, host="host", pid=1, worker=worker)
 
 
 def test_overlapping_attempts_of_one_step_get_their_own_sub_lanes():
@@ -85,11 +86,11 @@ def test_timeline_reads_from_one_task_to_ten_thousand():
 
 
 def test_worker_names_are_shown_as_dask_shows_them():
-    a = AttemptData(0, "succeeded", 0, 1, 1, "tcp://127.0.0.1:4001", "h", 1, None, worker_name="0")
+    a = AttemptInfo(0, "succeeded", host="h", pid=1, worker="tcp://127.0.0.1:4001", worker_name="0")
     assert a.where == "worker 0"
-    b = AttemptData(0, "succeeded", 0, 1, 1, "tcp://127.0.0.1:4001", "h", 1, None)
+    b = AttemptInfo(0, "succeeded", host="h", pid=1, worker="tcp://127.0.0.1:4001")
     assert b.where == "127.0.0.1:4001"
-    assert AttemptData(0, "succeeded", 0, 1, 1, None, "h", 7, None).where == "h pid 7"
+    assert AttemptInfo(0, "succeeded", host="h", pid=7).where == "h pid 7"
 
 
 def test_a_run_recorded_without_its_graph_falls_back_to_the_tasks():
