@@ -60,6 +60,64 @@ def test_unknown_divisions_empty_partitions_and_series(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(s.compute(), ddf["s"].compute(), check_exact=True)
 
 
+def test_divisions_are_recorded_only_when_they_hold_for_what_was_written(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    ddf = dd.from_pandas(_frame(), npartitions=4)
+    # dask keeps the input's divisions through a function that changes the index
+    moved = ddf.map_partitions(lambda p: p.reset_index(drop=True))
+    assert moved.known_divisions
+    ref = store.save(moved)
+    assert ref.meta["divisions_known"] is False
+    back = store.load(ref)
+    assert not back.known_divisions and back.npartitions == 4
+    pd.testing.assert_frame_equal(back.compute(), moved.compute(), check_exact=True)
+    # one that keeps the index within the divisions keeps them (an empty partition too)
+    kept = ddf.map_partitions(lambda p: p[p.f > 0.3])
+    ref = store.save(kept)
+    assert ref.meta["divisions_known"] is True
+    assert store.load(ref).divisions == ddf.divisions
+    # a datetime index: its divisions come back as the same timestamps
+    by_time = dd.from_pandas(_frame().set_index("t"), npartitions=3)
+    back = store.load(store.save(by_time))
+    assert back.divisions == by_time.divisions
+    assert all(isinstance(d, pd.Timestamp) and d.tz is not None for d in back.divisions)
+    pd.testing.assert_frame_equal(
+        back.loc["2026-01-10":"2026-01-20"].compute(),
+        by_time.loc["2026-01-10":"2026-01-20"].compute(),
+    )
+
+
+def test_equal_partitions_with_other_divisions_are_other_artifacts(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    df = pd.DataFrame({"x": range(8)}, index=[0, 1, 2, 3, 6, 7, 8, 9])
+    parts = dd.from_pandas(df, npartitions=2)
+    assert parts.divisions == (0, 6, 9)
+    other = dd.from_map(lambda i: df.iloc[i * 4 : i * 4 + 4], [0, 1], divisions=(0, 5, 9))
+    a, b = store.save(parts), store.save(other)
+    assert a.key != b.key
+    assert store.load(a).divisions == (0, 6, 9) and store.load(b).divisions == (0, 5, 9)
+
+
+def test_categoricals_keep_their_categories_in_every_partition(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    df = pd.DataFrame(
+        {
+            "n": pd.Categorical([3, 1, 2, 3, 1, 2, 3, 1]),  # Parquet decodes numbers
+            "s": pd.Categorical(list("abcabcab"), categories=list("zcba"), ordered=True),
+        }
+    )
+    ddf = dd.from_pandas(df, npartitions=2)
+    emptied = ddf.map_partitions(lambda p: p.iloc[:0] if p.index[0] == 0 else p)
+    for value in (ddf, emptied, ddf["n"]):
+        back = store.load(store.save(value))
+        for i in range(value.npartitions):
+            part, want = back.partitions[i].compute(), value.partitions[i].compute()
+            if isinstance(want, pd.Series):
+                pd.testing.assert_series_equal(part, want, check_exact=True)
+            else:
+                pd.testing.assert_frame_equal(part, want, check_exact=True)
+
+
 def test_equal_frames_share_a_key_and_untrusted_stores_read_them(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "s"))
     r1 = store.save(dd.from_pandas(_frame(), npartitions=2))
