@@ -22,11 +22,12 @@ from dflow.plan import RunPlan, Stack, TaskSpec, dask_key, task_id_for
 
 
 @dataclass(frozen=True)
-class Group:
-    """Tasks of one step that sit in one submitted unit: ``slots[i] = (stack, position)``."""
+class Unit:
+    """A submitted unit (tasks of one step in one Dask task), as the driver follows it:
+    its ``future`` and ``slots[i] = (stack, position)`` of its tasks."""
 
     step: str
-    handle: object
+    future: object
     slots: tuple[tuple[Stack, int], ...]
 
 
@@ -85,7 +86,7 @@ class Driver:
         self._branch_of = _branches(self.graph)
         self._cards: dict[tuple[str, Stack], int] = {}
         self._joins: dict[tuple[str, Stack], dict[int, tuple[object, int]]] = {}
-        self._groups: dict[str, Group] = {}  # key -> group
+        self._units: dict[str, Unit] = {}  # key -> unit
         self._watch: set[str] = set()  # keys whose results the driver must read
         self.submitted: dict[str, int] = {}
         self.done: dict[str, int] = {}
@@ -96,18 +97,18 @@ class Driver:
         node = self.graph[step]
         specs = tuple(TaskSpec(step, stack, parents, item) for stack, parents, item in tasks)
         key = dask_key(self.plan.flow_name, step, self.plan.run_id, task_id_for(tasks[0][0]))
-        handle = self.executor.submit(
+        future = self.executor.submit(
             run_unit, self.plan_ref, specs, *deps, key=key, resources=self._resources(node)
         )
-        group = Group(step, handle, tuple((s.stack, i) for i, s in enumerate(specs)))
-        self._groups[handle.key] = group
+        unit = Unit(step, future, tuple((s.stack, i) for i, s in enumerate(specs)))
+        self._units[future.key] = unit
         self.submitted[step] = self.submitted.get(step, 0) + len(specs)
         self.on_progress(step, self.done.get(step, 0), self.submitted[step])
         if node.transition in (Transition.FOREACH, Transition.SWITCH):
-            self._watch.add(handle.key)
+            self._watch.add(future.key)
         elif node.transition in (Transition.LINEAR, Transition.SPLIT):
             for target in node.out:
-                self._arrive(target, group)
+                self._arrive(target, unit)
 
     def _resources(self, node: StepNode) -> dict | None:
         deco = self.plan.decorators(node.name).get("resources")
@@ -115,23 +116,23 @@ class Driver:
             return None
         return requested(deco) or None
 
-    def _arrive(self, target: str, group: Group) -> None:
-        """The tasks of ``group`` lead to ``target``: submit it, or count it toward a join."""
+    def _arrive(self, target: str, unit: Unit) -> None:
+        """The tasks of ``unit`` lead to ``target``: submit it, or count it toward a join."""
         node = self.graph[target]
         if not node.takes_inputs:
-            tasks = [(stack, ((0, pos),), None) for stack, pos in group.slots]
-            self._submit(target, tasks, [group.handle])
+            tasks = [(stack, ((0, pos),), None) for stack, pos in unit.slots]
+            self._submit(target, tasks, [unit.future])
             return
         split = self._closes[target]
-        for stack, pos in group.slots:
+        for stack, pos in unit.slots:
             if split.transition == Transition.FOREACH:
                 join_stack, index = stack[:-1], stack[-1]
                 expected = self._cards[(split.name, join_stack)]
             else:  # a static split: one arrival per branch (a switch inside one counts once)
-                join_stack, index = stack, self._branch_of[(split.name, group.step)]
+                join_stack, index = stack, self._branch_of[(split.name, unit.step)]
                 expected = len(split.out)
             arrived = self._joins.setdefault((target, join_stack), {})
-            arrived[index] = (group.handle, pos)
+            arrived[index] = (unit.future, pos)
             if len(arrived) == expected:
                 del self._joins[(target, join_stack)]
                 self._submit_join(target, join_stack, [arrived[i] for i in sorted(arrived)])
@@ -139,30 +140,30 @@ class Driver:
     def _submit_join(self, target: str, stack: Stack, inputs: list[tuple[object, int]]) -> None:
         deps: list = []
         parents = []
-        for handle, pos in inputs:
-            if handle not in deps:
-                deps.append(handle)
-            parents.append((deps.index(handle), pos))
+        for future, pos in inputs:
+            if future not in deps:
+                deps.append(future)
+            parents.append((deps.index(future), pos))
         self._submit(target, [(stack, tuple(parents), None)], deps)
 
-    def _fan_out(self, group: Group, results: list) -> None:
-        node = self.graph[group.step]
-        for (stack, pos), result in zip(group.slots, results, strict=True):
+    def _fan_out(self, unit: Unit, results: list) -> None:
+        node = self.graph[unit.step]
+        for (stack, pos), result in zip(unit.slots, results, strict=True):
             if node.transition == Transition.SWITCH:
-                self._arrive(result.switch_to, Group(group.step, group.handle, ((stack, pos),)))
+                self._arrive(result.switch_to, Unit(unit.step, unit.future, ((stack, pos),)))
                 continue
             items_ref, count = result.foreach
             self._cards[(node.name, stack)] = count
             child = node.out[0]
-            size = self._batch(count)
+            size = self._unit_size(count)
             for start in range(0, count, size):
                 tasks = [
                     (stack + (i,), ((0, pos),), (items_ref, i))
                     for i in range(start, min(count, start + size))
                 ]
-                self._submit(child, tasks, [group.handle])
+                self._submit(child, tasks, [unit.future])
 
-    def _batch(self, count: int) -> int:
+    def _unit_size(self, count: int) -> int:
         if self.batch_size:
             return self.batch_size
         # Enough units to keep every slot busy and balance the tail; at most 64 tasks each.
@@ -172,19 +173,19 @@ class Driver:
     def run(self) -> None:
         """Submit the start step and follow the run to its end; RunFailed on a failure."""
         self._submit("start", [((), (), None)], [])
-        while self._groups:
-            for handle in self.executor.wait_any():
-                group = self._groups.pop(handle.key)
-                error = handle.exception()
+        while self._units:
+            for future in self.executor.wait_any():
+                unit = self._units.pop(future.key)
+                error = future.exception()
                 if error is not None:
                     self.executor.cancel_all()
-                    self._groups.clear()
+                    self._units.clear()
                     raise RunFailed(error)
-                self.done[group.step] = self.done.get(group.step, 0) + len(group.slots)
-                self.on_progress(group.step, self.done[group.step], self.submitted[group.step])
-                if handle.key in self._watch:
-                    self._watch.discard(handle.key)
-                    self._fan_out(group, handle.result())
+                self.done[unit.step] = self.done.get(unit.step, 0) + len(unit.slots)
+                self.on_progress(unit.step, self.done[unit.step], self.submitted[unit.step])
+                if future.key in self._watch:
+                    self._watch.discard(future.key)
+                    self._fan_out(unit, future.result())
         if not self.done.get("end"):
             waiting = sorted({join for join, _ in self._joins})
             raise RunFailed(

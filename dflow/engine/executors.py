@@ -1,5 +1,8 @@
 """Two ways to execute a run's units behind one small interface.
 
+A *unit* is what the driver submits: one Dask task that runs several tasks of one step
+(:func:`dflow.engine.task.run_unit`); ``submit`` gives back its :class:`UnitFuture`.
+
 :class:`DaskExecutor` submits each unit to a ``distributed`` client, its dependencies
 passed as futures, so Dask starts it when they finish and data moves worker to worker.
 :class:`SyncExecutor` runs each unit in this process the moment it is submitted (its
@@ -15,8 +18,8 @@ from typing import Any
 from dflow.engine.worker_cache import WorkerCache, bound
 
 
-class Handle:
-    """A submitted unit: ``done``, ``failed``, ``result()``, ``exception()``."""
+class UnitFuture:
+    """The future of a submitted unit: its Dask ``key``, ``result()``, ``exception()``."""
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -30,7 +33,7 @@ class Handle:
         raise NotImplementedError
 
 
-class SyncHandle(Handle):
+class SyncUnitFuture(UnitFuture):
     """A unit already run in-process."""
 
     def __init__(self, key: str, value: Any = None, error: BaseException | None = None) -> None:
@@ -55,33 +58,35 @@ class SyncExecutor:
     in_process = True
 
     def __init__(self) -> None:
-        self._completed: deque[SyncHandle] = deque()
+        self._completed: deque[SyncUnitFuture] = deque()
         self._cache = WorkerCache()  # this run's own: nothing outlives it in the process
 
-    def submit(self, fn: Callable, *args: Any, key: str, resources: dict | None = None) -> Handle:
-        """Run ``fn(*args)`` now, with any handle among ``args`` replaced by its result."""
+    def submit(
+        self, fn: Callable, *args: Any, key: str, resources: dict | None = None
+    ) -> UnitFuture:
+        """Run ``fn(*args)`` now, with any future among ``args`` replaced by its result."""
         values = []
         for arg in args:
-            if isinstance(arg, SyncHandle):
+            if isinstance(arg, SyncUnitFuture):
                 if arg.exception() is not None:
-                    handle = SyncHandle(key, error=arg.exception())
-                    self._completed.append(handle)
-                    return handle
+                    future = SyncUnitFuture(key, error=arg.exception())
+                    self._completed.append(future)
+                    return future
                 arg = arg.result()
             values.append(arg)
         try:
             with bound(self._cache):
-                handle = SyncHandle(key, value=fn(*values))
-        except Exception as exc:  # recorded on the handle, reported by the driver
-            handle = SyncHandle(key, error=exc)
-        self._completed.append(handle)
-        return handle
+                future = SyncUnitFuture(key, value=fn(*values))
+        except Exception as exc:  # recorded on the future, reported by the driver
+            future = SyncUnitFuture(key, error=exc)
+        self._completed.append(future)
+        return future
 
     def constant(self, value: Any, key: str) -> Any:
         """A value every unit receives (in-process: the value itself)."""
         return value
 
-    def wait_any(self) -> list[Handle]:
+    def wait_any(self) -> list[UnitFuture]:
         """The units finished since the last call."""
         done = list(self._completed)
         self._completed.clear()
@@ -95,7 +100,7 @@ class SyncExecutor:
         return None
 
 
-class DaskHandle(Handle):
+class DaskUnitFuture(UnitFuture):
     """A unit submitted to Dask."""
 
     def __init__(self, future) -> None:
@@ -128,7 +133,7 @@ class DaskExecutor:
         register(client)  # capture, @environment and the worker cache, on every worker
         self.client = client
         self._ac = as_completed()
-        self._handles: dict[str, DaskHandle] = {}
+        self._futures: dict[str, DaskUnitFuture] = {}
 
     @property
     def address(self) -> str:
@@ -147,26 +152,30 @@ class DaskExecutor:
         """Put ``value`` on the cluster once, as a task Dask can recompute if a worker dies."""
         return self.client.submit(_identity, value, key=key, pure=False)
 
-    def submit(self, fn: Callable, *args: Any, key: str, resources: dict | None = None) -> Handle:
-        """Submit ``fn(*args)``; handles among ``args`` become Dask dependencies."""
-        args = tuple(a.future if isinstance(a, DaskHandle) else a for a in args)
-        future = self.client.submit(fn, *args, key=key, resources=resources or None, pure=False)
-        handle = DaskHandle(future)
-        self._handles[future.key] = handle
-        self._ac.add(future)
-        return handle
+    def submit(
+        self, fn: Callable, *args: Any, key: str, resources: dict | None = None
+    ) -> UnitFuture:
+        """Submit ``fn(*args)``; unit futures among ``args`` become Dask dependencies."""
+        args = tuple(a.future if isinstance(a, DaskUnitFuture) else a for a in args)
+        dask_future = self.client.submit(
+            fn, *args, key=key, resources=resources or None, pure=False
+        )
+        future = DaskUnitFuture(dask_future)
+        self._futures[dask_future.key] = future
+        self._ac.add(dask_future)
+        return future
 
-    def wait_any(self) -> list[Handle]:
+    def wait_any(self) -> list[UnitFuture]:
         """Block until at least one unit finishes; return every finished one."""
         batch = self._ac.next_batch(block=True)
-        return [self._handles.pop(f.key) for f in batch]
+        return [self._futures.pop(f.key) for f in batch]
 
     def cancel_all(self) -> None:
         """Cancel every unit still pending."""
-        futures = [h.future for h in self._handles.values()]
+        futures = [h.future for h in self._futures.values()]
         if futures:
             self.client.cancel(futures, force=True)
-        self._handles.clear()
+        self._futures.clear()
         self._ac.clear()
 
     def worker_resources(self) -> list[dict] | None:

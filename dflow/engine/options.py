@@ -23,7 +23,7 @@ class RunOptions:
     with_decorators: tuple[str, ...] = ()
     quiet: bool = False
     progress: bool | None = None  # None: on when stderr is a terminal
-    batch_size: int | None = None
+    batch_size: int | None = None  # children of a foreach per unit (None: sized)
     max_num_splits: int | None = None  # Metaflow's --max-num-splits (None: no limit)
     #: a file that gets {"flow_name", "run_id", "store_url"} once the run has started
     #: (what dflow.runner.Runner reads from the process it started)

@@ -34,7 +34,7 @@ class Target:
     source: str  # "sync", "address", "worker", "session", "cluster", "local"
     address: str
     dashboard_link: str | None
-    slots: int  # task slots (worker threads), to size foreach batches
+    slots: int  # task slots (worker threads), to size the units of a foreach
 
 
 def _slots(client) -> int:

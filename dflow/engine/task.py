@@ -1,6 +1,6 @@
 """The function every Dask task of a run calls: run a unit of tasks of one step.
 
-A unit is one task, or a batch of foreach children of the same step (so that 10,000 tiny
+A unit is one task, or several foreach children of the same step (so that 10,000 tiny
 tasks do not cost 10,000 scheduler round trips); each task in it keeps its own attempts,
 records and logs. A task that already has a committed attempt in this run (Dask re-ran
 it after losing a worker) returns that commit instead of running again; a task the plan
