@@ -57,9 +57,13 @@ def test_ids_sort_by_time(store_url):
     assert first < third and second != first
 
 
-def test_sixteen_runs_started_at_once_on_one_store_are_all_listed(store_url):
-    from dflow.client import Flow, namespace, set_store
+@pytest.mark.parametrize("kind", ["local", pytest.param("s3", marks=pytest.mark.s3)])
+def test_sixteen_runs_started_at_once_on_one_store_are_all_listed(kind, store_url, request):
+    from dflow.client import ClientContext, Flow
 
+    options: dict = {}
+    if kind == "s3":
+        store_url, options = request.getfixturevalue("s3_store_url")
     cls = load_flow(f"{ZOO}/good_linear.py:LinearFlow")
     barrier = threading.Barrier(16)
     results, errors = [], []
@@ -68,7 +72,13 @@ def test_sixteen_runs_started_at_once_on_one_store_are_all_listed(store_url):
         barrier.wait()
         try:
             results.append(
-                run_flow(cls, {}, RunOptions(store=store_url, scheduler="sync", quiet=True))
+                run_flow(
+                    cls,
+                    {},
+                    RunOptions(
+                        store=store_url, store_options=options, scheduler="sync", quiet=True
+                    ),
+                )
             )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -81,11 +91,7 @@ def test_sixteen_runs_started_at_once_on_one_store_are_all_listed(store_url):
     assert not errors
     ids = {r.run_id for r in results}
     assert len(ids) == 16 and all(r.successful for r in results)
-    listed = {e.run_id for e in open_store(store_url).list_runs("LinearFlow")}
+    listed = {e.run_id for e in open_store(store_url, options).list_runs("LinearFlow")}
     assert listed == ids
-    set_store(store_url)
-    namespace(None)
-    try:
-        assert {r.id for r in Flow("LinearFlow").runs()} == ids
-    finally:
-        set_store(None)
+    context = ClientContext(store_url, options, namespace=None)
+    assert {r.id for r in Flow("LinearFlow", context).runs()} == ids
