@@ -32,6 +32,7 @@ from dflow.engine.cards import CardCollector, save_cards, step_cards
 from dflow.engine.dask_context import TaskSlot, slot_released, step_dask
 from dflow.engine.envvars import step_environment
 from dflow.engine.saving import save_artifact
+from dflow.engine.tracebacks import map_snapshot_paths
 from dflow.errors import DflowError, StepTimeoutError
 from dflow.flowspec import LazyValue
 from dflow.graph.model import StepNode, Transition
@@ -86,6 +87,14 @@ def publisher(plan: RunPlan, pathspec: str, attempt: int) -> Callable[[str, list
     return lambda stream, lines: None
 
 
+def _snapshot_paths(plan: RunPlan) -> Callable[[str], str] | None:
+    """Maps paths into the worker's extracted code snapshot back to the user's files."""
+    code = plan.code
+    if code.kind != "snapshot" or not code.source_root:
+        return None
+    return lambda text: map_snapshot_paths(text, code.key, code.source_root)
+
+
 def _worker_address() -> tuple[str | None, str | None]:
     """The Dask worker's address and its name as the dashboard shows it (None, None off
     a worker)."""
@@ -121,7 +130,7 @@ def run_attempt(
         parents=tuple(f"{p.step}/{p.task_id}" for p in parents),
         foreach_stack=tuple(spec.stack),
     )
-    sink = LogSink(publisher(plan, addr.pathspec, attempt))
+    sink = LogSink(publisher(plan, addr.pathspec, attempt), rewrite=_snapshot_paths(plan))
     flow = flow_cls(use_cli=False)
     params = ArtifactTable(store, plan.parameters, owner="parameters")
     inherited = {} if node.takes_inputs or not parents else dict(parents[0].artifacts)

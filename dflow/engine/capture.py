@@ -27,13 +27,24 @@ Publisher = Callable[[str, list[str]], None]
 
 
 class LogSink:
-    """Collects one attempt's output; publishes complete lines every ``interval`` seconds."""
+    """Collects one attempt's output; publishes complete lines every ``interval`` seconds.
 
-    def __init__(self, publish: Publisher | None = None, interval: float = 0.2) -> None:
+    ``rewrite`` (if given) is applied to every published line and to the stored text: a
+    worker's extracted code snapshot is mapped back to the user's own files there, so a
+    warning's ``file:line`` opens the file the user edits.
+    """
+
+    def __init__(
+        self,
+        publish: Publisher | None = None,
+        interval: float = 0.2,
+        rewrite: Callable[[str], str] | None = None,
+    ) -> None:
         self.parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._pending: dict[str, str] = {"stdout": "", "stderr": ""}
         self._lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._publish = publish
+        self._rewrite = rewrite
         self._interval = interval
         self._last = time.monotonic()
         self._lock = threading.Lock()
@@ -67,14 +78,17 @@ class LogSink:
         for stream, lines in self._lines.items():
             if lines:
                 self._lines[stream] = []
+                if self._rewrite is not None:
+                    lines = [self._rewrite(line) for line in lines]
                 try:
                     self._publish(stream, lines)
                 except Exception:  # noqa: BLE001 - live streaming is best effort; the store keeps all
                     pass
 
     def text(self, stream: str) -> str:
-        """Everything written to ``stream``."""
-        return "".join(self.parts[stream])
+        """Everything written to ``stream`` (rewritten, see the class docstring)."""
+        text = "".join(self.parts[stream])
+        return self._rewrite(text) if self._rewrite is not None else text
 
 
 class _Dispatcher(io.TextIOBase):

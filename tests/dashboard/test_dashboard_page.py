@@ -104,6 +104,25 @@ def test_detail_view_shows_retries_and_the_store_record(cluster, tmp_path, chrom
     screenshot(url, ARTIFACTS / "dashboard_run.png", user_data_dir=chrome_dir)
 
 
+@pytest.mark.filterwarnings("ignore:current.card. step .plain. has no @card")
+def test_detail_view_shows_the_runs_cards(cluster, tmp_path, chrome_dir):
+    """The cards a run's tasks rendered (Metaflow's @card) are on its /dflow view."""
+    lc, base = cluster
+    parity = FLOWS.parents[1] / "parity" / "flows" / "cards.py"
+    result = BackgroundRun(
+        parity, "CardFlow", lc.scheduler_address, str(tmp_path / "store"), {}
+    ).result()
+    assert result.status == "succeeded"
+    dom = dump_dom(f"{base}/dflow?run=CardFlow%2F{result.run_id}", user_data_dir=chrome_dir)
+    cards = elements(dom, "div", "cards")
+    assert cards and "start/0 · default" in cards[0]["text"]
+    assert "end/0 · blank · summary" in cards[0]["text"]
+    frames = {f["attrs"].get("sandbox"): f["attrs"]["srcdoc"] for f in elements(dom, "iframe")}
+    assert set(frames) == {"allow-scripts"}  # each card sandboxed, apart from the page
+    shown = " ".join(f["attrs"]["srcdoc"] for f in elements(dom, "iframe"))
+    assert "<h1>Model report</h1>" in shown and "<script>alert" not in shown  # escaped
+
+
 def test_unknown_run_is_a_404(cluster):
     import urllib.error
 

@@ -69,3 +69,24 @@ def test_retries_are_one_line_each_and_tracebacks_name_the_users_file(tmp_path, 
         TaskAddress("ReportFlow", run_id, "fan", "2"), 0
     )
     assert f'File "{flow}", line 40' in rec["error"]["traceback"]
+
+
+@pytest.mark.cluster
+def test_a_warning_on_a_worker_names_the_users_file(tmp_path, scheduler):
+    """Output of a step (here a warning) names the user's file, not the worker's snapshot
+    copy: on the console as it streams, and in the task's stored log."""
+    project = tmp_path / "project"
+    project.mkdir()
+    flow = Path(shutil.copy(FLOW.parents[2] / "engine" / "flows" / "warns.py", project))
+    line = 1 + flow.read_text().splitlines().index(
+        '        warnings.warn("look at this line", UserWarning, stacklevel=1)'
+    )
+    env = dict(os.environ, DFLOW_STORE=str(tmp_path / "store"), DFLOW_HOME=str(tmp_path / "h"))
+    run = [sys.executable, "-m", "dflow", "run", flow.name, "--scheduler", scheduler]
+    proc = subprocess.run(run, cwd=project, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = f"{flow}:{line}: UserWarning: look at this line"
+    assert expected in proc.stderr and "dflow-code" not in proc.stderr, proc.stderr[-3000:]
+    logs = [sys.executable, "-m", "dflow", "logs", "WarnFlow/latest/start/0", "--stderr"]
+    stored = subprocess.run(logs, cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    assert expected in stored.stdout, stored.stdout + stored.stderr
