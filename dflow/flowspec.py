@@ -212,7 +212,8 @@ class FlowSpec:
         if task is None or task.index is None:
             raise DflowError(
                 f"self.{what} is only set in a step inside a foreach",
-                hint="self.input and self.index exist in the steps a foreach fans out to",
+                hint="self.input and self.index exist in the steps inside a foreach (up to "
+                "its join)",
             )
         return task
 

@@ -3,7 +3,10 @@
 A task is identified by its step and its *foreach stack*: the indices of the foreach
 splits it runs under, outermost first. Its task id is those indices joined by dots
 (``"3"``, ``"3.1"``), or ``"0"`` outside any foreach, so pathspecs read naturally
-(``TrainFlow/1764203961123456/fit/3``).
+(``TrainFlow/1764203961123456/fit/3``). A step inside a loop (a switch that goes back)
+runs once per iteration: its *iteration* (one count per enclosing loop, outermost first)
+follows, each count after an underscore (``"0_2"``: the third pass; ``"3_0"``: the first
+pass in foreach child 3).
 
 Dask keys read as ``"<Flow>.<step>-<run_id>-<task_id>"`` so that
 ``dask.utils.key_split`` gives ``"<Flow>.<step>"``, which is what the dashboard groups
@@ -13,6 +16,7 @@ its task stream and progress bars by. Scheduling identity (the key) and storage 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +24,8 @@ from typing import Any
 from dflow.graph.model import DecoratorSpec, FlowGraph
 
 Stack = tuple[int, ...]
+_TASK_ID = re.compile(r"^\d+(\.\d+)*(_\d+)*$")
+Iteration = tuple[int, ...]
 
 
 def new_run_id() -> str:
@@ -31,9 +37,30 @@ def new_run_id() -> str:
     return str(time.time_ns() // 1000)
 
 
-def task_id_for(stack: Stack) -> str:
-    """The task id of the task at a foreach stack (``()`` -> ``"0"``)."""
-    return ".".join(str(i) for i in stack) if stack else "0"
+def task_id_for(stack: Stack, iteration: Iteration = ()) -> str:
+    """The task id of the task at a foreach stack and loop iteration.
+
+    >>> task_id_for(()), task_id_for((3, 1)), task_id_for((), (2,)), task_id_for((3,), (0, 1))
+    ('0', '3.1', '0_2', '3_0_1')
+    """
+    base = ".".join(str(i) for i in stack) if stack else "0"
+    return base + "".join(f"_{i}" for i in iteration)
+
+
+def next_iteration(graph: FlowGraph, src: str, dst: str, iteration: Iteration) -> Iteration:
+    """The iteration of the task of ``dst`` that follows a task of ``src`` at ``iteration``.
+
+    Going back to a loop's head counts one more pass of that loop; going forward keeps the
+    counts of the loops both steps are in and starts each loop ``dst`` enters at 0.
+    """
+    outer, inner = graph[src].loops, graph[dst].loops
+    if dst in outer:  # back to the head of one of src's loops
+        level = outer.index(dst)
+        return iteration[:level] + (iteration[level] + 1,)
+    shared = 0
+    while shared < min(len(outer), len(inner)) and outer[shared] == inner[shared]:
+        shared += 1
+    return iteration[:shared] + (0,) * (len(inner) - shared)
 
 
 def dask_key(flow: str, step: str, run_id: str, task_id: str) -> str:
@@ -52,6 +79,8 @@ def parse_dask_key(key: Any) -> tuple[str, str, str, str] | None:
     ('TrainFlow', 'fit', '1795739563832009', '3.1')
     >>> parse_dask_key("inc-5f1e2b") is None
     True
+    >>> parse_dask_key("WhileFlow.loop-1795739563832009-0_4")[3]
+    '0_4'
     """
     if not isinstance(key, str):
         return None
@@ -59,7 +88,7 @@ def parse_dask_key(key: Any) -> tuple[str, str, str, str] | None:
     step, run_id, task_id = (rest.split("-", 2) + ["", ""])[:3]
     if not (dot and flow.isidentifier() and step.isidentifier() and run_id.isdigit()):
         return None
-    if not task_id or not all(part.isdigit() for part in task_id.split(".")):
+    if not _TASK_ID.match(task_id):
         return None
     return flow, step, run_id, task_id
 
@@ -122,18 +151,20 @@ class TaskSpec:
     ``parents`` lists, for each parent task, the position of the Dask dependency that holds
     it and the position of that parent's result in the dependency's result list (a batch
     returns one result per task). ``foreach_item`` is set in a foreach child: the key of the
-    blob listing the split's item references, and this child's index.
+    blob listing the split's item references, and this child's index. ``iteration`` is
+    the task's pass through each loop it is in (see :func:`task_id_for`).
     """
 
     step: str
     stack: Stack
     parents: tuple[tuple[int, int], ...] = ()
     foreach_item: tuple[str, int] | None = None
+    iteration: Iteration = ()
 
     @property
     def task_id(self) -> str:
         """The task id (see :func:`task_id_for`)."""
-        return task_id_for(self.stack)
+        return task_id_for(self.stack, self.iteration)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -61,8 +62,13 @@ def to_datetime(stamp: float | None) -> datetime | None:
 
 
 def task_id_key(task_id: str) -> tuple:
-    """Sort key of a task id: ``"2" < "10"``, ``"3.1" < "3.10"``."""
-    return tuple(int(p) if p.isdigit() else p for p in task_id.split("."))
+    """Sort key of a task id: ``"2" < "10"``, ``"3.1" < "3.10"``, and the passes of a loop
+    in order (``"0_2" < "0_10"``).
+
+    >>> sorted(["0_10", "0_2", "0_0"], key=task_id_key)
+    ['0_0', '0_2', '0_10']
+    """
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[._]", task_id))
 
 
 class DflowObject:

@@ -321,7 +321,7 @@ class Task(DflowObject):
         stack = info.foreach_stack if info is not None else None
         if stack is not None:
             return stack[-1] if stack else None
-        parts = self.id.split(".")
+        parts = self.id.split("_")[0].split(".")  # "3.1_2": foreach 3.1, third pass
         if len(parts) > 1 or len(self._step) > 1 or self.id != "0":
             return int(parts[-1])
         for parent in self.parent_tasks:  # a foreach over one item: id "0" as well

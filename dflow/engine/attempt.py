@@ -129,6 +129,7 @@ def run_attempt(
         worker_name=worker_name,
         parents=tuple(f"{p.step}/{p.task_id}" for p in parents),
         foreach_stack=tuple(spec.stack),
+        iteration=tuple(spec.iteration) or None,
     )
     sink = LogSink(publisher(plan, addr.pathspec, attempt), rewrite=_snapshot_paths(plan))
     flow = flow_cls(use_cli=False)
@@ -142,7 +143,7 @@ def run_attempt(
     frames = foreach_frames(plan, store, node, spec, parents)
     task = flow.__dict__["_dflow_task"] = EngineTaskContext(store=store, frames=frames)
     task.loader = make_loader(flow, ArtifactTable(store, inherited, owner=owner), params, task)
-    if spec.foreach_item is not None:
+    if frames:  # as in Metaflow, every step inside a foreach sees its innermost item
         item, index = frames[-1]["item"], frames[-1]["index"]
         task.input = LazyValue(lambda: _load_item(store, item, index))
         task.index = index

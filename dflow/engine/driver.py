@@ -4,7 +4,9 @@ known.
 Everything that can be known ahead is submitted ahead, with its parents as Dask
 dependencies: linear steps, static branches and the joins that close them. A foreach
 fans out the moment its split finishes (its cardinality is read from the split's small
-result), nested foreach included; a switch continues on the branch its task chose. The
+result), nested foreach included; a switch continues on the branch its task chose, and a
+switch case that goes back (a loop) starts the next iteration: one more task of the step
+it goes back to, whose parent is the task that chose it. The
 children of a large foreach are batched into units of several tasks so that 10,000 tiny
 tasks cost a few hundred Dask tasks, each task still with its own records and logs.
 """
@@ -18,17 +20,17 @@ from dataclasses import dataclass
 from dflow.engine.resources import requested
 from dflow.engine.task import run_unit
 from dflow.graph.model import StepNode, Transition
-from dflow.plan import RunPlan, Stack, TaskSpec, dask_key, task_id_for
+from dflow.plan import Iteration, RunPlan, Stack, TaskSpec, dask_key, next_iteration, task_id_for
 
 
 @dataclass(frozen=True)
 class Unit:
     """A submitted unit (tasks of one step in one Dask task), as the driver follows it:
-    its ``future`` and ``slots[i] = (stack, position)`` of its tasks."""
+    its ``future`` and ``slots[i] = (stack, iteration, position)`` of its tasks."""
 
     step: str
     future: object
-    slots: tuple[tuple[Stack, int], ...]
+    slots: tuple[tuple[Stack, Iteration, int], ...]
 
 
 def _branches(graph) -> dict[tuple[str, str], int]:
@@ -47,7 +49,7 @@ def _branches(graph) -> dict[tuple[str, str], int]:
                 if name == split.matching_join or (split.name, name) in found:
                     continue
                 found[(split.name, name)] = index
-                todo.extend(graph[name].out)
+                todo.extend(graph.forward(graph[name]))
     return found
 
 
@@ -84,23 +86,28 @@ class Driver:
         self.plan_ref = executor.constant(plan, key=f"dflow-plan-{plan.run_id}")
         self._closes = {n.matching_join: n for n in self.graph if n.matching_join}
         self._branch_of = _branches(self.graph)
-        self._cards: dict[tuple[str, Stack], int] = {}
-        self._joins: dict[tuple[str, Stack], dict[int, tuple[object, int]]] = {}
+        self._cards: dict[tuple[str, Stack, Iteration], int] = {}
+        self._joins: dict[tuple[str, Stack, Iteration], dict[int, tuple[object, int]]] = {}
         self._units: dict[str, Unit] = {}  # key -> unit
         self._watch: set[str] = set()  # keys whose results the driver must read
         self.submitted: dict[str, int] = {}
         self.done: dict[str, int] = {}
 
     # -- submitting -------------------------------------------------------------------
-    def _submit(self, step: str, tasks: list[tuple[Stack, tuple, tuple | None]], deps: list):
-        """Submit one unit: ``tasks`` are (stack, parents, foreach_item) of one step."""
+    def _submit(
+        self, step: str, tasks: list[tuple[Stack, Iteration, tuple, tuple | None]], deps: list
+    ):
+        """Submit one unit: ``tasks`` are (stack, iteration, parents, foreach_item) of one
+        step."""
         node = self.graph[step]
-        specs = tuple(TaskSpec(step, stack, parents, item) for stack, parents, item in tasks)
-        key = dask_key(self.plan.flow_name, step, self.plan.run_id, task_id_for(tasks[0][0]))
+        specs = tuple(TaskSpec(step, st, parents, item, it) for st, it, parents, item in tasks)
+        key = dask_key(
+            self.plan.flow_name, step, self.plan.run_id, task_id_for(tasks[0][0], tasks[0][1])
+        )
         future = self.executor.submit(
             run_unit, self.plan_ref, specs, *deps, key=key, resources=self._resources(node)
         )
-        unit = Unit(step, future, tuple((s.stack, i) for i, s in enumerate(specs)))
+        unit = Unit(step, future, tuple((s.stack, s.iteration, i) for i, s in enumerate(specs)))
         self._units[future.key] = unit
         self.submitted[step] = self.submitted.get(step, 0) + len(specs)
         self.on_progress(step, self.done.get(step, 0), self.submitted[step])
@@ -120,45 +127,53 @@ class Driver:
         """The tasks of ``unit`` lead to ``target``: submit it, or count it toward a join."""
         node = self.graph[target]
         if not node.takes_inputs:
-            tasks = [(stack, ((0, pos),), None) for stack, pos in unit.slots]
+            tasks = [
+                (stack, next_iteration(self.graph, unit.step, target, it), ((0, pos),), None)
+                for stack, it, pos in unit.slots
+            ]
             self._submit(target, tasks, [unit.future])
             return
         split = self._closes[target]
-        for stack, pos in unit.slots:
+        for stack, it, pos in unit.slots:
+            it = next_iteration(self.graph, unit.step, target, it)  # the split's, too
             if split.transition == Transition.FOREACH:
                 join_stack, index = stack[:-1], stack[-1]
-                expected = self._cards[(split.name, join_stack)]
+                expected = self._cards[(split.name, join_stack, it)]
             else:  # a static split: one arrival per branch (a switch inside one counts once)
                 join_stack, index = stack, self._branch_of[(split.name, unit.step)]
                 expected = len(split.out)
-            arrived = self._joins.setdefault((target, join_stack), {})
+            arrived = self._joins.setdefault((target, join_stack, it), {})
             arrived[index] = (unit.future, pos)
             if len(arrived) == expected:
-                del self._joins[(target, join_stack)]
-                self._submit_join(target, join_stack, [arrived[i] for i in sorted(arrived)])
+                del self._joins[(target, join_stack, it)]
+                self._submit_join(target, join_stack, it, [arrived[i] for i in sorted(arrived)])
 
-    def _submit_join(self, target: str, stack: Stack, inputs: list[tuple[object, int]]) -> None:
+    def _submit_join(
+        self, target: str, stack: Stack, it: Iteration, inputs: list[tuple[object, int]]
+    ) -> None:
         deps: list = []
         parents = []
         for future, pos in inputs:
             if future not in deps:
                 deps.append(future)
             parents.append((deps.index(future), pos))
-        self._submit(target, [(stack, tuple(parents), None)], deps)
+        self._submit(target, [(stack, it, tuple(parents), None)], deps)
 
     def _fan_out(self, unit: Unit, results: list) -> None:
         node = self.graph[unit.step]
-        for (stack, pos), result in zip(unit.slots, results, strict=True):
+        for (stack, it, pos), result in zip(unit.slots, results, strict=True):
             if node.transition == Transition.SWITCH:
-                self._arrive(result.switch_to, Unit(unit.step, unit.future, ((stack, pos),)))
+                one = Unit(unit.step, unit.future, ((stack, it, pos),))
+                self._arrive(result.switch_to, one)
                 continue
             items_ref, count = result.foreach
-            self._cards[(node.name, stack)] = count
+            self._cards[(node.name, stack, it)] = count
             child = node.out[0]
+            child_it = next_iteration(self.graph, node.name, child, it)
             size = self._unit_size(count)
             for start in range(0, count, size):
                 tasks = [
-                    (stack + (i,), ((0, pos),), (items_ref, i))
+                    (stack + (i,), child_it, ((0, pos),), (items_ref, i))
                     for i in range(start, min(count, start + size))
                 ]
                 self._submit(child, tasks, [unit.future])
@@ -172,7 +187,8 @@ class Driver:
     # -- following --------------------------------------------------------------------
     def run(self) -> None:
         """Submit the start step and follow the run to its end; RunFailed on a failure."""
-        self._submit("start", [((), (), None)], [])
+        first = (0,) * len(self.graph["start"].loops)  # start may repeat itself, too
+        self._submit("start", [((), first, (), None)], [])
         while self._units:
             for future in self.executor.wait_any():
                 unit = self._units.pop(future.key)
@@ -187,7 +203,7 @@ class Driver:
                     self._watch.discard(future.key)
                     self._fan_out(unit, future.result())
         if not self.done.get("end"):
-            waiting = sorted({join for join, _ in self._joins})
+            waiting = sorted({join for join, _, _ in self._joins})
             raise RunFailed(
                 RunStalled(
                     f"the run stopped before its end step: joins still waiting for inputs: "

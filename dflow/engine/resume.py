@@ -23,14 +23,18 @@ from dflow.store.verify import damage_of, set_aside
 
 
 def descendants(graph: FlowGraph, step: str) -> set[str]:
-    """``step`` and every step reachable from it."""
+    """``step`` and every step reachable from it, not counting the ways back into loops.
+
+    The passes of a loop that ran before ``step`` in it stay reusable; those after it are
+    rerun because their parents are.
+    """
     seen, todo = set(), [step]
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(graph[name].out)
+        todo.extend(graph.forward(graph[name]))
     return seen
 
 
@@ -68,24 +72,33 @@ def plan_reuse(
             hint=f"steps: {', '.join(graph.names)}",
         )
     rerun = descendants(graph, rerun_from) if rerun_from else set()
-    reuse: dict[str, str] = {}
+    pending: list[tuple[str, object]] = []  # (step/task_id, manifest)
     for node in graph.topological():
         if node.name in rerun:
             continue
         for task_id in store.list_tasks(flow, origin_run_id, node.name):
             manifest = store.latest_commit(TaskAddress(flow, origin_run_id, node.name, task_id))
-            if manifest is None:
+            if manifest is not None:
+                pending.append((f"{node.name}/{task_id}", manifest))
+    reuse: dict[str, str] = {}
+    refused: set[str] = set()
+    while True:  # a loop's pass follows the pass of a later step: go on until no change
+        before = len(reuse) + len(refused)
+        for name, manifest in pending:
+            if name in reuse or name in refused:
                 continue
             parents = ((manifest.meta or {}).get("info") or {}).get("parents", [])
             if not all(p in reuse for p in parents):
                 continue
             damage = _damage(store, manifest)
             if damage:
+                refused.add(name)
                 if on_damaged is not None:
-                    on_damaged(f"{node.name}/{task_id}", damage)
+                    on_damaged(name, damage)
                 continue
-            reuse[f"{node.name}/{task_id}"] = f"{flow}/{origin_run_id}/{node.name}/{task_id}"
-    return reuse
+            reuse[name] = f"{flow}/{origin_run_id}/{name}"
+        if len(reuse) + len(refused) == before:
+            return reuse
 
 
 def _damage(store: Store, manifest) -> str:

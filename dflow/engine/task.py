@@ -187,6 +187,7 @@ def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
         started_at=now,
         parents=tuple(f"{p.step}/{p.task_id}" for p in parents),
         foreach_stack=tuple(spec.stack),
+        iteration=tuple(spec.iteration) or None,
         caught=error,
     ).finished(now)
     meta = {"caught": True, "info": info.to_dict()}
@@ -210,6 +211,7 @@ def _reuse(plan: RunPlan, store: Store, addr: TaskAddress, origin: str) -> TaskR
         started_at=now,
         parents=origin_info.parents or (),
         foreach_stack=origin_info.foreach_stack,
+        iteration=origin_info.iteration,
         origin=origin,
     ).finished(now)
     meta["info"] = info.to_dict()

@@ -160,16 +160,67 @@ def unreachable_steps(ctx: LintContext) -> Iterator[Problem]:
 
 @check
 def no_cycles(ctx: LintContext) -> Iterator[Problem]:
-    """The graph has no cycles."""
+    """The graph has no cycles, except loops that go back through a switch.
+
+    A switch case may go back to the step itself or to an earlier step that every path
+    into the loop passes through (Metaflow 2.18 runs a step that switches to itself);
+    any other way back is a cycle.
+    """
     shapes = {s.name: s for s in ctx.graph}
-    for cycle in find_cycles(shapes):
+    loops = ctx.analysis.loops
+    for src, head in loops.back_edges:
+        node = ctx.graph[src]
+        if node.transition == Transition.SWITCH:
+            continue
+        path = loops.path(src, head, shapes)
+        yield ctx.at_step(
+            node,
+            "steps form a cycle: " + " -> ".join(path),
+            f"only a switch can go back: self.next({{True: self.{head}, False: self.<next>}}, "
+            f"condition='<attr>') in {src!r}, or make {src!r} go forward",
+            next_line=True,
+        )
+    for cycle in find_cycles(shapes, skip=loops.back_edges):
         closing = ctx.graph[cycle[-2]]
         yield ctx.at_step(
             closing,
-            "steps form a cycle: " + " -> ".join(cycle),
-            f"a flow runs each step once; make {closing.name!r} go forward",
+            "steps form a cycle: " + " -> ".join(cycle) + f" (it can be entered other than "
+            f"through {cycle[0]!r})",
+            f"a loop must go back to a step every way into it passes through; make "
+            f"{closing.name!r} go forward",
             next_line=True,
         )
+
+
+def _inside(node: StepNode) -> tuple[str, ...]:
+    """The splits a step's tasks run inside (a join is outside the split it closes)."""
+    return node.split_parents[:-1] if node.takes_inputs else node.split_parents
+
+
+@check
+def loop_shapes(ctx: LintContext) -> Iterator[Problem]:
+    """A loop starts at a step that is not a join, and goes back inside the split or
+    foreach branch it started in."""
+    for src, head in ctx.analysis.loops.back_edges:
+        node, target = ctx.graph[src], ctx.graph[head]
+        if node.transition != Transition.SWITCH:
+            continue
+        if target.takes_inputs:
+            yield ctx.at_step(
+                node,
+                f"switch in step {src!r} goes back to join {head!r}: a loop cannot start at a join",
+                f"add a step after {head!r} and go back to that one",
+                next_line=True,
+            )
+        elif _inside(node) != _inside(target):
+            yield ctx.at_step(
+                node,
+                f"switch in step {src!r} goes back to {head!r} across a split or foreach "
+                f"({src!r} is inside {list(_inside(node))}, {head!r} inside "
+                f"{list(_inside(target))})",
+                "loop inside one branch, or join the branches before going back",
+                next_line=True,
+            )
 
 
 @check

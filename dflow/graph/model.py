@@ -53,6 +53,9 @@ class StepNode:
     ``split_parents`` is the stack of enclosing split and foreach steps, outermost
     first, as Metaflow computes it: a split or foreach pushes itself for its branches, the
     join that closes it pops it. ``matching_join`` is set on split and foreach steps.
+    ``loops`` lists the heads of the loops the step is in, outermost first: a switch case
+    that goes back to one of them (to the step itself, or to an earlier step every path
+    into the loop passes through) starts that loop's next iteration.
     """
 
     name: str
@@ -66,6 +69,7 @@ class StepNode:
     switch_cases: tuple[tuple[Any, str], ...] = ()
     split_parents: tuple[str, ...] = ()
     matching_join: str | None = None
+    loops: tuple[str, ...] = ()
     decorators: tuple[DecoratorSpec, ...] = ()
     doc: str = ""
     file: str = ""
@@ -114,11 +118,31 @@ class FlowGraph:
         """Step names in source order."""
         return tuple(s.name for s in self.steps)
 
+    def loops_back(self, src: str, dst: str) -> bool:
+        """True when the edge ``src -> dst`` goes back to the head of a loop ``src`` is in.
+
+        >>> from dflow.graph.model import StepKind, StepNode, Transition
+        >>> loop = StepNode("loop", StepKind.SWITCH, Transition.SWITCH, ("loop", "end"),
+        ...                 loops=("loop",))
+        >>> g = FlowGraph("F", "f.py", (loop,))
+        >>> g.loops_back("loop", "loop"), g.loops_back("loop", "end")
+        (True, False)
+        """
+        return src in self._index and dst in self._index[src].loops
+
+    def forward(self, node: StepNode) -> tuple[str, ...]:
+        """The targets of a step less those that loop back."""
+        return tuple(t for t in node.out if t not in node.loops)
+
     def topological(self) -> list[StepNode]:
-        """Steps in an order where every step comes after all its in-steps (from start)."""
+        """Steps in an order where every step comes after all its in-steps (from start);
+        edges that loop back are left out."""
         order: list[StepNode] = []
         seen: set[str] = set()
-        pending = {s.name: len([p for p in s.in_steps if p in self]) for s in self.steps}
+        pending = {
+            s.name: len([p for p in s.in_steps if p in self and not self.loops_back(p, s.name)])
+            for s in self.steps
+        }
         ready = [s for s in self.steps if pending[s.name] == 0]
         while ready:
             node = ready.pop(0)
@@ -126,7 +150,7 @@ class FlowGraph:
                 continue
             seen.add(node.name)
             order.append(node)
-            for target in node.out:
+            for target in self.forward(node):
                 if target in pending:
                     pending[target] -= 1
                     if pending[target] == 0:

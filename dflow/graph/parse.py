@@ -101,6 +101,7 @@ def _node(raw: _Raw, in_steps: tuple[str, ...], analysis: Analysis) -> StepNode:
         matching_join=analysis.matching_join.get(raw.name)
         if nxt.transition in (Transition.SPLIT, Transition.FOREACH)
         else None,
+        loops=analysis.loops_of(raw.name),
         decorators=raw.decorators,
         doc=raw.doc,
         file=raw.file,

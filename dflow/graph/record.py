@@ -13,7 +13,10 @@ The form (version 1; a reader refuses a newer version with ``None``)::
      "steps": [{"name", "kind", "transition", "out", "in", "inputs", "foreach",
                 "switch", "cases": [[value, step], ...], "split_parents",
                 "matching_join", "decorators": [{"name", "options": {...}, "line"}],
-                "doc", "file", "line", "next_line"}]}
+                "doc", "file", "line", "next_line", "loops"}]}
+
+``loops`` (the heads of the loops a step is in) is written only for a step in a loop,
+so the record of a flow without loops is what it was before loops existed.
 
 Values that are not plain JSON (a decorator option holding an object) are kept as their
 ``repr``. Steps are in source order, as in the graph.
@@ -55,7 +58,8 @@ def _tupled(value: Any) -> Any:
 
 
 def _step(node: StepNode) -> dict[str, Any]:
-    return {
+    loops = {"loops": list(node.loops)} if node.loops else {}
+    return loops | {
         "name": node.name,
         "kind": node.kind.value,
         "transition": node.transition.value,
@@ -117,6 +121,7 @@ def _node(d: dict[str, Any]) -> StepNode:
         switch_cases=tuple((_tupled(v), t) for v, t in d.get("cases") or ()),
         split_parents=tuple(d.get("split_parents") or ()),
         matching_join=d.get("matching_join"),
+        loops=tuple(d.get("loops") or ()),
         decorators=tuple(
             DecoratorSpec(
                 x["name"],

@@ -36,7 +36,10 @@ def _targets(node: StepNode) -> str:
     if node.transition == Transition.END:
         return ""
     if node.transition == Transition.SWITCH:
-        cases = ", ".join(f"{value!r}: {target}" for value, target in node.switch_cases)
+        cases = ", ".join(
+            f"{value!r}: {target}{' (again)' if target in node.loops else ''}"
+            for value, target in node.switch_cases
+        )
         return f"-> {{{cases}}}  (switch on {node.switch_var})"
     text = "-> " + ", ".join(node.out)
     if node.transition == Transition.FOREACH:
@@ -123,6 +126,8 @@ def render_dot(graph: FlowGraph, states: Mapping[str, str] | None = None) -> str
             elif node.transition == Transition.SWITCH:
                 values = [repr(v) for v, t in node.switch_cases if t == target]
                 attrs = [f"label={_quote(' | '.join(values))}"]
+                if target in node.loops:  # a loop: the next iteration
+                    attrs.append("style=bold")
             suffix = f" [{', '.join(attrs)}]" if attrs else ""
             lines.append(f"  {_quote(node.name)} -> {_quote(target)}{suffix};")
     lines.append("}")
@@ -154,7 +159,9 @@ def render_mermaid(graph: FlowGraph, states: Mapping[str, str] | None = None) ->
                 lines.append(f'  {src} -. "foreach {node.foreach_var}" .-> {dst}')
             elif node.transition == Transition.SWITCH:
                 values = " | ".join(repr(v) for v, t in node.switch_cases if t == target)
-                lines.append(f'  {src} -- "{_mermaid_label(values)}" --> {dst}')
+                line, arrow = ("==", "==>") if target in node.loops else ("--", "-->")
+                # a thick link goes back: the loop's next iteration
+                lines.append(f'  {src} {line} "{_mermaid_label(values)}" {arrow} {dst}')
             else:
                 lines.append(f"  {src} --> {dst}")
     if states is not None:

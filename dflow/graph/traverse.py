@@ -9,12 +9,19 @@ stack, as Metaflow computes them (a join still lists the split it closes).
 :func:`analyze` is pure: lint reads the same :class:`Analysis` to check that every split
 is joined, that no join mixes branches of different splits and that only joins take
 ``inputs``; the parser reads it to fill ``split_parents`` and ``matching_join``.
+
+Loops (Metaflow 2.18's recursive switch, generalised): an edge ``u -> v`` where every
+path from ``start`` to ``u`` passes through ``v`` (``v`` dominates ``u``; ``v == u`` for
+a step that goes back to itself) is a *back edge*, and ``v`` is the head of a loop whose
+body is ``v`` and every step that reaches ``u`` without passing ``v``. The walk above
+leaves back edges out, so a loop's body gets the split structure of one pass through it;
+lint accepts a back edge only from a switch (:func:`find_loops`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from dflow.graph.model import Transition
@@ -38,6 +45,11 @@ class Analysis:
     stacks: dict[str, Stack] = field(default_factory=dict)
     incoming: dict[str, list[tuple[str, Stack]]] = field(default_factory=dict)
     matching_join: dict[str, str] = field(default_factory=dict)
+    loops: Loops = field(default_factory=lambda: Loops({}, ()))
+
+    def loops_of(self, name: str) -> tuple[str, ...]:
+        """Heads of the loops a step is in, outermost first (see :class:`Loops`)."""
+        return self.loops.of(name)
 
     def split_parents(self, name: str) -> tuple[str, ...]:
         """Names of the enclosing splits of a step, outermost first."""
@@ -49,6 +61,98 @@ class Analysis:
         return set(self.stacks)
 
 
+@dataclass(frozen=True)
+class Loops:
+    """The loops of a graph: ``bodies`` maps each head to the steps of its loop (the head
+    included; loops sharing a head are one loop), ``back_edges`` lists ``(u, v)`` edges
+    that go back to a head ``v`` (``u == v`` for a step that repeats itself)."""
+
+    bodies: dict[str, frozenset[str]]
+    back_edges: tuple[tuple[str, str], ...]
+
+    def of(self, name: str) -> tuple[str, ...]:
+        """Heads of the loops ``name`` is in, outermost (largest) first."""
+        heads = [h for h, body in self.bodies.items() if name in body]
+        return tuple(sorted(heads, key=lambda h: (-len(self.bodies[h]), h)))
+
+    def path(self, src: str, head: str, shapes: Mapping[str, StepShape]) -> list[str]:
+        """A path ``head -> ... -> src -> head`` inside the loop (for messages)."""
+        body = self.bodies.get(head, frozenset({head}))
+        before: dict[str, str | None] = {head: None}
+        queue = deque([head])
+        while queue and src not in before:
+            name = queue.popleft()
+            for target in shapes[name].out:
+                if target in body and target not in before and (name, target) != (src, head):
+                    before[target] = name
+                    queue.append(target)
+        path, name = [], src
+        while name is not None and name in before:
+            path.append(name)
+            name = before[name]
+        return list(reversed(path)) + [head] if path else [src, head]
+
+
+def _reachable(shapes: Mapping[str, StepShape], start: str) -> list[str]:
+    """Steps reachable from ``start``, in reverse postorder (iterative)."""
+    order: list[str] = []
+    seen = {start}
+    stack = [(start, iter(shapes[start].out))]
+    while stack:
+        name, targets = stack[-1]
+        target = next(targets, None)
+        if target is None:
+            stack.pop()
+            order.append(name)
+        elif target in shapes and target not in seen:
+            seen.add(target)
+            stack.append((target, iter(shapes[target].out)))
+    return order[::-1]
+
+
+def find_loops(shapes: Mapping[str, StepShape], start: str = "start") -> Loops:
+    """Back edges (``u -> v`` with ``v`` dominating ``u``) and the loop of each head.
+
+    Every edge is looked at, whatever its transition: lint then refuses a back edge that
+    is not a switch's case, and any cycle left once back edges are removed.
+    """
+    if start not in shapes:
+        return Loops({}, ())
+    order = _reachable(shapes, start)
+    preds: dict[str, list[str]] = {n: [] for n in order}
+    for name in order:
+        for target in dict.fromkeys(shapes[name].out):
+            if target in preds:
+                preds[target].append(name)
+    everything = frozenset(order)
+    dom: dict[str, frozenset[str]] = {n: everything for n in order}
+    dom[start] = frozenset({start})
+    changed = True
+    while changed:
+        changed = False
+        for name in order[1:]:
+            known = [dom[p] for p in preds[name]]
+            new = frozenset({name}) | (frozenset.intersection(*known) if known else frozenset())
+            if new != dom[name]:
+                dom[name], changed = new, True
+    back = tuple(
+        (name, target)
+        for name in order
+        for target in dict.fromkeys(shapes[name].out)
+        if target in dom[name]
+    )
+    bodies: dict[str, set[str]] = {}
+    for src, head in back:
+        body = bodies.setdefault(head, {head})
+        todo = [src]
+        while todo:
+            name = todo.pop()
+            if name not in body:
+                body.add(name)
+                todo.extend(preds[name])
+    return Loops({h: frozenset(b) for h, b in bodies.items()}, back)
+
+
 def _edge_stack(name: str, shape: StepShape, stack: Stack, target: str) -> Stack:
     base = stack[:-1] if shape.takes_inputs and stack else stack
     if shape.transition in (Transition.SPLIT, Transition.FOREACH):
@@ -57,10 +161,12 @@ def _edge_stack(name: str, shape: StepShape, stack: Stack, target: str) -> Stack
 
 
 def analyze(shapes: Mapping[str, StepShape], start: str = "start") -> Analysis:
-    """Walk breadth-first from ``start`` (unknown targets are skipped)."""
+    """Walk breadth-first from ``start`` (unknown targets and back edges are skipped)."""
     result = Analysis()
     if start not in shapes:
         return result
+    result.loops = find_loops(shapes, start)
+    back = set(result.loops.back_edges)
     incoming: dict[str, list[tuple[str, Stack]]] = defaultdict(list)
     result.stacks[start] = ()
     queue, expanded = deque([start]), set()
@@ -74,7 +180,7 @@ def analyze(shapes: Mapping[str, StepShape], start: str = "start") -> Analysis:
         if shape.takes_inputs and stack:
             result.matching_join.setdefault(stack[-1][0], name)
         for target in dict.fromkeys(shape.out):
-            if target not in shapes:
+            if target not in shapes or (name, target) in back:
                 continue
             edge = _edge_stack(name, shape, stack, target)
             incoming[target].append((name, edge))
@@ -85,11 +191,15 @@ def analyze(shapes: Mapping[str, StepShape], start: str = "start") -> Analysis:
     return result
 
 
-def find_cycles(shapes: Mapping[str, StepShape]) -> list[list[str]]:
-    """Each cycle found by a depth-first walk, as the list of its steps (closed).
+def find_cycles(
+    shapes: Mapping[str, StepShape], skip: Iterable[tuple[str, str]] = ()
+) -> list[list[str]]:
+    """Each cycle found by a depth-first walk, as the list of its steps (closed), with the
+    edges in ``skip`` (a graph's back edges) left out.
 
     Iterative, so a flow of thousands of steps does not hit the recursion limit.
     """
+    skipped = set(skip)
     cycles: list[list[str]] = []
     state: dict[str, int] = {}  # 1 on the current path, 2 done
     for root in shapes:
@@ -103,6 +213,8 @@ def find_cycles(shapes: Mapping[str, StepShape]) -> list[list[str]]:
             if target is None:
                 iters.pop()
                 state[path.pop()] = 2
+            elif (path[-1], target) in skipped:
+                continue
             elif target in shapes and state.get(target) == 1:
                 cycles.append(path[path.index(target) :] + [target])
             elif target in shapes and target not in state:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from dflow.client.base import task_id_key
 from dflow.errors import RecordNotFoundError
 from dflow.report.cards import CardFragment, run_cards
 from dflow.report.preview import ArtifactInfo, describe_artifacts
@@ -76,10 +77,6 @@ class RunData:
         return run_state(str(self.record.get("status", "?")), lambda: damaged)
 
 
-def _task_order(task_id: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in task_id.split("."))
-
-
 def _attempt(store: Store, addr: TaskAddress, n: int) -> AttemptInfo:
     """Attempt ``n`` as its record says ("running" without one), its status "damaged" for
     a success without a sound commit."""
@@ -122,7 +119,7 @@ def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> Ru
     record["tags"] = store.run_tags(flow, run_id, record=record)  # tags live in their own objects
     jobs: list[tuple[str, TaskAddress, bool]] = []
     for step in store.list_steps(flow, run_id):
-        ids = sorted(store.list_tasks(flow, run_id, step), key=_task_order)
+        ids = sorted(store.list_tasks(flow, run_id, step), key=task_id_key)
         for i, task_id in enumerate(ids):
             jobs.append(
                 (step, TaskAddress(flow, run_id, step, task_id), i < MAX_TASKS_WITH_ARTIFACTS)

@@ -25,6 +25,7 @@ from dflow.graph.record import graph_from_record
 from dflow.report.collect import RunData
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 160, 54, 64, 20, 16
+LOOP_H = 26  # room above and below the nodes for the arcs of loops
 BAR_X, BAR_H = 10, 6
 
 
@@ -59,23 +60,26 @@ class StepNode:
 
 @dataclass(frozen=True)
 class RunGraph:
-    """Steps (nodes) and parent-to-child step edges of a run."""
+    """Steps (nodes) and parent-to-child step edges of a run; ``loops`` are the edges
+    that go back (a switch to itself or to an earlier step: a loop's next iteration)."""
 
     nodes: tuple[StepNode, ...]
     edges: tuple[tuple[str, str], ...]
     recorded: bool = False  # True: the flow's own graph; False: rebuilt from the tasks
+    loops: tuple[tuple[str, str], ...] = ()
 
 
 def _edges(run: RunData) -> list[tuple[str, str]]:
     edges: dict[tuple[str, str], None] = {}
     for task in run.tasks:
         for parent in task.parents:
-            edges[(parent.split("/")[0], task.step)] = None
+            if parent.split("/")[0] != task.step:  # a step repeating itself: drawn as a loop
+                edges[(parent.split("/")[0], task.step)] = None
     return list(edges)
 
 
 def _layers(names: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
-    """Longest-path layering (the graph is a DAG: steps never loop back)."""
+    """Longest-path layering (``edges`` without those that loop back: a DAG)."""
     layer = {n: 0 for n in names}
     for _ in range(len(names)):
         changed = False
@@ -157,7 +161,10 @@ def build_graph(run: RunData) -> RunGraph:
                 **counts,
             )
         )
-    return RunGraph(tuple(nodes), tuple(edges))
+    loops = {
+        (t.step, t.step) for t in run.tasks if any(p.split("/")[0] == t.step for p in t.parents)
+    }
+    return RunGraph(tuple(nodes), tuple(edges), loops=tuple(sorted(loops)))
 
 
 def layout_flow_graph(
@@ -166,7 +173,8 @@ def layout_flow_graph(
     """Lay out a flow's own graph; ``counts`` maps a step to its ``tasks``, ``done``,
     ``failed`` and ``running`` counts. A step without tasks is "unreached" once the run
     is ``finished``, else "waiting"."""
-    edges = [(node.name, target) for node in graph for target in node.out]
+    edges = [(node.name, target) for node in graph for target in graph.forward(node)]
+    loops = [(node.name, target) for node in graph for target in node.out if target in node.loops]
     layer = _layers(list(graph.names), edges)
     rows: dict[int, int] = {}
     nodes = []
@@ -188,7 +196,7 @@ def layout_flow_graph(
                 **c,
             )
         )
-    return RunGraph(tuple(nodes), tuple(edges), recorded=True)
+    return RunGraph(tuple(nodes), tuple(edges), recorded=True, loops=tuple(loops))
 
 
 def run_graph(run: RunData) -> RunGraph:
@@ -261,12 +269,14 @@ def render_graph_svg(graph: RunGraph, links: Mapping[str, str] | None = None) ->
     for n in graph.nodes:
         per_layer[n.layer] = max(per_layer.get(n.layer, 0), n.row + 1)
     tallest = max(per_layer.values())
+    margin = LOOP_H if graph.loops else 0
     width = PAD * 2 + (max(per_layer) + 1) * (NODE_W + GAP_X) - GAP_X
-    height = PAD * 2 + tallest * (NODE_H + GAP_Y) - GAP_Y
+    height = PAD * 2 + 2 * margin + tallest * (NODE_H + GAP_Y) - GAP_Y
     pos = {}
     for n in graph.nodes:
         offset = (tallest - per_layer[n.layer]) * (NODE_H + GAP_Y) / 2
-        pos[n.name] = (PAD + n.layer * (NODE_W + GAP_X), PAD + offset + n.row * (NODE_H + GAP_Y))
+        top = PAD + margin + offset + n.row * (NODE_H + GAP_Y)
+        pos[n.name] = (PAD + n.layer * (NODE_W + GAP_X), top)
     parts = [
         f'<svg class="graph" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -287,6 +297,9 @@ def render_graph_svg(graph: RunGraph, links: Mapping[str, str] | None = None) ->
             f'd="M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} '
             f'{x2:.0f},{y2:.0f}" marker-end="url(#arrow)"/>'
         )
+    for a, b in graph.loops:
+        if a in pos and b in pos:
+            parts.append(_loop_svg(a, b, pos, state))
     for n in graph.nodes:
         x, y = pos[n.name]
         parts.append(_node_svg(n, x, y, (links or {}).get(n.name)))
@@ -294,10 +307,32 @@ def render_graph_svg(graph: RunGraph, links: Mapping[str, str] | None = None) ->
     return "".join(parts)
 
 
+def _loop_svg(a: str, b: str, pos: Mapping[str, tuple[float, float]], state) -> str:
+    """The arc of a loop: over a step that repeats itself, or under the steps from a
+    switch back to an earlier step."""
+    (xa, ya), (xb, yb) = pos[a], pos[b]
+    if a == b:
+        x1, x2, y = xa + NODE_W * 0.65, xa + NODE_W * 0.35, ya
+        d = f"M{x1:.0f},{y:.0f} C{x1 + 12:.0f},{y - LOOP_H:.0f} {x2 - 12:.0f},{y - LOOP_H:.0f} "
+        d += f"{x2:.0f},{y:.0f}"
+    else:
+        x1, x2 = xa + NODE_W / 2, xb + NODE_W / 2
+        y1, y2 = ya + NODE_H, yb + NODE_H
+        low = max(y1, y2) + LOOP_H
+        d = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{low:.0f} {x2:.0f},{low:.0f} {x2:.0f},{y2:.0f}"
+    grey = " unreached" if state.get(a) == "unreached" else ""
+    return (
+        f'<path class="edge loop{grey}" data-from="{escape(a)}" data-to="{escape(b)}" '
+        f'd="{d}" marker-end="url(#arrow)"><title>{escape(a)} goes back to {escape(b)}: '
+        "the next iteration</title></path>"
+    )
+
+
 #: CSS of the graph SVG, shared by the report and the dashboard page.
 GRAPH_CSS = """
 svg.graph .edge{fill:none;stroke:#667;stroke-width:1.4}
 svg.graph .edge.unreached{stroke:#bbb;stroke-dasharray:4 3}
+svg.graph .edge.loop{stroke-width:1.8}
 svg.graph rect.box{fill:#fff;stroke-width:2}
 svg.graph .failed rect.box{fill:#fdf1f0}
 svg.graph .unreached rect.box{fill:#f3f3f3;stroke:#bbb !important;stroke-dasharray:4 3}

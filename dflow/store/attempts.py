@@ -4,7 +4,8 @@ The engine writes it when an attempt ends (run, caught by ``@catch``, or reused 
 resume); the client, the report and ``dflow show`` read it back. Its JSON keeps the
 layout every store already holds: ``attempt``, ``status``, ``started_at``,
 ``finished_at``, ``duration``, where it ran (``host``, ``pid``, ``worker``,
-``worker_name``), its place in the flow (``parents``, ``foreach_stack``), and
+``worker_name``), its place in the flow (``parents``, ``foreach_stack``, and
+``iteration`` for a step in a loop), and
 ``error``/``caught`` (:class:`~dflow.errors.ErrorRecord`) or ``origin`` (the task
 resume reused). Keys of other layouts are kept as they were (``extra``).
 
@@ -43,6 +44,7 @@ class AttemptInfo:
     worker_name: str | None = None
     parents: tuple[str, ...] | None = None
     foreach_stack: tuple | None = None
+    iteration: tuple[int, ...] | None = None  # the pass through each loop (steps in loops)
     error: ErrorRecord | None = None
     caught: ErrorRecord | None = None
     origin: str | None = None
@@ -55,7 +57,7 @@ class AttemptInfo:
         values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
         values["attempt"] = int(data.get("attempt", attempt if attempt is not None else 0))
         values["status"] = str(data.get("status") or "running")
-        for name in ("parents", "foreach_stack"):
+        for name in ("parents", "foreach_stack", "iteration"):
             if values.get(name) is not None:
                 values[name] = tuple(values[name])
         values["error"] = ErrorRecord.read(data.get("error"))

@@ -140,3 +140,18 @@ def test_every_good_zoo_flow_runs_inside_a_users_client_session(scheduler, store
                 == "session"
             )
         assert client.status == "running"
+
+
+def test_loops_in_foreach_children_on_the_shared_cluster(scheduler, store_url):
+    """Each foreach child loops on its own (a switch back to an earlier step), on real
+    workers: every pass a task of its own, the join sees each child's last pass."""
+    from zoo import load_zoo
+
+    result = load_zoo("good_loop_back.py").run(store=store_url, scheduler=scheduler, quiet=True)
+    assert result.successful, result.error
+    run = result.run
+    assert run["join"].task.data.values == [32, 20, 40]
+    assert sorted(t.id for t in run["check"]) == sorted(
+        ["0_0", "0_1", "0_2", "0_3", "0_4", "1_0", "1_1", "2_0"]
+    )
+    assert {t.data.rounds for t in run["grow"] if t.id.startswith("0_")} == {1, 2, 3, 4, 5}

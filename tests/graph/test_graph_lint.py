@@ -30,6 +30,9 @@ RULES = [
     ("bad_unknown_target.py", "unknown_targets", "goes to 'ned', which is not a step"),
     ("bad_unreachable.py", "unreachable_steps", "'orphan' is never reached from 'start'"),
     ("bad_cycle.py", "no_cycles", "cycle: a -> b -> a"),
+    ("bad_loop_two_entries.py", "no_cycles", "a -> b -> a (it can be entered other than"),
+    ("bad_loop_shapes.py", "loop_shapes", "goes back to join 'join': a loop cannot start at"),
+    ("bad_loop_shapes.py", "loop_shapes", "back to 'start' across a split or foreach"),
     ("bad_inputs_not_join.py", "inputs_only_in_joins", "'middle' takes inputs but closes no"),
     ("bad_join_without_inputs.py", "inputs_only_in_joins", "several branches ('a', 'b')"),
     ("bad_unclosed_foreach.py", "splits_are_joined", "foreach at step 'start' is never closed"),
@@ -115,3 +118,13 @@ def test_source_not_available_is_a_clear_error():
     )
     with pytest.raises(FlowDefinitionError, match="cannot read the source of flow 'Hidden'"):
         build_graph(namespace["Hidden"])
+
+
+def test_a_cycle_without_a_switch_says_only_a_switch_can_go_back():
+    (cycle, _unreachable) = problems_of("bad_cycle.py")
+    assert "only a switch can go back" in cycle.hint and "condition=" in cycle.hint
+
+
+def test_loops_through_a_switch_pass_lint():
+    for name in ("good_loop.py", "good_loop_back.py"):
+        assert problems_of(name) == []

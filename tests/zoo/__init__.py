@@ -34,6 +34,8 @@ GOOD_FLOWS: dict[str, str] = {
     "good_parameters.py": "ParametersFlow",
     "good_switch.py": "SwitchFlow",
     "good_decorators.py": "DecoratorsFlow",
+    "good_loop.py": "WhileFlow",
+    "good_loop_back.py": "LoopBackFlow",
 }
 
 BAD_FLOWS: tuple[str, ...] = tuple(sorted(p.name for p in ZOO_DIR.glob("bad_*.py")))
