@@ -67,7 +67,8 @@ def _check_run_section(dom: str, key: str) -> None:
     assert elements(dom, "a", href="tasks"), "a link to Dask's task stream"
 
 
-def test_page_is_a_dask_page_drawn_before_its_first_poll(cluster, failed_run, chrome_dir):
+def test_page_is_a_dask_page_drawn_before_its_first_poll(cluster, failed_run):
+    """What the server sends, before any script ran (no chromium needed)."""
     _, base = cluster
     _, result = failed_run
     key = f"ReportFlow/{result.run_id}"
@@ -85,6 +86,11 @@ def test_page_is_a_dask_page_drawn_before_its_first_poll(cluster, failed_run, ch
     # Dask's own pages list dflow in their navigation bar
     assert 'href="dflow"' in _get(f"{base}/status")
 
+
+def test_page_in_chromium_before_and_after_its_first_poll(cluster, failed_run, chrome_dir):
+    _, base = cluster
+    _, result = failed_run
+    key = f"ReportFlow/{result.run_id}"
     early = dump_dom(f"{base}/dflow", user_data_dir=chrome_dir, budget_ms=100)
     _check_run_section(early, key)
     first = elements(early, "div", id="dflow-page")[0]["attrs"]["data-updated"]
