@@ -1,7 +1,7 @@
 """Plain-text views of runs for the CLI and notebooks: a run table and one run's summary.
 
 >>> format_duration(125.0)
-'2m05s'
+'125.00 s'
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+
+from dask.utils import format_time as dask_format_time
 
 from dflow.client.core import Run
 from dflow.client.tasks import Step
@@ -20,19 +22,12 @@ def format_time(when: datetime | None) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    """A short duration: ``"0.42s"``, ``"12.3s"``, ``"2m05s"``, ``"1h02m"``, or ``"-"``."""
-    if seconds is None:
-        return "-"
-    seconds = float(seconds)
-    if seconds < 10:
-        return f"{seconds:.2f}s"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    """A duration as Dask formats it (:func:`dask.utils.format_time`), or ``"-"``.
+
+    >>> format_duration(0.42), format_duration(3725)
+    ('420.00 ms', '62m 5s')
+    """
+    return "-" if seconds is None else dask_format_time(float(seconds))
 
 
 def table(headers: list[str], rows: Iterable[list[str]]) -> str:
