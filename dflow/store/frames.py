@@ -68,13 +68,22 @@ class ArrowCodec(Codec):
             raise _unreadable(ref, name, "Arrow", exc) from None
         return from_table(table)
 
-    def dask_dataframe(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
+    def dask_dataframe(self, store: Any, ref: ArtifactRef, name: str) -> Any:
+        """The frame as a one-partition dask dataframe, its dtypes and row order kept.
+
+        Dask would turn string and object columns into its own string dtype and sort an
+        unsorted index; neither happens here (divisions are known for a sorted index).
+        """
+        import dask
         import dask.dataframe as dd
 
         value = self.load(store, ref, name)
         if ref.type_name == "pyarrow.lib.Table":
             value = value.to_pandas()
-        return dd.from_pandas(value, npartitions=1)
+        with dask.config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(
+                value, npartitions=1, sort=bool(value.index.is_monotonic_increasing)
+            )
 
     def to_delayed(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
         import dask

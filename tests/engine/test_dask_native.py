@@ -75,6 +75,50 @@ def test_a_steps_compute_uses_every_worker_and_current_client(scheduler, store_u
     assert found["client_type"] == "Client" and found["client_scheduler"] == scheduler
 
 
+@pytest.mark.cluster
+def test_issue_data_flow_on_the_cluster_stores_data_and_reads_it_lazily(scheduler, store_url):
+    import dask.array as da
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client
+
+    from dflow.client import ClientContext, Flow
+
+    result = run(flow_class("IssueDataFlow", FILE), store_url, scheduler=scheduler)
+    assert result.successful, result.error
+    use = artifacts(store_url, result, "use")
+    # the next step got lazy collections over the store: no task of the original graphs
+    assert use["kinds"] == [
+        "dask.array.core.Array",
+        "pandas.DataFrame",
+        "dask.dataframe.dask_expr._collection.DataFrame",
+    ]
+    assert not any("random" in t for t in use["x_tasks"]), use["x_tasks"]
+    assert not any("from_pandas" in t or "frompandas" in t for t in use["ddf_tasks"])
+    assert use["on_cluster"] is True
+    assert use["sums"] == {k: float(sum(range(k, 20_000, 3))) for k in range(3)}
+    assert use["qty"] == sum(i % 11 for i in range(20_000))
+    # the client, on a store opened untrusted (a pickle would be refused), reads lazily
+    task = Flow("IssueDataFlow", ClientContext(store_url, namespace=None))[result.run_id]
+    arts = task["start"].task.artifacts
+    assert {n: arts[n].encoding for n in ("x", "df", "ddf")} == {
+        "x": "dask-zarr",
+        "df": "parquet",
+        "ddf": "dask-parquet",
+    }
+    x, ddf, df_lazy = arts["x"].data, arts["ddf"].data, arts["df"].dask_dataframe()
+    assert isinstance(x, da.Array) and x.shape == (1000, 1000) and x.chunks[0] == (250,) * 4
+    assert isinstance(ddf, dd.DataFrame) and ddf.npartitions == 4 and ddf.known_divisions
+    assert isinstance(df_lazy, dd.DataFrame)
+    with Client(scheduler):  # the cluster's workers read the stored chunks themselves
+        assert float(x.sum().compute()) == use["x_sum"]
+        assert 0.49 < float(x[:250].mean().compute()) < 0.51  # only the first chunk read
+        assert float(ddf.y.sum().compute()) == float(sum(range(20_000)))
+    df = arts["df"].data
+    assert isinstance(df, pd.DataFrame) and str(df["when"].dt.tz) == "UTC"
+    pd.testing.assert_frame_equal(df_lazy.compute(), df)
+
+
 @pytest.fixture(scope="module")
 def one_slot():
     """A cluster of one worker process with one thread: any held slot deadlocks it."""

@@ -211,3 +211,15 @@ def test_a_damaged_frame_is_an_error_naming_the_artifact(tmp_path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(ArtifactCorruptError, match="'frame'"):
         store.load(ref, name="frame")
+
+
+def test_a_frame_as_a_dask_dataframe_keeps_its_dtypes_and_row_order(tmp_path) -> None:
+    from dflow.store.codecs import codec_for
+
+    store = open_store(str(tmp_path / "s"))
+    for case in ("str_dtype", "object_str_none", "int_index", "datetime_index"):
+        value = FRAMES[case]
+        ref = store.save(value)
+        ddf = codec_for(ref.encoding).dask_dataframe(store, ref, "x")
+        assert ddf.known_divisions == value.index.is_monotonic_increasing
+        _equal(value, ddf.compute())

@@ -112,3 +112,48 @@ class BigArrayFlow(FlowSpec):
     @step
     def end(self):
         pass
+
+
+class IssueDataFlow(FlowSpec):
+    """Issue 10's first list: a dask array, a pandas frame and a dask dataframe made in
+    start; the next step reads all three back and reduces them on the cluster."""
+
+    @step
+    def start(self):
+        import dask.array as da
+        import dask.dataframe as dd
+        import numpy as np
+        import pandas as pd
+
+        n = 20_000
+        self.x = da.random.default_rng(0).random((1000, 1000), chunks=(250, 1000))
+        self.df = pd.DataFrame(
+            {
+                "when": pd.date_range("2026-01-01", periods=n, freq="min", tz="UTC"),
+                "shop": pd.Categorical([f"s{i % 7}" for i in range(n)]),
+                "qty": pd.array(np.arange(n) % 11, dtype="Int64"),
+                "item": pd.Series([f"w{i % 100}" for i in range(n)], dtype="str"),
+            }
+        )
+        base = pd.DataFrame({"k": np.arange(n) % 3, "y": np.arange(n, dtype="f8")})
+        self.ddf = dd.from_pandas(base, npartitions=4)
+        self.next(self.use)
+
+    @step
+    def use(self):
+        from dask.utils import key_split
+
+        self.kinds = [
+            type(v).__module__ + "." + type(v).__name__ for v in (self.x, self.df, self.ddf)
+        ]
+        self.x_tasks = sorted({key_split(k) for k in dict(self.x.__dask_graph__())})
+        self.ddf_tasks = sorted({key_split(k) for k in dict(self.ddf.__dask_graph__())})
+        self.on_cluster = current.client is not None
+        self.x_sum = float(self.x.sum().compute())
+        self.sums = {int(k): v for k, v in self.ddf.groupby("k").y.sum().compute().items()}
+        self.qty = int(self.df["qty"].sum())
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
