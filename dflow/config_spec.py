@@ -34,12 +34,6 @@ CONFIG_VALUES_ATTR = "_dflow_config_values"
 _SOURCE_ATTR = "_dflow_decorators_source"
 
 
-def _wrapped(value: Any) -> Any:
-    if isinstance(value, dict) and not isinstance(value, ConfigValue):
-        return ConfigValue(value)
-    return value
-
-
 class ConfigValue(dict):
     """A config's value: a dict whose keys also read as attributes (nested too)."""
 

@@ -17,7 +17,6 @@ its task stream and progress bars by. Scheduling identity (the key) and storage 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,15 +25,6 @@ from dflow.graph.model import DecoratorSpec, FlowGraph
 Stack = tuple[int, ...]
 _TASK_ID = re.compile(r"^\d+(\.\d+)*(_\d+)*$")
 Iteration = tuple[int, ...]
-
-
-def new_run_id() -> str:
-    """A candidate run id: microseconds since the epoch, so ids sort by start time.
-
-    The engine claims ids with :func:`dflow.store.runids.claim_run_id` (exclusive in the
-    store); this is only the clock part.
-    """
-    return str(time.time_ns() // 1000)
 
 
 def task_id_for(stack: Stack, iteration: Iteration = ()) -> str:

@@ -38,7 +38,7 @@ def check_flow(flow_cls: type) -> int:
     from dflow.graph import validate
 
     try:
-        prepare_configs(flow_cls, _top_level_configs())
+        prepare_configs(flow_cls, top_level_configs())
         graph = validate(flow_cls)
     except FlowDefinitionError as exc:
         for problem in exc.problems:
@@ -52,7 +52,7 @@ def check_flow(flow_cls: type) -> int:
     return 0
 
 
-def _top_level_configs() -> dict:
+def top_level_configs() -> dict:
     """``--config NAME FILE`` / ``--config-value NAME JSON`` given before the command."""
     ctx = click.get_current_context(silent=True)
     if ctx is None:

@@ -2,8 +2,8 @@
 
 Both load the file with :func:`dflow.flowfile.load_flow` and call the same
 implementations as ``python flow.py check|show`` (:mod:`dflow.cli.flow_cli`).
-``dflow show FLOW/RUN`` (a pathspec rather than a file) shows a past run: that branch
-is :func:`show_run`, which the client/inspect part provides.
+``dflow show FLOW/RUN`` (a pathspec rather than a file) shows a past run
+(:func:`dflow.cli.inspect_commands.show_run`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 import click
 
 from dflow.cli.flow_cli import FORMAT_OPTION
-from dflow.errors import DflowError
 
 
 def looks_like_file(target: str) -> bool:
@@ -22,18 +21,6 @@ def looks_like_file(target: str) -> bool:
 
     path, _ = split_spec(target)
     return path.endswith(".py") or os.path.exists(path)
-
-
-def show_run(pathspec: str, fmt: str, store: str | None = None) -> None:
-    """Show a past run given as ``FLOW/RUN_ID`` (provided by the inspect commands)."""
-    try:
-        from dflow.cli.inspect_commands import show_run as _show_run  # type: ignore
-    except ImportError:
-        raise DflowError(
-            f"{pathspec!r} is not a flow file, and showing runs is not available yet",
-            hint="pass a flow file: dflow show flow.py",
-        ) from None
-    _show_run(pathspec, fmt, store)
 
 
 @click.command(
@@ -62,6 +49,7 @@ def check(ctx: click.Context, flow: str) -> None:
 def show(target: str, fmt: str, store: str | None) -> None:
     """Draw a flow's graph (text, dot or mermaid), or show a past run FLOW/RUN."""
     from dflow.cli.flow_cli import show_flow
+    from dflow.cli.inspect_commands import show_run
     from dflow.flowfile import load_flow
 
     if not looks_like_file(target):

@@ -8,7 +8,12 @@ from collections.abc import Callable
 
 import click
 
-from dflow.cli.flow_cli import parameter_options, register_flow_command, run_cli
+from dflow.cli.flow_cli import (
+    parameter_options,
+    register_flow_command,
+    run_cli,
+    top_level_configs,
+)
 
 RUN_OPTIONS = [
     click.option(
@@ -86,12 +91,6 @@ def _top_level(name: str):
     return ctx.find_root().params.get(name) if ctx is not None else None
 
 
-def _top_level_configs() -> dict:
-    from dflow.cli.flow_cli import _top_level_configs as configs
-
-    return configs()
-
-
 def _options(kwargs: dict):
     import json
 
@@ -115,7 +114,7 @@ def _options(kwargs: dict):
         attribute_file=kwargs.pop("attribute_file"),
         branch=kwargs.pop("branch") or _top_level("branch"),
         production=kwargs.pop("production") or _top_level("production") or None,
-        configs=_top_level_configs(),
+        configs=top_level_configs(),
         parameters_from_cli=True,
     )
 

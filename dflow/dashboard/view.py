@@ -47,13 +47,6 @@ def worker_label(address: str | None, names: Mapping[str, str]) -> str:
     return f"worker {name}" if name not in (None, "") else address.split("://", 1)[-1]
 
 
-def _worker_link(address: str | None, names: Mapping[str, str]) -> str:
-    label = escape(worker_label(address, names))
-    if not address or address not in names:
-        return label
-    return f'<a href="info/worker/{quote(address, safe="")}.html">{label}</a>'
-
-
 def _elapsed(summary: dict) -> str:
     if summary.get("duration") is None:
         return "-"

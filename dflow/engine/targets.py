@@ -43,10 +43,8 @@ def _slots(client) -> int:
 
 
 def _current_client():
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - distributed is a dependency
-        return None
+    from distributed import Client
+
     try:
         return Client.current(allow_global=True)
     except ValueError:

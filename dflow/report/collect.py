@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from dflow.client.base import task_id_key
 from dflow.errors import RecordNotFoundError
@@ -132,8 +131,3 @@ def collect_run(store: Store, flow: str, run_id: str, *, threads: int = 8) -> Ru
     steps = tuple(StepData(name, tuple(ts)) for name, ts in by_step.items())
     cards = run_cards(store, flow, run_id, {s.name: [t.task_id for t in s.tasks] for s in steps})
     return RunData(flow, run_id, record, steps, store_url=store.url, cards=tuple(cards))
-
-
-def run_parameters(record: dict) -> dict[str, Any]:
-    """The run's parameters as its record holds them (plain JSON values)."""
-    return dict(record.get("parameters") or {})
