@@ -178,7 +178,11 @@ class Flow(DflowObject):
 
     @property
     def latest_successful_run(self) -> Run | None:
-        """The newest succeeded run in the current namespace, or None."""
+        """The newest succeeded run in the current namespace, or None.
+
+        It goes by the runs' index, reading no run: a run whose ``end`` step was caught by
+        ``@catch`` is listed there as succeeded, though :attr:`Run.successful` is False.
+        """
         for entry in self.entries():
             if entry.status == "succeeded":
                 run = self._run(entry)
@@ -319,9 +323,14 @@ class Run(DflowObject):
 
     @property
     def successful(self) -> bool:
-        """True if the run's record says it succeeded (every task did; :attr:`state`
-        also checks that their commits are still sound)."""
-        return self.status == "succeeded"
+        """True if the run succeeded: its end step ran to its end (Metaflow's meaning: the
+        end task is :attr:`Task.successful`, so a run whose ``end`` was caught by
+        ``@catch`` finished but is not successful). :attr:`state` also checks that the
+        tasks' commits are still sound."""
+        if self.status != "succeeded":
+            return False
+        end = self.end_task
+        return end is not None and end.successful
 
     @property
     def finished(self) -> bool:

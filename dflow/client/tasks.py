@@ -250,13 +250,24 @@ class Task(DflowObject):
 
     @property
     def successful(self) -> bool:
-        """True if the task (this attempt) committed its artifacts."""
-        return self._manifest() is not None
+        """True if the step ran to its end and this attempt committed (Metaflow's
+        ``_success``). False for a failed or running attempt, and for one ``@catch`` caught:
+        that one committed, so the flow went on and it is :attr:`finished`, but its step
+        did not succeed."""
+        manifest = self._manifest()
+        return manifest is not None and not (manifest.meta or {}).get("caught")
 
     @property
     def finished(self) -> bool:
-        """True once the attempt ended (succeeded or failed)."""
-        return self.successful or self._record() is not None
+        """True if this attempt completed (Metaflow's ``_task_ok``): it committed, its step
+        having succeeded or been caught by ``@catch``. A failed or running attempt is not
+        finished; :attr:`ended` is True once the attempt stopped either way."""
+        return self._manifest() is not None
+
+    @property
+    def ended(self) -> bool:
+        """True once this attempt stopped: it committed or its record says how it ended."""
+        return self.finished or self._record() is not None
 
     @property
     def exception(self) -> ErrorRecord | None:

@@ -109,7 +109,9 @@ def test_failed_run(store, history):
     assert run.exception.type == "ValueError" and "boom in explode" in run.exception.message
     assert run.end_task is None and run.data is None
     task = run["explode"].task
-    assert not task.successful and task.finished
+    # Metaflow: a failed task is neither successful nor finished (_task_ok is False)
+    assert not task.successful and not task.finished and task.ended
+    assert task.finished_at is not None  # it did stop, at that time
     assert task.exception.type == "ValueError"
     assert "boom in explode" in task.exception.traceback
     assert "warning: bad input" in task.stderr and "ValueError: boom in explode" in task.stderr

@@ -1,6 +1,6 @@
 """Small flows for the client-side differences (finished, tags, times, merge errors)."""
 
-from dflow import FlowSpec, step
+from dflow import FlowSpec, catch, step
 
 
 class FineFlow(FlowSpec):
@@ -53,3 +53,22 @@ class ConflictFlow(FlowSpec):
     @step
     def end(self):
         pass
+
+
+class CaughtFlow(FlowSpec):
+    """``middle`` and ``end`` fail under @catch: the run finishes, but is not successful."""
+
+    @step
+    def start(self):
+        self.next(self.middle)
+
+    @catch(var="failure", print_exception=False)
+    @step
+    def middle(self):
+        raise ValueError("caught in middle")
+        self.next(self.end)
+
+    @catch(var="failure", print_exception=False)
+    @step
+    def end(self):
+        raise ValueError("caught in end")
