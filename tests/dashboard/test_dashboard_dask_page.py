@@ -97,6 +97,13 @@ def test_page_in_chromium_before_and_after_its_first_poll(cluster, failed_run, c
     late = dump_dom(f"{base}/dflow", user_data_dir=chrome_dir, budget_ms=4000)
     _check_run_section(late, key)
     assert elements(late, "div", id="dflow-page")[0]["attrs"]["data-updated"] != first
+    shot = screenshot(  # the failed run: its unreached steps grey, its failures listed
+        f"{base}/dflow?run=ReportFlow%2F{result.run_id}",
+        ARTIFACTS / "dashboard_failed_run.png",
+        user_data_dir=chrome_dir,
+        size="1400,1400",
+    )
+    assert shot.stat().st_size > 10_000
 
 
 def test_report_of_a_cluster_run_with_branch_foreach_retry_and_failure(failed_run, chrome_dir):
