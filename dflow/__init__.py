@@ -19,9 +19,11 @@ from dflow.parameters import IncludeFile, JSONType, Parameter
 from dflow.project import project
 from dflow.version import __version__
 
-# The client's Run.report() and its notebook view ask for this by name: the client never
-# imports the report layer (dflow.renderers).
+# Lower layers ask for these by name (dflow.renderers): the client's Run.report() and its
+# notebook view never import the report layer, and the store's staged writes (a dask
+# array or dataframe being saved) never import distributed.
 _renderers.register("run-report", "dflow.report:report_of")
+_renderers.register("cluster-compute", "dflow.engine.dask_context:compute_settled")
 
 _CLIENT_NAMES = (
     "DataArtifact",

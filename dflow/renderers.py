@@ -1,4 +1,4 @@
-"""Views a higher layer provides for a lower layer's objects, registered by name.
+"""Views and services a higher layer provides for a lower layer's objects, by name.
 
 The client must not import the report layer (README, "Working on dflow"), yet a client
 ``Run`` offers its report: ``run.report()``, and inline in its notebook view. So the
@@ -14,9 +14,15 @@ Names and their contract:
 - ``"run-report"``: ``build(run) -> report`` for a client :class:`~dflow.client.Run`;
   the report has ``.html`` (one self-contained page), ``.save(path)`` and
   ``_repr_html_()`` (the page inline, in an iframe).
+- ``"cluster-compute"``: ``compute(client, collection) -> result`` for the store's staged
+  writes on a ``distributed`` client (the engine's, which may use distributed: the store
+  layer may not); when a task fails, nothing of the collection is still running once the
+  error is raised (:func:`dflow.store.array_files.compute_settled`).
 
 >>> lookup("run-report").__name__
 'report_of'
+>>> lookup("cluster-compute").__module__
+'dflow.engine.dask_context'
 >>> lookup("no-such-view") is None
 True
 """

@@ -127,3 +127,27 @@ def step_dask() -> Iterator[StepDask]:
             yield state
     finally:
         state.close()
+
+
+def compute_settled(client: Any, value: Any) -> Any:
+    """Compute collection ``value`` on ``client``; when a task fails, every other output
+    has finished or failed before the first failure (in output order) is raised.
+
+    The store's staged writes use it (``"cluster-compute"`` in :mod:`dflow.renderers`):
+    a writer must not outlive the cleanup of a failed save. The calling task gives its
+    worker slot back while it waits (:func:`slot_released`), as ``Client.get`` does.
+    """
+    from distributed import futures_of, wait
+
+    with slot_released():
+        persisted = client.persist(value)
+        futures = futures_of(persisted)
+        try:
+            wait(futures)  # every output finished or failed: nothing of it still runs
+            failed = [f for f in futures if f.status == "error"]
+            if failed:
+                failed[0].result()  # raises the task's own exception
+            return client.compute(persisted, sync=True)
+        finally:
+            for future in futures:
+                future.release()

@@ -75,22 +75,26 @@ def compute_settled(value: Any) -> Any:
 
     A staged write removes its staging prefix when the computation fails; a writer still
     running would put files back after the removal. Dask's own ``compute`` raises at the
-    first error while the rest keep running, so: on a ``distributed`` client the collection
-    is persisted and every output waited for (the failing one's error raised, in output
-    order); on the threaded scheduler the tasks run in a pool of this call's own, shut down
-    (waiting) before the error leaves. On a worker the calling task secedes while it
-    waits, as ``Client.get`` does. The synchronous scheduler has nothing running beside
-    it; the multiprocessing scheduler is used as is.
+    first error while the rest keep running, so: on the threaded scheduler the tasks run
+    in a pool of this call's own, shut down (waiting) before the error leaves; on a
+    ``distributed`` client the engine's ``"cluster-compute"`` (registered in
+    :mod:`dflow.renderers` by the package's top: the store layer does not import
+    distributed) persists the collection and waits for every output, the calling task
+    seceded meanwhile. The synchronous scheduler has nothing running beside it; the
+    multiprocessing scheduler is used as is.
     """
     import concurrent.futures
 
     import dask
     import dask.threaded
 
+    from dflow.renderers import lookup
+
     scheduler = dask.base.get_scheduler(collections=[value])
     client = getattr(scheduler, "__self__", None)
-    if client is not None and type(client).__name__ == "Client":
-        return _compute_on_client(client, value)
+    on_cluster = lookup("cluster-compute")
+    if client is not None and "Client" in type(client).__name__ and on_cluster is not None:
+        return on_cluster(client, value)
     if scheduler is dask.threaded.get:
         workers = dask.config.get("num_workers", None) or dask.threaded.CPU_COUNT
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
@@ -98,34 +102,6 @@ def compute_settled(value: Any) -> Any:
         return out
     (out,) = dask.compute(value)
     return out
-
-
-def _compute_on_client(client: Any, value: Any) -> Any:
-    from distributed import futures_of, rejoin, secede, wait
-    from distributed.utils import thread_state
-
-    seceded = False
-    if getattr(thread_state, "key", False):
-        try:
-            secede()
-            seceded = True
-        except Exception:  # seceded already (current.client, worker_client)
-            seceded = False
-    try:
-        persisted = client.persist(value)
-        futures = futures_of(persisted)
-        try:
-            wait(futures)  # every output finished or failed: nothing left running
-            failed = [f for f in futures if f.status == "error"]
-            if failed:
-                failed[0].result()  # raises the task's own exception
-            return client.compute(persisted, sync=True)
-        finally:
-            for f in futures:
-                f.release()
-    finally:
-        if seceded:
-            rejoin()
 
 
 def read_marker(store: Any, key: str, name: str, area: str = "arrays") -> dict:
