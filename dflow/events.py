@@ -7,7 +7,10 @@ step -> tasks submitted so far, on later ones). Topic ``dflow-tasks``
 (from a worker, when an attempt ends): ``{"flow", "run_id", "step", "task_id",
 "attempt", "state", "time", "duration", "worker"}`` with state "succeeded" or "failed",
 plus ``"error"`` on a failure: the attempt's :class:`~dflow.errors.ErrorRecord` as JSON,
-message and traceback capped. Both are
+message and traceback capped. Topic ``dflow-cards`` (from a worker, when a running step
+calls ``current.card.refresh()``): ``{"flow", "run_id", "step", "task_id", "attempt",
+"time", "cards": [{"id", "type", "key"}]}``, the store keys of the card pages rendered
+then (live cards; the committed ones are in the task's manifest). All are
 plain msgpack-able dicts; a scheduler plugin can follow them through its ``log_event``
 hook. Publishing is best effort and never fails a task or a run.
 """
@@ -20,6 +23,7 @@ from dflow.errors import ErrorRecord
 
 RUNS_TOPIC = "dflow-runs"
 TASKS_TOPIC = "dflow-tasks"
+CARDS_TOPIC = "dflow-cards"
 #: Longest error message and traceback (its end) a task event carries.
 MAX_ERROR_CHARS = 6000
 
@@ -91,3 +95,30 @@ def publish_run_event(
         client.log_event(RUNS_TOPIC, msg)
     except Exception:  # noqa: BLE001 - best effort, see above
         pass
+
+
+def publish_card_event(
+    flow: str, run_id: str, step: str, task_id: str, attempt: int, cards: list[dict]
+) -> bool:
+    """Tell the scheduler (if this is a Dask worker) where a running task's refreshed card
+    pages are in the store; False off a worker or when the event could not be sent."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return False
+    msg = {
+        "flow": flow,
+        "run_id": run_id,
+        "step": step,
+        "task_id": task_id,
+        "attempt": attempt,
+        "time": time.time(),
+        "cards": [dict(c) for c in cards],
+    }
+    try:
+        worker.log_event(CARDS_TOPIC, msg)
+    except Exception:  # noqa: BLE001 - best effort: the committed card is in the store
+        return False
+    return True

@@ -62,6 +62,28 @@ def read_run_record(store_url: str, flow: str, run_id: str) -> dict:
     return {k: record.get(k) for k in keep}
 
 
+def read_live_cards(store_url: str, flow: str, run_id: str, live: dict) -> str:
+    """The HTML of running tasks' live cards (``RunState.live_cards``), read from the store
+    by their keys (in an executor thread); "" when there are none or they cannot be read."""
+    from dflow.report.cards import CardFragment, render_cards
+    from dflow.store import open_store
+
+    if not live:
+        return ""
+    try:
+        store = open_store(store_url, trusted=False, writable=False)
+        found = []
+        for (step, task_id), entry in sorted(live.items()):
+            for card in entry["cards"]:
+                html = store.get_bytes(card["key"], name=f"live card of {flow}/{run_id}/{step}")
+                title = card["type"] + (f" · {card['id']}" if card.get("id") else "")
+                title += f" · live (attempt {entry['attempt']})"
+                found.append(CardFragment(step, task_id, title, html.decode("utf-8")))
+    except DflowError:
+        return ""
+    return render_cards(found)
+
+
 class _Base(RequestHandler):
     """Shared helpers: the plugin of this scheduler and JSON answers."""
 
@@ -97,6 +119,13 @@ class _Base(RequestHandler):
             if selected and run.store:
                 record = await self.record(run.store, flow, run_id, run.status != "running")
             cards = (record or {}).get("cards") or ""
+            if run.live_cards and run.store:
+                loop = asyncio.get_running_loop()
+                live = dict(run.live_cards)
+                cards = (
+                    await loop.run_in_executor(None, read_live_cards, run.store, flow, run_id, live)
+                    + cards
+                )
             parts.append(run_section(run, by_key[key], names, record, cards))
         return "".join(parts)
 

@@ -10,7 +10,7 @@ from typing import Any
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 from dflow.dashboard.state import RunBoard, parse_key
-from dflow.events import RUNS_TOPIC, TASKS_TOPIC
+from dflow.events import CARDS_TOPIC, RUNS_TOPIC, TASKS_TOPIC
 
 PLUGIN_NAME = "dflow-dashboard"
 
@@ -41,6 +41,8 @@ class DflowDashboardPlugin(SchedulerPlugin):
             self.log_event(RUNS_TOPIC, msg)
         for _, msg in scheduler.get_events(TASKS_TOPIC):
             self.log_event(TASKS_TOPIC, msg)
+        for _, msg in scheduler.get_events(CARDS_TOPIC):
+            self.log_event(CARDS_TOPIC, msg)
         for key, ts in list(scheduler.tasks.items()):
             if parse_key(key) is not None:
                 self.board.on_transition(key, ts.state)
@@ -50,13 +52,16 @@ class DflowDashboardPlugin(SchedulerPlugin):
         self.board.on_transition(key, finish)
 
     def log_event(self, topic: str, msg: Any) -> None:
-        """Aggregate ``dflow-runs`` and ``dflow-tasks`` events (others are ignored)."""
+        """Aggregate ``dflow-runs``, ``dflow-tasks`` and ``dflow-cards`` events (others
+        are ignored)."""
         if not isinstance(msg, dict):
             return
         if topic == RUNS_TOPIC:
             self.board.on_run_event(msg)
         elif topic == TASKS_TOPIC:
             self.board.on_task_event(msg)
+        elif topic == CARDS_TOPIC:
+            self.board.on_card_event(msg)
 
 
 def ensure_plugin(scheduler: Any) -> DflowDashboardPlugin:

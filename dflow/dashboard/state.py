@@ -6,7 +6,9 @@ cheap (a dict update each):
 - ``dflow-runs`` events (a run started, succeeded or failed; its steps and store);
 - ``dflow-tasks`` events (an attempt of a task ended, on which worker, how long);
 - task transitions of dflow's Dask keys (``"<Flow>.<step>-<run_id>-<task_id>"``), which
-  say what is running or waiting now.
+  say what is running or waiting now;
+- ``dflow-cards`` events (a running task refreshed its cards: their pages' store keys),
+  kept until that attempt ends (its committed cards are then in the store).
 
 Counts of ``done`` and ``failed`` are per task (from the events). One Dask key may carry
 a batch of several foreach tasks, which its unit runs one after another, so ``running``
@@ -59,6 +61,8 @@ class RunState:
     failed_attempts: dict[str, int] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (step, state)
+    #: (step, task_id) -> the newest ``dflow-cards`` event of a running attempt
+    live_cards: dict[tuple[str, str], dict] = field(default_factory=dict)
     seen: float = field(default_factory=time.time)
 
     def add_step(self, step: str) -> None:
@@ -148,6 +152,7 @@ class RunBoard:
         else:
             run.finished = when
             run.keys.clear()
+            run.live_cards.clear()
 
     def on_task_event(self, msg: dict) -> None:
         """A ``dflow-tasks`` event: an attempt of a task ended."""
@@ -169,11 +174,37 @@ class RunBoard:
         prev = run.last_event.get((step, task))
         if prev is None or ev["attempt"] >= prev["attempt"]:
             run.last_event[(step, task)] = ev
+        live = run.live_cards.get((step, task))
+        if live is not None and live["attempt"] <= ev["attempt"]:
+            del run.live_cards[(step, task)]  # that attempt ended: its cards are committed
         if ev["state"] == "failed":
             run.failed_attempts[step] = run.failed_attempts.get(step, 0) + 1
         run.events.append(ev)
         if len(run.events) > MAX_TASK_EVENTS:
             del run.events[: len(run.events) - MAX_TASK_EVENTS]
+
+    def on_card_event(self, msg: dict) -> None:
+        """A ``dflow-cards`` event: a running task refreshed its cards."""
+        run = self._run(str(msg["flow"]), str(msg["run_id"]))
+        step, task = str(msg["step"]), str(msg["task_id"])
+        attempt = int(msg.get("attempt", 0))
+        done = run.last_event.get((step, task))
+        if done is not None and done["attempt"] >= attempt:
+            return  # a late event of an attempt that already ended
+        prev = run.live_cards.get((step, task))
+        if prev is None or (attempt, msg.get("time") or 0) >= (prev["attempt"], prev["time"]):
+            cards = [
+                {"id": c.get("id"), "type": str(c.get("type")), "key": str(c["key"])}
+                for c in msg.get("cards") or ()
+                if isinstance(c, dict) and c.get("key")
+            ]
+            run.live_cards[(step, task)] = {
+                "attempt": attempt,
+                "time": msg.get("time") or 0,
+                "cards": cards,
+            }
+        if run.status != "running":
+            run.live_cards.clear()
 
     def on_transition(self, key: Any, finish: str) -> None:
         """A scheduler task transition; keys that are not dflow's are ignored."""

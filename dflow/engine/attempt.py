@@ -34,6 +34,7 @@ from dflow.engine.envvars import step_environment
 from dflow.engine.saving import save_artifact
 from dflow.engine.tracebacks import map_snapshot_paths
 from dflow.errors import DflowError, StepTimeoutError
+from dflow.events import publish_card_event
 from dflow.flowspec import LazyValue
 from dflow.graph.model import StepNode, Transition
 from dflow.plan import RunPlan, TaskResult, TaskSpec
@@ -162,7 +163,7 @@ def run_attempt(
         tags=tuple(plan.tags),
         username=plan.user or None,
         project=plan.project,
-        card=CardCollector(cards, spec.step),
+        card=CardCollector(cards, spec.step, on_refresh=_live_cards(store, flow, addr, attempt)),
     )
     error: BaseException | None = None
     with capturing(sink), current._bind(bind), step_environment(env), step_dask() as dask_ctx:
@@ -201,6 +202,18 @@ def run_attempt(
             else:
                 return AttemptOutcome(result, None, sink, info, flow, frames)
     return AttemptOutcome(None, error, sink, info, flow, frames)
+
+
+def _live_cards(store: Store, flow, addr: TaskAddress, attempt: int):
+    """``current.card.refresh()``: render the cards with what the step has set so far,
+    store the pages and tell the scheduler their keys (dflow.events, topic dflow-cards)."""
+
+    def refresh(cards: list[dict]) -> None:
+        values = {k: v for k, v in flow.__dict__.items() if not k.startswith("_")}
+        saved = save_cards(store, cards, addr.pathspec, values)
+        publish_card_event(addr.flow, addr.run_id, addr.step, addr.task_id, attempt, saved)
+
+    return refresh
 
 
 def foreach_frames(

@@ -3,7 +3,9 @@ of the step's ``@card`` decorators becomes one self-contained HTML page in the s
 
 A page is stored once by its content key (``Store.put_bytes``); the task's manifest lists
 them under ``meta["cards"]`` as ``{"id", "type", "key"}``, which the report, the
-dashboard page, ``get_cards`` and ``python flow.py card`` read. A ``default`` card shows
+dashboard page, ``get_cards`` and ``python flow.py card`` read. ``current.card.refresh()``
+renders the pages while the step runs (at most once a second) and tells the scheduler
+their keys: the /dflow page shows these live cards until the task commits. A ``default`` card shows
 the task, the components and the artifacts the step set; a ``blank`` card only the
 components. Nothing in a page is fetched from the network.
 """
@@ -11,7 +13,9 @@ components. Nothing in a page is fetched from the network.
 from __future__ import annotations
 
 import reprlib
+import time
 import warnings
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -42,11 +46,24 @@ class CardCollector:
     card). A step without ``@card`` keeps nothing and warns once.
     """
 
-    def __init__(self, cards: list[dict], step: str, *, card_id: str | None = None) -> None:
+    #: Seconds between two live renders (Metaflow also limits how often a card refreshes).
+    MIN_REFRESH_INTERVAL = 1.0
+
+    def __init__(
+        self,
+        cards: list[dict],
+        step: str,
+        *,
+        card_id: str | None = None,
+        on_refresh: Callable[[list[dict]], None] | None = None,
+        _last: list[float] | None = None,
+    ) -> None:
         self._cards = cards  # [{"id", "type", "components": [...]}] of the step
         self._step = step
         self._id = card_id
         self._warned = False
+        self._on_refresh = on_refresh  # renders and publishes the live pages
+        self._last = _last if _last is not None else [0.0]  # shared by current.card[id]
 
     def _target(self) -> dict | None:
         if self._id is not None:
@@ -71,7 +88,9 @@ class CardCollector:
         return target["components"]
 
     def __getitem__(self, card_id: str) -> CardCollector:
-        return CardCollector(self._cards, self._step, card_id=card_id)
+        return CardCollector(
+            self._cards, self._step, card_id=card_id, on_refresh=self._on_refresh, _last=self._last
+        )
 
     def append(self, component: Any, id: str | None = None) -> None:  # noqa: A002
         """Add a component (or any value, shown as its repr) to the card."""
@@ -98,9 +117,21 @@ class CardCollector:
         found = self._components() or []
         return {c.component_id: c for c in found if getattr(c, "component_id", None)}
 
-    def refresh(self, *args: Any, **kwargs: Any) -> None:
-        """Metaflow re-renders a live card here; dflow renders cards when the task
-        commits, so the latest state of every component is what the card shows."""
+    def refresh(self, *args: Any, force: bool = False, **kwargs: Any) -> None:
+        """Render the step's cards now, as they stand, for the /dflow page to show while
+        the step runs (a live card, as in Metaflow). At most once a second (``force=True``
+        renders anyway); the card committed with the task is rendered again at its end.
+        A refresh never fails the step: a failed render warns."""
+        if self._on_refresh is None or not self._cards:
+            return
+        now = time.monotonic()
+        if not force and now - self._last[0] < self.MIN_REFRESH_INTERVAL:
+            return
+        self._last[0] = now
+        try:
+            self._on_refresh(self._cards)
+        except Exception as exc:  # noqa: BLE001 - a live card is best effort
+            warnings.warn(f"current.card.refresh(): {exc}", stacklevel=2)
 
 
 def step_cards(node) -> list[dict]:

@@ -123,6 +123,43 @@ def test_detail_view_shows_the_runs_cards(cluster, tmp_path, chrome_dir):
     assert "<h1>Model report</h1>" in shown and "<script>alert" not in shown  # escaped
 
 
+def test_a_refreshed_card_is_shown_live_until_its_task_commits(cluster, tmp_path):
+    """current.card.refresh() in a running step: /dflow shows that card, marked live,
+    while the step runs; once the task commits, its final card replaces it."""
+    lc, base = cluster
+    with Client(lc) as client:
+        gate = Event("dflow-dashboard-live-card-gate", client=client)
+        run = BackgroundRun(
+            FLOWS / "live_card_flow.py",
+            "LiveCardFlow",
+            lc.scheduler_address,
+            str(tmp_path / "store"),
+            {"gate": gate.name},
+        )
+        try:
+
+            def live_card():
+                """the running start step's refreshed card is on the page"""
+                found = find_run(get_json(f"{base}/dflow/api/runs"), "LiveCardFlow")
+                if not found:
+                    return None
+                url = f"{base}/dflow/api/content?run=LiveCardFlow%2F{found['run_id']}"
+                html = get_json(url)["html"]
+                return (found, html) if "half way" in html else None
+
+            found, html = wait_for(live_card)
+            assert found["status"] == "running"
+            assert "start/0 · blank · live (attempt 0)" in html and "all done" not in html
+        finally:
+            gate.set()
+        result = run.result()
+    assert result.status == "succeeded"
+    url = f"{base}/dflow/api/content?run=LiveCardFlow%2F{result.run_id}"
+    html = get_json(url)["html"]
+    assert "all done" in html and "half way" not in html and "live (attempt" not in html
+    assert "start/0 · blank" in html
+
+
 def test_unknown_run_is_a_404(cluster):
     import urllib.error
 

@@ -110,3 +110,34 @@ def test_batched_keys_count_their_tasks():
     board.on_run_event(_run_event("failed", 6.0))  # an ended run waits for nothing
     fit = board.snapshot(now=7.0)["runs"][0]["steps"][1]
     assert (fit["running"], fit["waiting"], fit["tasks"]) == (0, 0, 130)
+
+
+def _card_event(step, task, attempt, key, t=1.5):
+    return {
+        "flow": "F",
+        "run_id": "17",
+        "step": step,
+        "task_id": task,
+        "attempt": attempt,
+        "time": t,
+        "cards": [{"id": None, "type": "blank", "key": key}],
+    }
+
+
+def test_live_cards_last_until_their_attempt_ends():
+    board = RunBoard()
+    board.on_run_event(_run_event("running", 1.0))
+    board.on_card_event(_card_event("fit", "0", 0, "k1", t=1.1))
+    board.on_card_event(_card_event("fit", "0", 0, "k2", t=1.2))  # the newer refresh wins
+    board.on_card_event(_card_event("fit", "1", 0, "k3"))
+    run = board.runs[("F", "17")]
+    assert run.live_cards[("fit", "0")]["cards"][0]["key"] == "k2"
+    board.on_task_event(_task_event("fit", "0", 0, "failed"))
+    assert ("fit", "0") not in run.live_cards  # attempt 0 ended: its cards are final
+    board.on_card_event(_card_event("fit", "0", 0, "late", t=1.3))  # a late event: ignored
+    assert ("fit", "0") not in run.live_cards
+    board.on_card_event(_card_event("fit", "0", 1, "retry"))  # the retry refreshes
+    assert run.live_cards[("fit", "0")]["attempt"] == 1
+    assert parse_key("F.loop-17-0_3") == ("F", "loop", "17", "0_3")  # a loop's pass
+    board.on_run_event(_run_event("failed", 3.0))
+    assert run.live_cards == {}
