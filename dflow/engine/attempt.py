@@ -163,7 +163,11 @@ def run_attempt(
         tags=tuple(plan.tags),
         username=plan.user or None,
         project=plan.project,
-        card=CardCollector(cards, spec.step, on_refresh=_live_cards(store, flow, addr, attempt)),
+        card=CardCollector(
+            cards,  # live cards go to a scheduler's /dflow page: none in this process
+            spec.step,
+            on_refresh=_live_cards(store, flow, addr, attempt) if address else None,
+        ),
     )
     error: BaseException | None = None
     with capturing(sink), current._bind(bind), step_environment(env), step_dask() as dask_ctx:
