@@ -4,7 +4,9 @@ A task starts from its parent's artifact table (name -> ArtifactRef), inherited 
 reference: nothing is loaded until the step reads ``self.x``. After the step, every
 public attribute it holds is saved (content addressing makes an unchanged value cost a
 hash, never a second copy) and the table of the task is the inherited one updated with
-those.
+those. A lazy Dask collection the step read and left as it was (the same object, the
+same Dask token) keeps its reference instead (:func:`reused_ref`): hashing it again
+would read every chunk back from the store and write it again.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class EngineTaskContext(TaskContext):
         super().__init__()
         self.store = store
         self.frames = list(frames)
+        #: name -> (ref, value, Dask token) of the lazy collections the step loaded
+        self.loaded: dict[str, tuple[Any, Any, str]] = {}
 
     def merge_artifacts(
         self, flow: Any, inputs: Iterable[Any], include: Any = None, exclude: Any = None
@@ -68,6 +72,9 @@ def make_loader(flow, table: ArtifactTable, params: ArtifactTable, task: TaskCon
             ref = merged.get(name) or table.refs[name]
             value = table.store.load(ref, name=f"{table.owner}:{name}" if table.owner else name)
             flow.__dict__[name] = value
+            token = _dask_token(value)
+            if token is not None and hasattr(task, "loaded"):
+                task.loaded[name] = (ref, value, token)
             return value
         if name in params.refs:
             if name not in param_values:
@@ -206,6 +213,25 @@ def merge_artifacts(
             sorted(unresolved),
             hint="set these in the join step yourself, or pass exclude=[...] for them",
         )
+
+
+def _dask_token(value: Any) -> str | None:
+    """A Dask collection's token (it follows its graph's name), else None."""
+    if type(value).__module__.partition(".")[0] != "dask":
+        return None
+    import dask
+    from dask.base import tokenize
+
+    return tokenize(value) if dask.is_dask_collection(value) else None
+
+
+def reused_ref(task: Any, name: str, value: Any) -> Any:
+    """The loaded reference of artifact ``name`` if ``value`` is that lazy collection,
+    unchanged (the same object with the same Dask token); else None."""
+    found = getattr(task, "loaded", {}).get(name)
+    if found is None or found[1] is not value:
+        return None
+    return found[0] if _dask_token(value) == found[2] else None
 
 
 def load_frame_item(store, frame: dict) -> Any:

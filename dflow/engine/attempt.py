@@ -25,6 +25,7 @@ from dflow.engine.artifacts import (
     Inputs,
     InputView,
     make_loader,
+    reused_ref,
     set_artifacts,
 )
 from dflow.engine.capture import LogSink, capturing, original_stream
@@ -324,10 +325,12 @@ def _persist(
 
         register_snapshot_modules()
     refs = dict(inherited)
-    refs.update(flow.__dict__["_dflow_task"].merged)
+    task = flow.__dict__["_dflow_task"]
+    refs.update(task.merged)
     written = set_artifacts(flow)
     for name, value in written.items():
-        refs[name] = save_artifact(store, node.name, name, value)
+        ref = reused_ref(task, name, value)  # a lazy collection read and left unchanged
+        refs[name] = ref if ref is not None else save_artifact(store, node.name, name, value)
     meta: dict[str, Any] = {"info": info.to_dict()}
     if frames:
         meta["frames"] = list(frames)

@@ -61,6 +61,29 @@ def test_a_delayed_run_computes_to_a_client_run_in_process(store_url):
     assert one.successful and one["start"].task.data.double == 6.0
 
 
+def test_a_stored_collection_read_and_left_unchanged_is_not_written_again(store_url):
+    from dask.callbacks import Callback
+
+    written: list[str] = []
+
+    class Writes(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):
+            if key_split(key).startswith("dflow-write-chunk"):
+                written.append(key_split(key))
+
+    with Writes():
+        result = run(flow_class("KeptLazyFlow", FILE), store_url)
+    assert result.successful, result.error
+    store = open_store(store_url)
+    start, use = (
+        store.latest_commit(TaskAddress(result.flow_name, result.run_id, s, "0")).artifacts
+        for s in ("start", "use")
+    )
+    assert use["x"] == start["x"] and use["y"].key != start["y"].key
+    assert len(written) == 4 + 4 + 4  # x and y in start, the changed y in use: never x again
+    assert artifacts(store_url, result, "end")["total"] == sum(range(400)) - 1
+
+
 @pytest.mark.cluster
 def test_a_steps_compute_uses_every_worker_and_current_client(scheduler, store_url):
     result = run(flow_class("ComputeFlow", FILE), store_url, scheduler=scheduler)

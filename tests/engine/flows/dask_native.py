@@ -157,3 +157,25 @@ class IssueDataFlow(FlowSpec):
     @step
     def end(self):
         pass
+
+
+class KeptLazyFlow(FlowSpec):
+    """The next step reads one stored dask array and leaves it, and changes another."""
+
+    @step
+    def start(self):
+        import dask.array as da
+
+        self.x = da.arange(400, chunks=100, dtype="f8")
+        self.y = da.arange(400, chunks=100, dtype="f8")
+        self.next(self.use)
+
+    @step
+    def use(self):
+        self.n = int(self.x.shape[0])  # read, left as it was
+        self.y[0] = -1.0  # changed in place: a new graph, a new artifact
+        self.next(self.end)
+
+    @step
+    def end(self):
+        self.total = float(self.y.sum().compute())
