@@ -24,6 +24,9 @@ from dflow.version import __version__
 # array or dataframe being saved) never import distributed.
 _renderers.register("run-report", "dflow.report:report_of")
 _renderers.register("cluster-compute", "dflow.engine.dask_context:compute_settled")
+# A finished run's result (the engine's RunResult.run) is read back through the client,
+# which the engine never imports.
+_renderers.register("client-run", "dflow.client.core:run_in_store")
 
 _CLIENT_NAMES = (
     "DataArtifact",

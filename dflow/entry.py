@@ -29,7 +29,7 @@ def resume_class(
     flow_cls: type, origin_run_id: str | None, step: str | None, options: dict[str, Any]
 ) -> Any:
     """``MyFlow.resume(...)``: resume a run of the flow."""
-    from dflow.engine.launch import resume_class as resume
+    from dflow.engine.resume import resume_class as resume
 
     return resume(flow_cls, origin_run_id, step, options)
 

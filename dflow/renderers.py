@@ -18,6 +18,8 @@ Names and their contract:
   writes on a ``distributed`` client (the engine's, which may use distributed: the store
   layer may not); when a task fails, nothing of the collection is still running once the
   error is raised (:func:`dflow.store.array_files.compute_settled`).
+- ``"client-run"``: ``build(pathspec, store_url, store_options, *, trusted) -> Run``,
+  a run in the client API, for the engine's ``RunResult.run``.
 
 >>> lookup("run-report").__name__
 'report_of'

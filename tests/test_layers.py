@@ -8,6 +8,11 @@ dashboard read the client; the CLI and the package façade sit on top. Every mod
 dflow/ belongs to exactly one layer and imports only its own layer and those below it
 (imports inside functions count too). The few exceptions are listed with their reason,
 and an exception that is no longer needed fails the test, so the list only shrinks.
+
+The import graph (every import that runs, lazy ones inside functions too; annotations
+under ``if TYPE_CHECKING:`` never run and do not count) has one cycle: FlowSpec's lazy way
+up to the CLI and the engine (``dflow.flowspec`` -> ``dflow.entry``), which import
+FlowSpec. Any other cycle fails the test.
 """
 
 from __future__ import annotations
@@ -72,7 +77,6 @@ BELOW: dict[str, set[str]] = {
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("dflow.flowspec", "dflow.entry"): "MyFlow() starts the CLI, MyFlow.run() the engine: "
     "FlowSpec's one lazy way up (Metaflow has the same one for its CLI)",
-    ("dflow.engine.options", "dflow.client"): "the run façade hands back a client Run",
 }
 #: third-party packages a layer must never import
 FORBIDDEN_PACKAGES: dict[str, tuple[str, ...]] = {
@@ -99,21 +103,43 @@ def layer_of(name: str) -> str | None:
     return best[1] if best else None
 
 
-def imports_of(path: Path) -> set[str]:
-    """Absolute module names imported anywhere in ``path`` (``from dflow import x``: dflow.x)."""
+def _is_module(name: str) -> bool:
+    rel = PACKAGE.parent.joinpath(*name.split("."))
+    return rel.with_suffix(".py").exists() or (rel / "__init__.py").exists()
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside ``if TYPE_CHECKING:`` blocks of ``tree``."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for stmt in node.body:
+                found.update(id(n) for n in ast.walk(stmt))
+    return found
+
+
+def imports_of(path: Path, *, typing: bool = True) -> set[str]:
+    """Absolute module names imported anywhere in ``path`` (``from dflow.store import
+    codecs``: dflow.store.codecs); ``typing=False`` leaves out ``if TYPE_CHECKING:`` ones."""
+    tree = ast.parse(path.read_text(), str(path))
+    skip = set() if typing else _type_checking_only(tree)
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "dflow":
-                found.update(f"dflow.{alias.name}" for alias in node.names)
-            else:
-                found.add(node.module)
+            in_dflow = node.module.split(".")[0] == "dflow"
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                found.add(full if in_dflow and _is_module(full) else node.module)
     return found
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
+#: The one cycle of the import graph, as the edge that closes it (see the docstring).
+CYCLE_EDGE = ("dflow.flowspec", "dflow.entry")
 USED_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
@@ -182,3 +208,83 @@ def test_readme_holds_the_architecture_this_test_enforces():
     assert "tests/test_layers.py" in section
     for word in ("store", "graph", "plan", "engine", "client", "CLI"):
         assert word in section
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the dflow modules it imports when it runs (lazily or not)."""
+    names = {module_name(p): p for p in MODULES}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in names:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        targets = {resolve(i) for i in imports_of(path, typing=False) if i.startswith("dflow")}
+        graph[name] = {t for t in targets if t is not None and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of ``graph`` with more than one module, each
+    sorted (Tarjan's algorithm, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+
+    def enter(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+
+    for root in sorted(graph):
+        if root in index:
+            continue
+        enter(root)
+        work = [(root, iter(sorted(graph[root])))]
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    enter(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = [stack.pop()]
+                while component[-1] != node:
+                    component.append(stack.pop())
+                on_stack.difference_update(component)
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def test_the_import_graph_has_one_cycle_flowspecs_way_up():
+    graph = import_graph()
+    source, target = CYCLE_EDGE
+    assert target in graph[source], "FlowSpec no longer reaches up: drop CYCLE_EDGE"
+    assert any({source, target} <= set(c) for c in cycles(graph))
+    graph[source].discard(target)
+    assert cycles(graph) == [], "break these import cycles at their cause"
+
+
+def test_the_cycle_test_finds_cycles_and_leaves_out_type_checking_imports(tmp_path):
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": {"f"}}
+    assert cycles(graph) == [["a", "b", "c"], ["d", "e"]]
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+        "    from dflow.store.store import Store\n\n\n"
+        "def f():\n    from dflow.store import codecs\n"
+    )
+    assert imports_of(probe, typing=False) == {"typing", "dflow.store.codecs"}
+    assert imports_of(probe) == {"typing", "dflow.store.store", "dflow.store.codecs"}

@@ -2,9 +2,11 @@
 engine, ``run``/``resume``).
 
 :func:`build_flow_cli` makes a click group for a flow from :data:`FLOW_COMMANDS`, a list
-of command factories ``factory(flow_cls) -> click.Command``; another part adds its
-commands with :func:`register_flow_command`. :func:`check_flow` and :func:`show_flow` are
-the single implementations that ``dflow check FILE`` and ``dflow show FILE`` reuse.
+of command factories ``factory(flow_cls) -> click.Command``: check and show (here), run
+and resume (:mod:`dflow.cli.run_commands`), dump, logs, tag and card
+(:mod:`dflow.cli.flow_inspect`); more can be added with :func:`register_flow_command`.
+:func:`check_flow` and :func:`show_flow` are the single implementations that ``dflow
+check FILE`` and ``dflow show FILE`` reuse.
 """
 
 from __future__ import annotations
@@ -12,17 +14,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import click
 
-from dflow.errors import DflowError, FlowDefinitionError
+from dflow.cli import flow_inspect, run_commands
+from dflow.cli.flow_options import top_level_configs
+from dflow.errors import FlowDefinitionError
 from dflow.graph.render import FORMATS
 
 CommandFactory = Callable[[type], click.Command]
-
-#: Factories of the commands every flow CLI has, in help order.
-FLOW_COMMANDS: list[CommandFactory] = []
 
 
 def register_flow_command(factory: CommandFactory) -> CommandFactory:
@@ -50,17 +50,6 @@ def check_flow(flow_cls: type) -> int:
         return 1
     click.echo(f"{graph.flow_name}: ok ({len(graph)} steps, {len(graph.parameters)} parameters)")
     return 0
-
-
-def top_level_configs() -> dict:
-    """``--config NAME FILE`` / ``--config-value NAME JSON`` given before the command."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return {}
-    params = ctx.find_root().params
-    found = {name: ("file", path) for name, path in params.get("config") or ()}
-    found.update({name: ("value", text) for name, text in params.get("config_value") or ()})
-    return found
 
 
 def show_flow(flow_cls: type, fmt: str = "text") -> str:
@@ -105,60 +94,17 @@ def _show_command(flow_cls: type) -> click.Command:
     return show
 
 
-register_flow_command(_check_command)
-register_flow_command(_show_command)
-
-
-class _ParameterType(click.ParamType):
-    """Converts a CLI string through Parameter.convert; a bad value is a usage error."""
-
-    def __init__(self, param: Any) -> None:
-        self.param = param
-        self.name = "file" if param.is_include_file else param.type_name
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
-        if not isinstance(value, str):
-            return value
-        try:
-            return self.param.convert(value)
-        except DflowError as exc:
-            self.fail(exc.message, param, ctx)
-
-
-def parameter_options(flow_cls: type) -> list[click.Option]:
-    """One ``--<name>`` option per flow parameter, converting through Parameter.convert.
-
-    Values not given are None (so :func:`dflow.parameters.resolve_parameters` applies
-    defaults and reports every missing required one at once). The option's destination
-    is the parameter name with ``-`` as ``_``.
-    """
-    options = []
-    for _, param in flow_cls._dflow_parameters():
-        dest = param.name.replace("-", "_")
-        extra = []
-        if param.required:
-            extra.append("required")
-        if param.default is not None and param.show_default and not callable(param.default):
-            extra.append(f"default: {param.default!r}")
-        help_text = (param.help or f"{param.type_name} parameter") + (
-            f" [{'; '.join(extra)}]" if extra else ""
-        )
-        options.append(
-            click.Option(
-                [f"--{param.name}", dest],
-                type=_ParameterType(param),
-                default=None,
-                help=help_text,
-                metavar=("PATH" if param.is_include_file else param.type_name.upper()),
-            )
-        )
-    return options
+#: Factories of the commands every flow CLI has, in help order.
+FLOW_COMMANDS: list[CommandFactory] = [
+    _check_command,
+    _show_command,
+    *run_commands.COMMANDS,
+    *flow_inspect.COMMANDS,
+]
 
 
 def build_flow_cli(flow_cls: type) -> click.Group:
     """The click group of a flow: a command per factory in :data:`FLOW_COMMANDS`."""
-    import dflow.cli.flow_inspect  # noqa: F401 - registers dump, logs and tag
-    import dflow.cli.run_commands  # noqa: F401 - registers run and resume
     from dflow.cli.main import DflowGroup
 
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "flow.py"

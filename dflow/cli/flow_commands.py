@@ -1,7 +1,7 @@
-"""``dflow check FILE[:FlowClass]`` and ``dflow show FILE[:FlowClass]``.
+"""``dflow check|show|run|resume FILE[:FlowClass]``.
 
-Both load the file with :func:`dflow.flowfile.load_flow` and call the same
-implementations as ``python flow.py check|show`` (:mod:`dflow.cli.flow_cli`).
+Each loads the file with :func:`dflow.flowfile.load_flow` and calls the same
+implementation as ``python flow.py check|show|run|resume`` (:mod:`dflow.cli.flow_cli`).
 ``dflow show FLOW/RUN`` (a pathspec rather than a file) shows a past run
 (:func:`dflow.cli.inspect_commands.show_run`).
 """
@@ -12,7 +12,7 @@ import os
 
 import click
 
-from dflow.cli.flow_cli import FORMAT_OPTION
+from dflow.cli.flow_cli import FORMAT_OPTION, run_cli
 
 
 def looks_like_file(target: str) -> bool:
@@ -58,7 +58,45 @@ def show(target: str, fmt: str, store: str | None) -> None:
     click.echo(show_flow(load_flow(target), fmt), nl=False)
 
 
+_PASS_THROUGH = {
+    "ignore_unknown_options": True,
+    "allow_extra_args": True,
+    "allow_interspersed_args": False,
+}
+
+
+@click.command(
+    "run",
+    context_settings=_PASS_THROUGH,
+    epilog="\b\nExamples:\n  dflow run train.py --alpha 0.7\n"
+    "  dflow run train.py:TrainFlow --scheduler sync\n"
+    "  dflow run train.py --help      # the flow's parameters and options",
+)
+@click.argument("flow_file", metavar="FILE[:FlowClass]")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(flow_file: str, args: tuple[str, ...]) -> None:
+    """Run a flow file on Dask (all options of `python FILE run`)."""
+    from dflow.flowfile import load_flow
+
+    run_cli(load_flow(flow_file), ["run", *args], prog_name=f"dflow {flow_file}")
+
+
+@click.command(
+    "resume",
+    context_settings=_PASS_THROUGH,
+    epilog="\b\nExamples:\n  dflow resume train.py\n  dflow resume train.py fit "
+    "--origin-run-id 1764203961123456",
+)
+@click.argument("flow_file", metavar="FILE[:FlowClass]")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def resume(flow_file: str, args: tuple[str, ...]) -> None:
+    """Resume the latest (or a given) run of a flow file."""
+    from dflow.flowfile import load_flow
+
+    run_cli(load_flow(flow_file), ["resume", *args], prog_name=f"dflow {flow_file}")
+
+
 def register(main: click.Group) -> None:
-    """Add ``check`` and ``show`` to the ``dflow`` group."""
-    main.add_command(check)
-    main.add_command(show)
+    """Add ``check``, ``show``, ``run`` and ``resume`` to the ``dflow`` group."""
+    for command in (check, show, run, resume):
+        main.add_command(command)

@@ -12,9 +12,6 @@ import sys
 
 import click
 
-import dflow.cli.run_commands  # noqa: F401 - run and resume come first in the help
-from dflow.cli.flow_cli import register_flow_command
-
 _PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
@@ -191,5 +188,5 @@ def _card_command(flow_cls: type) -> click.Command:
     return card
 
 
-for _factory in (_dump_command, _logs_command, _tag_command, _card_command):
-    register_flow_command(_factory)
+#: The flow CLI's commands made here (see :data:`dflow.cli.flow_cli.FLOW_COMMANDS`).
+COMMANDS = (_dump_command, _logs_command, _tag_command, _card_command)

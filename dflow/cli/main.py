@@ -31,8 +31,8 @@ Examples:
 COMMAND_MODULES: dict[str, str] = {
     "check": "flow_commands",
     "show": "flow_commands",
-    "run": "run_commands",
-    "resume": "run_commands",
+    "run": "flow_commands",
+    "resume": "flow_commands",
     "runs": "inspect_commands",
     "logs": "inspect_commands",
     "dump": "inspect_commands",

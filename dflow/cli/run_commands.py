@@ -1,6 +1,7 @@
-"""``run`` and ``resume``: ``python flow.py run --alpha 0.7`` and ``dflow run flow.py
---alpha 0.7`` are the same command (the second loads the file and hands the rest of its
-arguments to the first). Exit status 0 when the run succeeds, 1 when it fails."""
+"""``run`` and ``resume`` of a flow's command line: ``python flow.py run --alpha 0.7``
+(``dflow run flow.py --alpha 0.7``, :mod:`dflow.cli.flow_commands`, loads the file and
+hands the rest of its arguments to this one). Exit status 0 when the run succeeds, 1
+when it fails."""
 
 from __future__ import annotations
 
@@ -8,12 +9,7 @@ from collections.abc import Callable
 
 import click
 
-from dflow.cli.flow_cli import (
-    parameter_options,
-    register_flow_command,
-    run_cli,
-    top_level_configs,
-)
+from dflow.cli.flow_options import parameter_options, top_level_configs
 
 RUN_OPTIONS = [
     click.option(
@@ -170,44 +166,5 @@ def _resume_command(flow_cls: type) -> click.Command:
     )(_apply(RUN_OPTIONS, resume))
 
 
-register_flow_command(_run_command)
-register_flow_command(_resume_command)
-
-_PASS_THROUGH = {
-    "ignore_unknown_options": True,
-    "allow_extra_args": True,
-    "allow_interspersed_args": False,
-}
-
-
-def register(main: click.Group) -> None:
-    """Add ``dflow run FILE ...`` and ``dflow resume FILE ...`` to the dflow command."""
-
-    @main.command(
-        "run",
-        context_settings=_PASS_THROUGH,
-        epilog="\b\nExamples:\n  dflow run train.py --alpha 0.7\n"
-        "  dflow run train.py:TrainFlow --scheduler sync\n"
-        "  dflow run train.py --help      # the flow's parameters and options",
-    )
-    @click.argument("flow_file", metavar="FILE[:FlowClass]")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def run(flow_file: str, args: tuple[str, ...]) -> None:
-        """Run a flow file on Dask (all options of `python FILE run`)."""
-        from dflow.flowfile import load_flow
-
-        run_cli(load_flow(flow_file), ["run", *args], prog_name=f"dflow {flow_file}")
-
-    @main.command(
-        "resume",
-        context_settings=_PASS_THROUGH,
-        epilog="\b\nExamples:\n  dflow resume train.py\n  dflow resume train.py fit "
-        "--origin-run-id 1764203961123456",
-    )
-    @click.argument("flow_file", metavar="FILE[:FlowClass]")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def resume(flow_file: str, args: tuple[str, ...]) -> None:
-        """Resume the latest (or a given) run of a flow file."""
-        from dflow.flowfile import load_flow
-
-        run_cli(load_flow(flow_file), ["resume", *args], prog_name=f"dflow {flow_file}")
+#: The flow CLI's commands made here (see :data:`dflow.cli.flow_cli.FLOW_COMMANDS`).
+COMMANDS = (_run_command, _resume_command)

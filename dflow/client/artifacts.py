@@ -32,6 +32,7 @@ class DataArtifact(DflowObject):
     """
 
     _kind = "artifact"
+    _parent_kind = "task"
 
     def __init__(
         self,
@@ -42,12 +43,8 @@ class DataArtifact(DflowObject):
         _task: Task | None = None,
     ) -> None:
         super().__init__(pathspec, context)
-        if _task is None:
-            from dflow.client.tasks import Task
-
-            _task = Task(pathspec.rsplit("/", 1)[0], context)
-        self._task = _task
-        self._ref = _ref if _ref is not None else _task._artifact_ref(self.id)
+        self._task: Task = self._parent_from_pathspec() if _task is None else _task
+        self._ref = _ref if _ref is not None else self._task._artifact_ref(self.id)
         self._value: Any = _UNLOADED
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from dflow.client.context import DEFAULT_CONTEXT, ClientContext
 from dflow.client.htmlview import object_html
@@ -77,9 +77,23 @@ class DflowObject:
     Every object has a ``pathspec`` (``Flow/run_id/step/task_id[/artifact]``), an ``id``
     (the last part), a ``parent`` and ``created_at``, a readable ``repr`` and a small
     HTML view for Jupyter.
+
+    Children are built with their parent object. An object built from a pathspec alone
+    (``Step("F/1/fit")``) builds its parent generically, by kind (``_parent_kind``), as
+    Metaflow's client does: so Run, Step, Task and DataArtifact never import one another
+    in a circle (a parent module imports its children's; never the other way).
     """
 
     _kind = "object"
+    #: the ``_kind`` of the object one level up (None at the top)
+    _parent_kind: str | None = None
+    #: every kind's class, filled as the classes are defined
+    _classes: ClassVar[dict[str, type[DflowObject]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_kind" in cls.__dict__:
+            DflowObject._classes[cls._kind] = cls
 
     def __init__(self, pathspec: str, context: ClientContext | None = None) -> None:
         self._pathspec = pathspec
@@ -104,6 +118,12 @@ class DflowObject:
     def parent(self) -> DflowObject | None:
         """The object one level up (None for a Flow)."""
         raise NotImplementedError
+
+    def _parent_from_pathspec(self, **kwargs: Any) -> DflowObject:
+        """The parent of an object built from its pathspec alone (``kwargs`` go to the
+        parent's class)."""
+        parent_cls = DflowObject._classes[str(self._parent_kind)]
+        return parent_cls(self._pathspec.rsplit("/", 1)[0], self._context, **kwargs)
 
     @property
     def created_at(self) -> datetime | None:

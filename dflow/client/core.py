@@ -210,6 +210,7 @@ class Run(DflowObject):
     """
 
     _kind = "run"
+    _parent_kind = "flow"
 
     def __init__(
         self,
@@ -613,3 +614,11 @@ class Run(DflowObject):
             "<details class='dflow-report'><summary>report (graph, timeline, artifacts, "
             f"failures)</summary>{inline}</details>"
         )
+
+
+def run_in_store(
+    pathspec: str, store_url: str, store_options: dict | None = None, *, trusted: bool = False
+) -> Run:
+    """The run ``pathspec`` of the store at ``store_url``, in every namespace (what a
+    finished run's ``RunResult.run`` gives; ``trusted``: pickles may be loaded)."""
+    return Run(pathspec, ClientContext(store_url, store_options, namespace=None, trusted=trusted))

@@ -33,13 +33,6 @@ if TYPE_CHECKING:
 _UNSET = object()
 
 
-def _run_of(pathspec: str, context: ClientContext | None, check: bool) -> Run:
-    from dflow.client.core import Run
-
-    flow, run_id = pathspec.split("/")[:2]
-    return Run(f"{flow}/{run_id}", context, _namespace_check=check)
-
-
 class Step(DflowObject):
     """One step of a run: its tasks (``step.task`` when there is one).
 
@@ -49,6 +42,7 @@ class Step(DflowObject):
     """
 
     _kind = "step"
+    _parent_kind = "run"
 
     def __init__(
         self,
@@ -60,7 +54,9 @@ class Step(DflowObject):
     ) -> None:
         flow, run_id, step = split_pathspec(pathspec, 3, "step")
         super().__init__(f"{flow}/{run_id}/{step}", context)
-        self._run = _run or _run_of(self.pathspec, context, _namespace_check)
+        if _run is None:
+            _run = self._parent_from_pathspec(_namespace_check=_namespace_check)
+        self._run: Run = _run
         self._context = self._run._context
         checked_name("step", step, where=f" in run {self._run.pathspec}")
         if step not in self._run._step_names():
@@ -144,6 +140,7 @@ class Task(DflowObject):
     """
 
     _kind = "task"
+    _parent_kind = "step"
 
     def __init__(
         self,
@@ -157,7 +154,7 @@ class Task(DflowObject):
         flow, run_id, step, task_id = split_pathspec(pathspec, 4, "task")
         super().__init__(f"{flow}/{run_id}/{step}/{task_id}", context)
         if _step is None:
-            _step = Step(f"{flow}/{run_id}/{step}", context, _namespace_check=_namespace_check)
+            _step = self._parent_from_pathspec(_namespace_check=_namespace_check)
             if task_id not in _step:
                 raise UnknownKeyError(
                     f"step {_step.pathspec} has no task {task_id!r} ({len(_step)} tasks)"

@@ -22,7 +22,7 @@ from dflow.engine.progress import Progress, say
 from dflow.engine.resources import check_resources
 from dflow.engine.targets import open_target
 from dflow.engine.task import TaskFailure
-from dflow.errors import ErrorRecord, ParameterError
+from dflow.errors import ErrorRecord
 from dflow.events import publish_run_event
 from dflow.flowfile import flow_source_file
 from dflow.graph import validate
@@ -292,15 +292,3 @@ def run_class(
     given, opts = split_keywords(flow_cls, kwargs)
     given.update(params or {})
     return run_flow(flow_cls, given, RunOptions(**opts))
-
-
-def resume_class(
-    flow_cls: type, origin_run_id: str | None, step: str | None, kwargs: Mapping[str, Any]
-) -> RunResult:
-    """``FlowSpec.resume(origin_run_id, step, **options)``."""
-    given, opts = split_keywords(flow_cls, kwargs)
-    if given:
-        raise ParameterError("resume keeps the origin run's parameters; pass run options only")
-    from dflow.engine.resume import resume_flow
-
-    return resume_flow(flow_cls, origin_run_id, step, RunOptions(**opts))

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dflow.errors import ErrorRecord, ParameterError
+from dflow import renderers
+from dflow.errors import DflowError, ErrorRecord, ParameterError
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,14 @@ class RunResult:
 
     @property
     def run(self):
-        """This run in the client API (``dflow.client.Run``), read from the run's store."""
-        from dflow.client import ClientContext, Run
-
+        """This run in the client API (``dflow.client.Run``), read from the run's store
+        (the ``"client-run"`` view of :mod:`dflow.renderers`, which ``import dflow``
+        registers)."""
+        build = renderers.lookup("client-run")
+        if build is None:  # pragma: no cover - dflow/__init__ registers it
+            raise DflowError("the client API is not available (import dflow first)")
         # trusted: this process (or its cluster) just ran the flow's code that wrote it
-        context = ClientContext(self.store_url, self.store_options, namespace=None, trusted=True)
-        return Run(self.pathspec, context)
+        return build(self.pathspec, self.store_url, self.store_options, trusted=True)
 
 
 #: RunOptions a caller of FlowSpec.run may pass as keywords.

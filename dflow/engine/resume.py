@@ -9,13 +9,15 @@ origin task: no data is copied. Resuming a resumed run works the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from dflow.config import user_name
 from dflow.config_spec import prepare_configs
-from dflow.engine.options import RunOptions, RunResult
+from dflow.engine.launch import run_flow
+from dflow.engine.options import RunOptions, RunResult, split_keywords
 from dflow.engine.progress import say
-from dflow.errors import ObjectNotFoundError
+from dflow.errors import ObjectNotFoundError, ParameterError
 from dflow.graph import validate
 from dflow.graph.model import FlowGraph
 from dflow.store import Store, TaskAddress, open_store
@@ -122,8 +124,6 @@ def resume_flow(
     of this user) committed, and run the rest, or everything from ``step`` on."""
     from dataclasses import replace
 
-    from dflow.engine.launch import run_flow
-
     options = options or RunOptions()
     prepare_configs(flow_cls, options.configs)
     graph = validate(flow_cls)
@@ -147,3 +147,13 @@ def resume_flow(
         None,
         replace(options, origin_run_id=origin, reuse=reuse, origin_record=record, tags=tags),
     )
+
+
+def resume_class(
+    flow_cls: type, origin_run_id: str | None, step: str | None, kwargs: Mapping[str, Any]
+) -> RunResult:
+    """``FlowSpec.resume(origin_run_id, step, **options)``."""
+    given, opts = split_keywords(flow_cls, kwargs)
+    if given:
+        raise ParameterError("resume keeps the origin run's parameters; pass run options only")
+    return resume_flow(flow_cls, origin_run_id, step, RunOptions(**opts))

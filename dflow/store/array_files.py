@@ -21,18 +21,14 @@ from zarr.storage import FsspecStore, LocalStore
 
 from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
 from dflow.store.arrays import open_zarr
+from dflow.store.files import io_error
 from dflow.store.iolimits import with_io_limits
 from dflow.store.keys import shard
 from dflow.store.location import protocol_of
+from dflow.store.refs import what
 
 LAYOUT_VERSION = 1
 ARRAY_MARKER = "dflow-complete.json"
-
-
-def _io_error(op: str, rel: str, exc: BaseException) -> Exception:
-    from dflow.store.files import io_error
-
-    return io_error(op, rel, exc)
 
 
 def array_rel(key: str, area: str = "arrays") -> str:
@@ -106,8 +102,6 @@ def compute_settled(value: Any) -> Any:
 
 def read_marker(store: Any, key: str, name: str, area: str = "arrays") -> dict:
     """The completion marker of ``key``; ArtifactNotFoundError when it was never completed."""
-    from dflow.store.codecs import what
-
     rel = f"{array_rel(key, area)}/{ARRAY_MARKER}"
     try:
         marker = json.loads(store.io.read(rel))
@@ -123,7 +117,7 @@ def read_marker(store: Any, key: str, name: str, area: str = "arrays") -> dict:
             hint="the store is damaged; rerun the step that produced it",
         ) from None
     except OSError as exc:
-        raise _io_error("read", rel, exc) from exc
+        raise io_error("read", rel, exc) from exc
     if not isinstance(marker, dict):
         raise ArtifactCorruptError(f"{what(key, name)} is corrupt: its {ARRAY_MARKER} is no dict")
     return marker

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dflow.errors import StoreError
-from dflow.store.refs import ArtifactRef
+from dflow.store.refs import ArtifactRef, what
 
 if TYPE_CHECKING:
     from dflow.store.store import Store
@@ -89,11 +89,6 @@ class Codec:
     def to_delayed(self, store: Store, ref: ArtifactRef, name: str) -> Any:
         """The stored value's chunks or partitions as ``dask.delayed`` objects."""
         raise no_view(ref, name, "dask.delayed pieces", "use .data to load it")
-
-
-def what(key: str, name: str) -> str:
-    """How errors name an artifact: ``artifact 'x' (object <key>)``."""
-    return f"artifact {name!r} (object {key})" if name else f"object {key}"
 
 
 def no_view(ref: ArtifactRef, name: str, view: str, hint: str) -> StoreError:

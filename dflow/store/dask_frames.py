@@ -39,7 +39,7 @@ from dflow.store.array_files import (
     read_marker,
     remove_tree,
 )
-from dflow.store.codecs import Codec, type_name, what
+from dflow.store.codecs import Codec, type_name
 from dflow.store.frames import (
     from_table,
     ipc_bytes,
@@ -48,7 +48,7 @@ from dflow.store.frames import (
     read_parquet,
     to_table,
 )
-from dflow.store.refs import ArtifactRef
+from dflow.store.refs import ArtifactRef, what
 
 AREA = "tables"
 

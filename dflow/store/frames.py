@@ -34,9 +34,9 @@ import numpy as np
 
 from dflow.errors import ArtifactCorruptError
 from dflow.store import plaindata
-from dflow.store.codecs import Codec, Declined, type_name, what
+from dflow.store.codecs import Codec, Declined, type_name
 from dflow.store.plain_codecs import blob_ref
-from dflow.store.refs import ArtifactRef
+from dflow.store.refs import ArtifactRef, what
 
 #: Arrow IPC buffer compression (see the module docstring).
 COMPRESSION = "zstd"

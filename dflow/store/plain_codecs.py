@@ -12,8 +12,8 @@ import cloudpickle
 
 from dflow.errors import ArtifactUnreadableError, PickleRefusedError
 from dflow.store import plaindata
-from dflow.store.codecs import Codec, Declined, type_name, what
-from dflow.store.refs import ArtifactRef
+from dflow.store.codecs import Codec, Declined, type_name
+from dflow.store.refs import ArtifactRef, what
 
 
 def blob_ref(

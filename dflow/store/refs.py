@@ -143,3 +143,12 @@ class RunEntry:
 
     run_id: str
     status: str
+
+
+def what(key: str, name: str) -> str:
+    """How errors name an artifact: ``artifact 'x' (object <key>)``.
+
+    >>> what("ab12", "score"), what("ab12", "")
+    ("artifact 'score' (object ab12)", 'object ab12')
+    """
+    return f"artifact {name!r} (object {key})" if name else f"object {key}"

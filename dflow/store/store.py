@@ -25,7 +25,7 @@ from dflow.store.files import Files, io_error
 from dflow.store.keys import check_key, digest, shard
 from dflow.store.location import check_root, make_filesystem, protocol_of
 from dflow.store.records import RunRecords
-from dflow.store.refs import ArtifactRef
+from dflow.store.refs import ArtifactRef, what
 from dflow.store.snapshots import Snapshots
 from dflow.store.tags import RunTags
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ARRAY_MARKER", "LAYOUT_VERSION", "Store"]
 type_name = codecs.type_name
-_what = codecs.what
 
 
 def _part(part: str, method: Callable) -> Callable:
@@ -190,7 +189,7 @@ class Store:
             blob = self.io.read(rel)
         except FileNotFoundError:
             raise ArtifactNotFoundError(
-                f"{_what(key, name)} is missing from the store at {self.url}",
+                f"{what(key, name)} is missing from the store at {self.url}",
                 hint="the store may be incomplete or a different store was meant",
             ) from None
         except (OSError, ValueError) as exc:
@@ -246,7 +245,7 @@ class Store:
         codec = codecs.codec_for(ref.encoding, key=ref.key, name=name)
         if not hasattr(codec, "open_array"):
             raise StoreError(
-                f"{codecs.what(ref.key, name)} is stored as {ref.encoding}, not as a zarr array",
+                f"{what(ref.key, name)} is stored as {ref.encoding}, not as a zarr array",
                 hint="use load() for values that are not arrays",
             )
         return codec.open_array(self, ref, name)

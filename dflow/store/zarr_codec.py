@@ -28,14 +28,9 @@ from dflow.store.array_files import (
 )
 from dflow.store.arrays import VerifiedChunks, fits_zarr, read_full, write_zarr
 from dflow.store.codecs import Codec
+from dflow.store.files import io_error
 from dflow.store.keys import array_digest
 from dflow.store.refs import ArtifactRef
-
-
-def _io_error(op: str, rel: str, exc: BaseException) -> Exception:
-    from dflow.store.array_files import _io_error as err
-
-    return err(op, rel, exc)
 
 
 class ZarrCodec(Codec):
@@ -62,7 +57,7 @@ class ZarrCodec(Codec):
                 summary = write_zarr(zarr_store(store, rel, read_only=False), arr, chunk_bytes)
                 store.io.write(f"{rel}/{ARRAY_MARKER}", _marker(arr, key, summary))
         except (OSError, ValueError, RuntimeError) as exc:
-            raise _io_error("array write", rel, exc) from exc
+            raise io_error("array write", rel, exc) from exc
         return ref
 
     def load(self, store: Any, ref: ArtifactRef, name: str) -> np.ndarray:  # noqa: D102

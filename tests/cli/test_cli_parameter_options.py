@@ -6,7 +6,8 @@ from click.testing import CliRunner
 from zoo import load_zoo
 
 from dflow.cli import flow_cli
-from dflow.cli.flow_cli import build_flow_cli, parameter_options, run_cli
+from dflow.cli.flow_cli import build_flow_cli, run_cli
+from dflow.cli.flow_options import parameter_options
 from dflow.parameters import resolve_parameters
 
 
