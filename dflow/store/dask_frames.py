@@ -253,7 +253,7 @@ def read_partition(store: Any, key: str, name: str, part: tuple[str, str], meta:
             "not match its digest",
             hint="the store is damaged; rerun the step that produced it",
         )
-    frame = from_table(read_parquet(data))
+    frame = from_table(read_parquet(data), owned=True)
     return frame if meta is None else _with_categories(frame, meta)
 
 

@@ -223,3 +223,13 @@ def test_a_frame_as_a_dask_dataframe_keeps_its_dtypes_and_row_order(tmp_path) ->
         ddf = codec_for(ref.encoding).dask_dataframe(store, ref, "x")
         assert ddf.known_divisions == value.index.is_monotonic_increasing
         _equal(value, ddf.compute())
+
+
+def test_a_loaded_frame_can_be_changed_in_place(tmp_path) -> None:
+    store = open_store(str(tmp_path / "s"))
+    back = store.load(store.save(LONG))
+    back.iloc[0, 0] = -1
+    back["noise"] *= 2
+    back.loc[back.index[3], "small"] = 5
+    assert back.iloc[0, 0] == -1 and back["small"].iloc[3] == 5
+    _equal(LONG, store.load(store.save(LONG)))  # the stored one is untouched
