@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from netkit import free_port
 
 
 @dataclass(frozen=True)
@@ -22,18 +22,12 @@ class S3Server:
         return {"endpoint_url": self.endpoint_url, "key": "testing", "secret": "testing"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """Start moto's ThreadedMotoServer on 127.0.0.1 for the session, stop it afterwards."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
@@ -67,3 +61,21 @@ def pytest_ignore_collect(collection_path, config) -> bool | None:
     if collection_path.suffix == ".py" and not collection_path.name.startswith("test_"):
         return True
     return None
+
+
+@pytest.fixture(autouse=True)
+def _client_defaults_left_as_found() -> Iterator[None]:
+    """A test that points the client's default store or namespace elsewhere must put it
+    back (the next test would read another store): reset it, and fail the test."""
+    yield
+    from dflow.client.context import _DEFAULT, DEFAULT_CONTEXT
+
+    leaked = []
+    if DEFAULT_CONTEXT._url is not None or DEFAULT_CONTEXT._given:
+        leaked.append(f"store {DEFAULT_CONTEXT!r}")
+    if DEFAULT_CONTEXT._namespace is not _DEFAULT:
+        leaked.append(f"namespace {DEFAULT_CONTEXT._namespace!r}")
+    if leaked:
+        DEFAULT_CONTEXT.set_store(None)
+        DEFAULT_CONTEXT.reset_namespace()
+        pytest.fail(f"the test left the client's default {' and '.join(leaked)} set")

@@ -70,12 +70,3 @@ def dflow_cli():
         return runner.invoke(group, list(args), catch_exceptions=False)
 
     return invoke
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

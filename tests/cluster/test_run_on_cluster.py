@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import free_port
+from netkit import free_port
 
 from dflow.client import Run, set_store
 from dflow.cluster.record import load_record
@@ -76,16 +76,19 @@ def test_a_flow_from_another_folder_and_process_runs_on_the_recorded_cluster(
     run_id = proc.stdout.strip().splitlines()[-1].split()[-1]
 
     set_store(url, options)
-    run = Run(f"RemoteFlow/{run_id}")
-    assert run.successful
-    join = run["join"].task.data
-    assert set(join.workers) <= workers and join.workers
-    assert join.squares == [i * i for i in range(6)]
-    # every task ran in a process of the cluster's workers (dask worker or its child)
-    started = set(cluster["record"].worker_pids)
-    for pid in join.pids + [run["start"].task.data.start_pid]:
-        family = {pid} | {p.pid for p in psutil.Process(pid).parents()}
-        assert family & started, f"pid {pid} is not a process of the cluster's workers"
+    try:
+        run = Run(f"RemoteFlow/{run_id}")
+        assert run.successful
+        join = run["join"].task.data
+        assert set(join.workers) <= workers and join.workers
+        assert join.squares == [i * i for i in range(6)]
+        # every task ran in a process of the cluster's workers (dask worker or its child)
+        started = set(cluster["record"].worker_pids)
+        for pid in join.pids + [run["start"].task.data.start_pid]:
+            family = {pid} | {p.pid for p in psutil.Process(pid).parents()}
+            assert family & started, f"pid {pid} is not a process of the cluster's workers"
+    finally:
+        set_store(None)
     down = dflow_cli("cluster", "down")
     assert down.exit_code == 0, down.output
     assert dflow_cli("cluster", "status").exit_code == 1

@@ -14,23 +14,18 @@ import uuid
 
 import pytest
 from faultkit import FLOWS, dflow_cli
+from netkit import free_port
 
 pytestmark = [pytest.mark.s3, pytest.mark.timeout(240)]
 
 IO_TIMEOUT = "2"  # seconds: small, so the test stays short
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Moto:
     """A moto server that can be stopped and started again on its port."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.server = None
 
     def start(self) -> None:
@@ -130,7 +125,7 @@ def test_a_store_that_goes_away_mid_run_ends_it_clearly_and_resume_finishes(moto
 
 
 def test_an_endpoint_with_nothing_listening_is_not_a_missing_bucket(tmp_path):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     env = {
         "DFLOW_STORE": "s3://some-bucket/store",
         "DFLOW_STORE_OPTIONS": json.dumps(
@@ -227,7 +222,7 @@ def test_credentials_the_server_refuses_are_access_denied(tmp_path):
     import sys
     import urllib.request
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(  # a moto of its own that checks credentials
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0"},
