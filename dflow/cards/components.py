@@ -14,13 +14,7 @@ import reprlib
 from html import escape
 from typing import Any
 
-
-def _short_repr(**limits: int) -> reprlib.Repr:
-    """A reprlib.Repr with these limits (its keyword form needs Python 3.12)."""
-    shown = reprlib.Repr()
-    for name, value in limits.items():
-        setattr(shown, name, value)
-    return shown
+from dflow.engine.cards import short_repr
 
 
 class MetaflowCardComponent:
@@ -75,7 +69,7 @@ class Artifact(MetaflowCardComponent):
         self.artifact = artifact
 
     def render(self) -> str:  # noqa: D102
-        shown = _short_repr(maxstring=400, maxother=400, maxlist=20, maxdict=20)
+        shown = short_repr(maxstring=400, maxother=400, maxlist=20, maxdict=20)
         text = shown.repr(self.artifact) if self.compressed else repr(self.artifact)
         title = f"<b>{escape(self.name)}</b> " if self.name else ""
         kind = escape(type(self.artifact).__name__)

@@ -30,7 +30,7 @@ section{margin:10px 0}
 """
 
 
-def _short_repr(**limits: int) -> reprlib.Repr:
+def short_repr(**limits: int) -> reprlib.Repr:
     """A reprlib.Repr with these limits (its keyword form needs Python 3.12)."""
     shown = reprlib.Repr()
     for name, value in limits.items():
@@ -158,7 +158,7 @@ def render_page(card: dict, pathspec: str, written: dict[str, Any]) -> str:
     """One card as a whole HTML document."""
     parts = [_render_component(c) for c in card["components"]]
     if card["type"] == "default":
-        shown = _short_repr(maxstring=120, maxother=120, maxlist=8, maxdict=8)
+        shown = short_repr(maxstring=120, maxother=120, maxlist=8, maxdict=8)
         rows = "".join(
             f"<tr><td>{escape(name)}</td><td>{escape(type(value).__name__)}</td>"
             f"<td><code>{escape(shown.repr(value))}</code></td></tr>"
