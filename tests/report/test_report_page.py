@@ -156,7 +156,6 @@ def test_report_of_1000_foreach_tasks_renders(tmp_path, chrome_dir):
         f"1,000-task report: built in {build_s:.2f} s, {len(report.html)} bytes, "
         f"chromium dump-dom in {render_s:.2f} s"
     )
-    assert build_s < 30 and render_s < 30
     screenshot(path.as_uri(), ARTIFACTS / "report_1000.png", user_data_dir=chrome_dir)
 
 
