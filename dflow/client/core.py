@@ -231,6 +231,7 @@ class Run(DflowObject):
         self._steps: list[str] | None = None
         self._params: dict[str, ArtifactRef] | None = None
         self._damaged: dict[str, str] | None = None
+        self._snapshot: Any = None
         checked_name("flow", flow)
         checked_name("run id", run_id, where=f" for flow {flow!r}")
         if _entry is None:
@@ -266,7 +267,19 @@ class Run(DflowObject):
         """Forget what was read, so the next access reads the store again; return self."""
         self._record_doc, self._steps, self._entry, self._tags = None, None, None, None
         self._damaged = None
+        self._snapshot = None
         return self
+
+    def _bulk_records(self) -> Any:
+        """The run's task records as ONE listing and its task index show them (taken on
+        first use, kept until :meth:`refresh`): what reading many tasks goes through."""
+        if self._snapshot is None:
+            self._snapshot = self.store.run_snapshot(*self.path_components)
+        return self._snapshot
+
+    def _listing_records(self) -> Any:
+        """The snapshot if one was taken (listings then cost nothing), else the store."""
+        return self._snapshot if self._snapshot is not None else self.store
 
     @property
     def namespaces(self) -> frozenset[str]:
@@ -310,9 +323,9 @@ class Run(DflowObject):
         """The run's damaged tasks, ``{"step/task_id": why}``: their latest attempt
         succeeded but its commit (DONE marker, manifest) is missing or damaged, so their
         artifacts cannot be read (``resume`` reruns them). Reads every task's commit, once
-        (:meth:`refresh` reads again)."""
+        (:meth:`refresh` reads again), through one listing and the run's task index."""
         if self._damaged is None:
-            self._damaged = run_damage(self.store, *self.path_components)
+            self._damaged = run_damage(self._bulk_records(), *self.path_components)
         return dict(self._damaged)
 
     @property
@@ -441,7 +454,7 @@ class Run(DflowObject):
 
     def _step_names(self) -> list[str]:
         if self._steps is None:
-            self._steps = self.store.list_steps(*self.path_components)
+            self._steps = self._listing_records().list_steps(*self.path_components)
         return self._steps
 
     def steps(self) -> list[Step]:

@@ -74,7 +74,7 @@ class Step(DflowObject):
     def _ids(self) -> list[str]:
         if self._task_ids is None:
             flow, run_id, step = self.path_components
-            ids = self.store.list_tasks(flow, run_id, step)
+            ids = self._run._listing_records().list_tasks(flow, run_id, step)
             self._task_ids = sorted(ids, key=task_id_key)
         return self._task_ids
 
@@ -83,20 +83,24 @@ class Step(DflowObject):
         """Ids of the step's tasks, in foreach order (``"0"``, ``"1"``, ..., ``"10"``)."""
         return list(self._ids())
 
-    def _task(self, task_id: str) -> Task:
-        return Task(f"{self.pathspec}/{task_id}", self._context, _step=self)
+    def _task(self, task_id: str, bulk: bool = False) -> Task:
+        return Task(f"{self.pathspec}/{task_id}", self._context, _step=self, _bulk=bulk)
 
     @property
     def task(self) -> Task | None:
         """The step's first task (the only one outside a foreach), or None."""
         ids = self._ids()
-        return self._task(ids[0]) if ids else None
+        return self._task(ids[0], self._run._snapshot is not None) if ids else None
 
     def tasks(self, *tags: str) -> list[Task]:
-        """Every task of the step (only if the run has all of ``tags``)."""
+        """Every task of the step (only if the run has all of ``tags``).
+
+        Their records come from one listing of the run and its task index (see
+        :mod:`dflow.store.taskindex`), taken when the first of them is read.
+        """
         if tags and not set(tags) <= set(self._run.tags):
             return []
-        return [self._task(t) for t in self._ids()]
+        return [self._task(t, bulk=True) for t in self._ids()]
 
     def __iter__(self) -> Iterator[Task]:
         return iter(self.tasks())
@@ -150,6 +154,7 @@ class Task(DflowObject):
         attempt: int | None = None,
         _namespace_check: bool = True,
         _step: Step | None = None,
+        _bulk: bool = False,
     ) -> None:
         flow, run_id, step, task_id = split_pathspec(pathspec, 4, "task")
         super().__init__(f"{flow}/{run_id}/{step}/{task_id}", context)
@@ -160,6 +165,7 @@ class Task(DflowObject):
                     f"step {_step.pathspec} has no task {task_id!r} ({len(_step)} tasks)"
                 )
         self._step = _step
+        self._bulk = _bulk
         self._context = _step._context
         self.address = TaskAddress(flow, run_id, step, task_id)
         self._attempt = attempt
@@ -179,12 +185,18 @@ class Task(DflowObject):
         """The step of this task."""
         return self._step
 
+    @property
+    def _records(self) -> Any:
+        """Where this task's records are read: the run's snapshot for a task listed with
+        its step (:meth:`Step.tasks`), else the store."""
+        return self._step._run._bulk_records() if self._bulk else self.store
+
     # --- attempts --------------------------------------------------------------------
 
     @property
     def attempts(self) -> list[int]:
         """Numbers of the attempts that started, ascending."""
-        return self._memo("attempts", lambda: self.store.list_attempts(self.address))
+        return self._memo("attempts", lambda: self._records.list_attempts(self.address))
 
     @property
     def current_attempt(self) -> int:
@@ -195,7 +207,9 @@ class Task(DflowObject):
 
     def attempt(self, number: int) -> Task:
         """This task as of attempt ``number`` (its logs, record, error and data)."""
-        return Task(self.pathspec, self._context, attempt=number, _step=self._step)
+        return Task(
+            self.pathspec, self._context, attempt=number, _step=self._step, _bulk=self._bulk
+        )
 
     def _record(self, attempt: int | None = None) -> AttemptInfo | None:
         number = self.current_attempt if attempt is None else attempt
@@ -203,7 +217,7 @@ class Task(DflowObject):
         def read() -> AttemptInfo | None:
             try:
                 return AttemptInfo.from_dict(
-                    self.store.read_attempt_record(self.address, number), number
+                    self._records.read_attempt_record(self.address, number), number
                 )
             except RecordNotFoundError:
                 return None  # started but not finished: running, or interrupted
@@ -213,9 +227,9 @@ class Task(DflowObject):
     def _manifest(self) -> Manifest | None:
         def read() -> Manifest | None:
             if self._attempt is None:
-                return self.store.latest_commit(self.address)
+                return self._records.latest_commit(self.address)
             try:
-                return self.store.manifest(self.address, self._attempt)
+                return self._records.manifest(self.address, self._attempt)
             except NotCommittedError:
                 return None
 
@@ -242,7 +256,7 @@ class Task(DflowObject):
     def _commit_damage(self) -> str | None:
         """What is wrong with this attempt's commit, read once (None: it is sound)."""
         return self._memo(
-            "damage", lambda: commit_damage(self.store, self.address, self.current_attempt)
+            "damage", lambda: commit_damage(self._records, self.address, self.current_attempt)
         )
 
     @property

@@ -38,16 +38,25 @@ class TaskFailure(Exception):
 
 
 def run_unit(plan: RunPlan, specs: tuple[TaskSpec, ...], *deps: list[TaskResult]) -> list:
-    """Run every task of a unit; raise the first failure after all have been tried."""
+    """Run every task of a unit; raise the first failure after all have been tried.
+
+    A unit of several tasks then writes one task index of the record files they wrote
+    (see :mod:`dflow.store.taskindex`), so a reader lists the run instead of reading
+    every task.
+    """
     store = store_for(plan)
     results: list[TaskResult | None] = []
     failure: TaskFailure | None = None
-    for spec in specs:
-        try:
-            results.append(run_task(plan, store, spec, deps))
-        except TaskFailure as exc:
-            failure = failure or exc
-            results.append(None)
+    with store.records.journal.capture() as written:
+        for spec in specs:
+            try:
+                results.append(run_task(plan, store, spec, deps))
+            except TaskFailure as exc:
+                failure = failure or exc
+                results.append(None)
+    if len(specs) > 1 and written:
+        name = f"{specs[0].step}.{specs[0].task_id}"
+        store.write_task_index(plan.flow_name, plan.run_id, name, written)
     if failure is not None:
         raise failure
     return results

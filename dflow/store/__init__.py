@@ -53,6 +53,12 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
     flows/<flow>/runs/<run_id>/steps/<step>/<task_id>/<attempt>/
         started.json, record.json, manifest.json, DONE, stdout.log, stderr.log
         (started.json and DONE are created atomically and exclusively)
+    flows/<flow>/runs/<run_id>/taskindex/<step>.<task_id>[.<n>].json
+                                   {"layout": 1, "files": {<path under the run>: <text>}}:
+                                   the record.json, manifest.json and DONE a unit of several
+                                   tasks wrote, byte for byte (never overwritten; readers
+                                   use an entry only while one listing shows the file
+                                   unchanged, see dflow.store.taskindex)
     tmp/                           local stores only: arrays being written
 
 Values are encoded by the codecs of :mod:`dflow.store.codecs` (one registry; the

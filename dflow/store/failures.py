@@ -165,6 +165,8 @@ class GuardedIO:
         "exists": "lookup",
         "ls": "listing",
         "find": "listing",
+        "find_detail": "listing",
+        "read_many": "read",
         "rm": "removal",
     }
 

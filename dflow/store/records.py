@@ -10,6 +10,8 @@ Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole stor
         manifest.json   artifacts + meta, written by commit_attempt after all objects exist
         DONE            last: {"layout": 1, "manifest": <xxh3 of manifest.json>}
         <stream>.log    captured stdout / stderr
+    runs/<run_id>/taskindex/<step>.<task_id>.json  many tasks' record files in one object
+                                            (see :mod:`dflow.store.taskindex`)
     runs/<run_id>/tags/                     one object per tag (see :mod:`dflow.store.tags`)
 
 An attempt is committed once its DONE exists; readers trust nothing else. started.json and
@@ -37,6 +39,7 @@ from dflow.errors import (
 from dflow.store.files import Files, io_error
 from dflow.store.keys import digest
 from dflow.store.refs import ArtifactRef, Manifest, RunEntry, TaskAddress, check_name
+from dflow.store.taskindex import INDEX_DIR, Journal, RunSnapshot, index_doc
 
 RECORD_LAYOUT = 1
 _STATUS_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -84,6 +87,8 @@ class RunRecords:
         self.files, self.url, self.has_object = files, url, has_object
         #: The next free attempt number of recently listed tasks (see start_attempt).
         self._next_attempt: dict[TaskAddress, int] = {}
+        #: The record files this thread wrote, while a task index is being gathered.
+        self.journal = Journal()
 
     # --- paths ---------------------------------------------------------------------------
 
@@ -192,6 +197,8 @@ class RunRecords:
             raise io_error("commit", base, exc) from exc
         if not created:
             raise StoreError(f"attempt {attempt} of task {t.pathspec} was committed concurrently")
+        self.journal.note(f"{base}/manifest.json", data)
+        self.journal.note(f"{base}/DONE", done)
         return Manifest(t, attempt, dict(artifacts), dict(meta or {}))
 
     def _check_not_committed(self, t: TaskAddress, attempt: int, base: str) -> None:
@@ -261,7 +268,9 @@ class RunRecords:
         """Write (or overwrite) an attempt's JSON record (status, timings, host, error...)."""
         doc = {**record, "layout": RECORD_LAYOUT}
         rel = f"{self._attempt_dir(t, attempt)}/record.json"
-        write_checked(self.files, rel, dump_json(doc, f"record of {t.pathspec}"))
+        data = dump_json(doc, f"record of {t.pathspec}")
+        write_checked(self.files, rel, data)
+        self.journal.note(rel, data)
 
     def read_attempt_record(self, t: TaskAddress, attempt: int) -> dict:
         """An attempt's JSON record; RecordNotFoundError if none was written."""
@@ -282,6 +291,28 @@ class RunRecords:
             return b""
         except OSError as exc:
             raise io_error("read", rel, exc) from exc
+
+    # --- the task index (see dflow.store.taskindex) ------------------------------------
+
+    def write_task_index(self, flow: str, run_id: str, name: str, written: Mapping) -> None:
+        """Write one task index object of the record files ``written`` (rel -> bytes, as
+        :meth:`Journal.capture` gathers them) under the run, named ``name`` (+ a number
+        if taken: never overwritten)."""
+        run_dir = self.run_dir(flow, run_id)
+        data = index_doc(run_dir, dict(written))
+        base = f"{run_dir}/{INDEX_DIR}/{check_name('index name', name)}"
+        n = 0
+        try:
+            while not self.files.create(f"{base}{f'.{n}' if n else ''}.json", data):
+                n += 1
+        except OSError as exc:
+            raise io_error("write", base, exc) from exc
+
+    def snapshot(self, flow: str, run_id: str) -> RunRecords:
+        """These records as one listing of the run and its task index show them (read-only):
+        reading every task of a run costs a few requests, not a few per task."""
+        view = RunSnapshot(self.files, self.run_dir(flow, run_id))
+        return RunRecords(view, self.url, self.has_object)  # type: ignore[arg-type]
 
     # --- runs ----------------------------------------------------------------------------
 

@@ -158,6 +158,8 @@ class Store:
     list_runs = _part("records", RunRecords.list_runs)
     list_steps = _part("records", RunRecords.list_steps)
     list_tasks = _part("records", RunRecords.list_tasks)
+    write_task_index = _part("records", RunRecords.write_task_index)
+    run_snapshot = _part("records", RunRecords.snapshot)
     run_tags = _part("tags", RunTags.run_tags)
     add_run_tags = _part("tags", RunTags.add_run_tags)
     remove_run_tags = _part("tags", RunTags.remove_run_tags)

@@ -49,10 +49,12 @@ def _build(store) -> None:
     ):
         refs["array"] = store.save(np.arange(1024, dtype="<f8").reshape(32, 32))
     store.write_run_record("GoldenFlow", "1", {"status": "running", "params": {"alpha": 0.5}})
-    n = store.start_attempt(t)
-    store.write_attempt_record(t, n, {"status": "succeeded", "host": "h", "duration": 1.5})
-    store.write_log(t, n, "stdout", b"hello\n")
-    store.commit_attempt(t, n, refs, {"code_key": "0" * 32})
+    with store.records.journal.capture() as written:
+        n = store.start_attempt(t)
+        store.write_attempt_record(t, n, {"status": "succeeded", "host": "h", "duration": 1.5})
+        store.write_log(t, n, "stdout", b"hello\n")
+        store.commit_attempt(t, n, refs, {"code_key": "0" * 32})
+    store.write_task_index("GoldenFlow", "1", "start.0", written)  # as a unit of tasks does
     store.set_run_status("GoldenFlow", "1", "succeeded")
     store.add_run_tags("GoldenFlow", "1", ["Team:vision", "best", "x" * 300])
 

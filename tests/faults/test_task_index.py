@@ -1,0 +1,48 @@
+"""Readers of many tasks go through the run's task index and one listing
+(dflow.store.taskindex): they show what the store holds, damage included."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from faultkit import attempt_dir, dflow_cli, run, run_dir, zoo_flow
+
+from dflow.client import ClientContext, Run
+from dflow.client.display import format_run
+
+
+def _foreach_run(store_url: str) -> Run:
+    cls = zoo_flow("good_foreach.py", "ForeachFlow")
+    result = run(cls, store_url, batch_size=2)  # units [0, 1] and [2]: one index object
+    return Run(result.pathspec, ClientContext(store_url, namespace=None))
+
+
+def test_show_reads_the_same_with_and_without_the_index(store_url):
+    r = _foreach_run(store_url)
+    index = run_dir(store_url, "ForeachFlow", r.id) / "taskindex"
+    assert [p.name for p in index.iterdir()] == ["square.0.json"]
+    indexed = format_run(r)
+    snapshot = r._bulk_records().files
+    assert snapshot.indexed == 6  # two tasks' record, manifest and DONE; task 2 is read
+    shutil.rmtree(index)
+    assert format_run(r.refresh()) == indexed
+    assert r._bulk_records().files.indexed == 0
+    assert "3      succeeded" in indexed
+
+
+@pytest.mark.parametrize("how", ["DONE deleted", "manifest garbled"])
+def test_damage_to_an_indexed_task_is_shown(store_url, how):
+    r = _foreach_run(store_url)
+    folder = attempt_dir(store_url, "ForeachFlow", r.id, "square", "0")
+    if how == "DONE deleted":
+        (folder / "DONE").unlink()
+    else:
+        (folder / "manifest.json").write_text('{"artifacts": {"x": ')
+    states = [t.state for t in r["square"].tasks()]
+    assert states == ["damaged", "succeeded", "succeeded"]
+    assert r["square"].tasks()[0].damage
+    assert r.step_states()["square"] == "damaged"
+    done = dflow_cli("show", r.pathspec, "--store", store_url)
+    assert done.returncode == 0, done.stderr
+    assert "1 damaged, 2 succeeded" in done.stdout
