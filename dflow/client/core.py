@@ -232,6 +232,7 @@ class Run(DflowObject):
         self._params: dict[str, ArtifactRef] | None = None
         self._damaged: dict[str, str] | None = None
         self._snapshot: Any = None
+        self._step_objs: list[Step] | None = None
         checked_name("flow", flow)
         checked_name("run id", run_id, where=f" for flow {flow!r}")
         if _entry is None:
@@ -267,7 +268,7 @@ class Run(DflowObject):
         """Forget what was read, so the next access reads the store again; return self."""
         self._record_doc, self._steps, self._entry, self._tags = None, None, None, None
         self._damaged = None
-        self._snapshot = None
+        self._snapshot, self._step_objs = None, None
         return self
 
     def _bulk_records(self) -> Any:
@@ -458,14 +459,18 @@ class Run(DflowObject):
         return self._steps
 
     def steps(self) -> list[Step]:
-        """The run's steps in the order they started (start first)."""
-        steps = [Step(f"{self.pathspec}/{s}", self._context, _run=self) for s in self._step_names()]
+        """The run's steps in the order they started (start first); the same objects
+        (and so what their tasks read) until :meth:`refresh`."""
+        if self._step_objs is None:
+            names = self._step_names()
+            steps = [Step(f"{self.pathspec}/{s}", self._context, _run=self) for s in names]
 
-        def started(step: Step) -> tuple:
-            when = step.created_at
-            return (when is None, when.timestamp() if when else 0.0, step.id)
+            def started(step: Step) -> tuple:
+                when = step.created_at
+                return (when is None, when.timestamp() if when else 0.0, step.id)
 
-        return sorted(steps, key=started)
+            self._step_objs = sorted(steps, key=started)
+        return list(self._step_objs)
 
     def __iter__(self) -> Iterator[Step]:
         """The steps, newest first (end first), as Metaflow iterates them."""

@@ -65,6 +65,7 @@ class Step(DflowObject):
                 f"(steps: {', '.join(self._run._step_names()) or 'none yet'})"
             )
         self._task_ids: list[str] | None = None
+        self._bulk_tasks: list[Task] | None = None
 
     @property
     def parent(self) -> Run:
@@ -100,7 +101,9 @@ class Step(DflowObject):
         """
         if tags and not set(tags) <= set(self._run.tags):
             return []
-        return [self._task(t, bulk=True) for t in self._ids()]
+        if self._bulk_tasks is None:  # kept: their reads are the run's snapshot's
+            self._bulk_tasks = [self._task(t, bulk=True) for t in self._ids()]
+        return list(self._bulk_tasks)
 
     def __iter__(self) -> Iterator[Task]:
         return iter(self.tasks())
