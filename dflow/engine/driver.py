@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from dflow.engine.resources import requested
 from dflow.engine.task import run_unit
 from dflow.graph.model import StepNode, Transition
+from dflow.graph.traverse import branches, shapes_of
 from dflow.plan import Iteration, RunPlan, Stack, TaskSpec, dask_key, next_iteration, task_id_for
 
 
@@ -31,26 +32,6 @@ class Unit:
     step: str
     future: object
     slots: tuple[tuple[Stack, Iteration, int], ...]
-
-
-def _branches(graph) -> dict[tuple[str, str], int]:
-    """``(split, step) -> branch index`` for every step inside a static split's branches."""
-    found: dict[tuple[str, str], int] = {}
-    for split in graph:
-        if split.transition != Transition.SPLIT or not split.matching_join:
-            continue
-        for index, first in enumerate(split.out):
-            if first == split.matching_join:  # self.next(self.a, self.join): the split itself
-                found[(split.name, split.name)] = index  # arrives on that branch
-                continue
-            todo = [first]
-            while todo:
-                name = todo.pop()
-                if name == split.matching_join or (split.name, name) in found:
-                    continue
-                found[(split.name, name)] = index
-                todo.extend(graph.forward(graph[name]))
-    return found
 
 
 class RunStalled(Exception):
@@ -85,7 +66,7 @@ class Driver:
         self.on_progress = on_progress or (lambda step, done, total: None)
         self.plan_ref = executor.constant(plan, key=f"dflow-plan-{plan.run_id}")
         self._closes = {n.matching_join: n for n in self.graph if n.matching_join}
-        self._branch_of = _branches(self.graph)
+        self._branch_of = branches(shapes_of(self.graph))
         self._cards: dict[tuple[str, Stack, Iteration], int] = {}
         self._joins: dict[tuple[str, Stack, Iteration], dict[int, tuple[object, int]]] = {}
         self._units: dict[str, Unit] = {}  # key -> unit

@@ -20,24 +20,9 @@ from dflow.engine.progress import say
 from dflow.errors import ObjectNotFoundError, ParameterError
 from dflow.graph import validate
 from dflow.graph.model import FlowGraph
+from dflow.graph.traverse import descendants, shapes_of
 from dflow.store import Store, TaskAddress, open_store
 from dflow.store.verify import damage_of, set_aside
-
-
-def descendants(graph: FlowGraph, step: str) -> set[str]:
-    """``step`` and every step reachable from it, not counting the ways back into loops.
-
-    The passes of a loop that ran before ``step`` in it stay reusable; those after it are
-    rerun because their parents are.
-    """
-    seen, todo = set(), [step]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        todo.extend(graph.forward(graph[name]))
-    return seen
 
 
 def latest_run_id(store: Store, flow: str, user: str | None = None) -> str:
@@ -73,7 +58,7 @@ def plan_reuse(
             f"flow {flow} has no step {rerun_from!r} to resume from",
             hint=f"steps: {', '.join(graph.names)}",
         )
-    rerun = descendants(graph, rerun_from) if rerun_from else set()
+    rerun = descendants(shapes_of(graph), rerun_from) if rerun_from else set()
     pending: list[tuple[str, object]] = []  # (step/task_id, manifest)
     for node in graph.topological():
         if node.name in rerun:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from dflow.graph.model import FlowGraph, StepNode, Transition
 from dflow.graph.problems import Problem
-from dflow.graph.traverse import Analysis, StepShape, analyze, find_cycles
+from dflow.graph.traverse import Analysis, analyze, find_cycles, shapes_of
 
 STEP_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -34,8 +34,7 @@ class LintContext:
     analysis: Analysis = field(init=False)
 
     def __post_init__(self) -> None:
-        shapes = {s.name: StepShape(s.out, s.transition, s.takes_inputs) for s in self.graph}
-        self.analysis = analyze(shapes)
+        self.analysis = analyze(shapes_of(self.graph))
 
     def problem(
         self, line: int, message: str, hint: str | None = None, file: str | None = None

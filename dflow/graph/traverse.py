@@ -16,6 +16,10 @@ a step that goes back to itself) is a *back edge*, and ``v`` is the head of a lo
 body is ``v`` and every step that reaches ``u`` without passing ``v``. The walk above
 leaves back edges out, so a loop's body gets the split structure of one pass through it;
 lint accepts a back edge only from a switch (:func:`find_loops`).
+
+The engine reads a parsed :class:`~dflow.graph.model.FlowGraph` through the same walk
+(:func:`shapes_of`): :func:`descendants` for what a resume reruns, :func:`branches` for
+which branch of a static split a step is on.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from dflow.graph.model import Transition
+from dflow.graph.model import FlowGraph, Transition
 
 Stack = tuple[tuple[str, str], ...]
 
@@ -36,6 +40,11 @@ class StepShape:
     out: tuple[str, ...]
     transition: Transition
     takes_inputs: bool
+
+
+def shapes_of(graph: FlowGraph) -> dict[str, StepShape]:
+    """The :class:`StepShape` of every step of a parsed graph, by name."""
+    return {s.name: StepShape(s.out, s.transition, s.takes_inputs) for s in graph}
 
 
 @dataclass
@@ -222,3 +231,65 @@ def find_cycles(
                 path.append(target)
                 iters.append(iter(shapes[target].out))
     return cycles
+
+
+def descendants(shapes: Mapping[str, StepShape], step: str) -> set[str]:
+    """``step`` and every step reachable from it, the edges back into loops left out
+    (so the walk ends on any graph, cycles included).
+
+    A resume from ``step`` reruns these: the passes of a loop that ran before ``step`` in
+    it stay reusable, those after it rerun because their parents do.
+
+    >>> L, S = Transition.LINEAR, Transition.SWITCH
+    >>> shapes = {
+    ...     "start": StepShape(("a",), L, False),
+    ...     "a": StepShape(("b",), L, False),
+    ...     "b": StepShape(("a", "end"), S, False),  # goes back to a, or on
+    ...     "end": StepShape((), Transition.END, False),
+    ... }
+    >>> sorted(descendants(shapes, "b")), sorted(descendants(shapes, "a"))
+    (['b', 'end'], ['a', 'b', 'end'])
+    """
+    back = set(find_loops(shapes).back_edges)
+    seen: set[str] = set()
+    todo = [step]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in shapes:
+            continue
+        seen.add(name)
+        todo.extend(t for t in shapes[name].out if (name, t) not in back)
+    return seen
+
+
+def branches(shapes: Mapping[str, StepShape], start: str = "start") -> dict[tuple[str, str], int]:
+    """``(split, step) -> index`` of the branch of a static split (``Transition.SPLIT``)
+    that ``step`` is on, for every step between the split and its join (the join
+    excluded), read from :func:`analyze`'s stacks. A split whose target is its own join
+    (``self.next(self.a, self.join)``) arrives there itself: ``(split, split)`` maps to
+    that branch.
+
+    >>> L = Transition.LINEAR
+    >>> shapes = {
+    ...     "start": StepShape(("a", "b", "join"), Transition.SPLIT, False),
+    ...     "a": StepShape(("a2",), L, False),
+    ...     "a2": StepShape(("join",), L, False),
+    ...     "b": StepShape(("join",), L, False),
+    ...     "join": StepShape(("end",), L, True),
+    ...     "end": StepShape((), Transition.END, False),
+    ... }
+    >>> sorted(branches(shapes).items())
+    [(('start', 'a'), 0), (('start', 'a2'), 0), (('start', 'b'), 1), (('start', 'start'), 2)]
+    """
+    analysis = analyze(shapes, start)
+    found: dict[tuple[str, str], int] = {}
+    for name, stack in analysis.stacks.items():
+        for split, first in stack:
+            join = analysis.matching_join.get(split)
+            if shapes[split].transition != Transition.SPLIT or join is None or name == join:
+                continue
+            found.setdefault((split, name), shapes[split].out.index(first))
+    for split, join in analysis.matching_join.items():
+        if shapes[split].transition == Transition.SPLIT and join in shapes[split].out:
+            found[(split, split)] = shapes[split].out.index(join)
+    return found
