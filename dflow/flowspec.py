@@ -30,7 +30,11 @@ from typing import Any
 
 from dflow.decorators import is_step
 from dflow.errors import DflowError
+from dflow.nextform import NextRule, broken_rules
 from dflow.parameters import Parameter
+
+#: the rules a running step checks once its targets are known to be steps
+_AFTER_STEPS = frozenset({NextRule.FOREACH_NOT_A_NAME, NextRule.FOREACH_TARGETS, NextRule.NO_CASES})
 
 
 @dataclass(frozen=True)
@@ -126,11 +130,7 @@ class FlowSpec:
                 "self.next(...) was called twice in one step",
                 hint="call self.next exactly once, as the step's last statement",
             )
-        if condition is not None:
-            call = self._switch_call(targets, foreach, condition)
-        else:
-            call = self._plain_call(targets, foreach)
-        task.next_call = call
+        task.next_call = self._next_call(targets, foreach, condition)
 
     def _task(self) -> TaskContext:
         """This instance's task context (a plain one when no run gave it one)."""
@@ -148,46 +148,64 @@ class FlowSpec:
             )
         return func.__name__
 
-    def _plain_call(self, targets: tuple, foreach: Any) -> NextCall:
-        if not targets:
-            raise DflowError(
-                "self.next() needs at least one step", hint="write self.next(self.end)"
-            )
-        if any(isinstance(t, dict) for t in targets):
-            raise DflowError(
-                "self.next({...}) with a dict needs condition='attribute'",
-                hint='write self.next({"a": self.a, "b": self.b}, condition="choice")',
-            )
+    def _next_call(self, targets: tuple, foreach: Any, condition: Any) -> NextCall:
+        """Check a ``self.next`` call against :mod:`dflow.nextform`'s rules, raising on
+        the first it breaks, in the words of a running step."""
+        single = targets[0] if len(targets) == 1 and isinstance(targets[0], dict) else None
+        broken = broken_rules(
+            steps=len(targets),
+            cases=None if single is None else len(single),
+            dicts=any(isinstance(t, dict) for t in targets),
+            foreach=None if foreach is None else isinstance(foreach, str),
+            condition=None if condition is None else isinstance(condition, str),
+        )
+        # the form first, then the steps named, then what needs the steps (Metaflow's order)
+        for rule in broken:
+            if rule not in _AFTER_STEPS:
+                self._broken(rule, targets, foreach, condition)
+        if single is not None and condition is not None:
+            cases = tuple((value, self._step_name(t)) for value, t in single.items())
+            for rule in broken:
+                self._broken(rule, targets, foreach, condition)
+            names = tuple(dict.fromkeys(name for _, name in cases))
+            return NextCall(names, condition=condition, cases=cases)
         names = tuple(self._step_name(t) for t in targets)
-        if foreach is not None:
-            if not isinstance(foreach, str):
-                raise DflowError(
-                    f"foreach= takes the name of an attribute as a string, got {foreach!r}",
-                    hint='write self.next(self.step, foreach="items"), not foreach=self.items',
-                )
-            if len(names) != 1:
-                raise DflowError(
-                    "a foreach has exactly one target step",
-                    hint=f"write self.next(self.{names[0]}, foreach={foreach!r})",
-                )
+        for rule in broken:
+            self._broken(rule, names, foreach, condition)
         return NextCall(names, foreach=foreach)
 
-    def _switch_call(self, targets: tuple, foreach: Any, condition: Any) -> NextCall:
+    @staticmethod
+    def _broken(rule: NextRule, targets: tuple, foreach: Any, condition: Any) -> None:
         form = 'self.next({"a": self.a, "b": self.b}, condition="choice")'
-        if not isinstance(condition, str):
+        if rule == NextRule.CONDITION_NOT_A_NAME:
             raise DflowError(
                 f"condition= takes the name of an attribute as a string, got {condition!r}",
                 hint=f"write {form}",
             )
-        if foreach is not None or len(targets) != 1 or not isinstance(targets[0], dict):
+        if rule in (NextRule.CONDITION_NEEDS_CASES, NextRule.SWITCH_TAKES_NO_FOREACH):
             raise DflowError(
                 "a switch takes one dict {value: step} and condition=", hint=f"write {form}"
             )
-        cases = tuple((value, self._step_name(t)) for value, t in targets[0].items())
-        if not cases:
+        if rule == NextRule.NO_CASES:
             raise DflowError("a switch needs at least one case", hint=f"write {form}")
-        names = tuple(dict.fromkeys(name for _, name in cases))
-        return NextCall(names, condition=condition, cases=cases)
+        if rule == NextRule.NO_STEP:
+            raise DflowError(
+                "self.next() needs at least one step", hint="write self.next(self.end)"
+            )
+        if rule == NextRule.CASES_NEED_CONDITION:
+            raise DflowError(
+                "self.next({...}) with a dict needs condition='attribute'",
+                hint='write self.next({"a": self.a, "b": self.b}, condition="choice")',
+            )
+        if rule == NextRule.FOREACH_NOT_A_NAME:
+            raise DflowError(
+                f"foreach= takes the name of an attribute as a string, got {foreach!r}",
+                hint='write self.next(self.step, foreach="items"), not foreach=self.items',
+            )
+        raise DflowError(  # NextRule.FOREACH_TARGETS
+            "a foreach has exactly one target step",
+            hint=f"write self.next(self.{targets[0]}, foreach={foreach!r})",
+        )
 
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("_"):

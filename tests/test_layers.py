@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "dflow.project",
         "dflow.cloud_decorators",
         "dflow.config_spec",
+        "dflow.nextform",
     ),
     "graph": ("dflow.graph", "dflow.flowfile"),
     "plan": ("dflow.plan",),

@@ -13,6 +13,7 @@ from typing import Any
 
 from dflow.graph.model import Transition
 from dflow.graph.problems import Problem
+from dflow.nextform import NextRule, broken_rules
 
 SWITCH_FORM = 'self.next({"a": self.a, "b": self.b}, condition="attribute")'
 
@@ -85,10 +86,18 @@ class _Reader:
             )
         return name
 
-    def attr_name(self, keyword: ast.keyword) -> str | None:
+    def attr_name(self, keyword: ast.keyword | None) -> tuple[str | None, bool | None]:
+        """The attribute a ``foreach=``/``condition=`` names, and whether it is written as
+        a string (None when the keyword is absent)."""
+        if keyword is None:
+            return None, None
         value = keyword.value
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            return value.value
+            return value.value, True
+        return _self_attr(value), False
+
+    def not_a_name(self, keyword: ast.keyword) -> None:
+        value = keyword.value
         attr = _self_attr(value)
         shown = ast.unparse(value)
         hint = (
@@ -102,7 +111,6 @@ class _Reader:
             hint,
             value,
         )
-        return attr
 
     def read(self) -> NextInfo:
         kwargs = {k.arg: k for k in self.call.keywords}
@@ -112,44 +120,49 @@ class _Reader:
                     f"step {self.step!r}: self.next() has no option {key}=",
                     "self.next takes steps, foreach= or condition=",
                 )
-        if len(self.call.args) == 1 and isinstance(self.call.args[0], ast.Dict):
-            self.read_switch(self.call.args[0], kwargs.get("condition"))
+        foreach, condition = kwargs.get("foreach"), kwargs.get("condition")
+        foreach_var, foreach_named = self.attr_name(foreach)
+        switch_var, condition_named = self.attr_name(condition)
+        args = self.call.args
+        cases = None
+        if len(args) == 1 and isinstance(args[0], ast.Dict):
+            self.info.transition = Transition.SWITCH
+            self.info.switch_var = switch_var
+            problems, self.info.problems = self.info.problems, []
+            cases = self.read_switch(args[0])  # its problems go after the form's
+            problems, self.info.problems = self.info.problems, problems
         else:
-            self.read_targets(kwargs.get("foreach"), kwargs.get("condition"))
+            problems = []
+            names = [self.target(arg) for arg in args]
+            self.info.out = tuple(n for n in names if n)
+            if foreach is not None:
+                self.info.transition = Transition.FOREACH
+                self.info.foreach_var = foreach_var
+            else:
+                self.info.transition = Transition.SPLIT if len(names) > 1 else Transition.LINEAR
+        broken = broken_rules(
+            steps=len(args),
+            cases=cases,
+            dicts=any(isinstance(a, ast.Dict) for a in args),
+            foreach=foreach_named,
+            condition=condition_named,
+        )
+        for rule in broken:
+            if rule == NextRule.NO_CASES:
+                self.info.problems.extend(problems)
+                problems = []
+            if rule == NextRule.CONDITION_NOT_A_NAME:
+                self.not_a_name(condition)
+            elif rule == NextRule.FOREACH_NOT_A_NAME:
+                self.not_a_name(foreach)
+            else:
+                message, hint = _MESSAGES[rule]
+                self.problem(f"step {self.step!r}: " + message.format(steps=len(args)), hint)
+        self.info.problems.extend(problems)
         return self.info
 
-    def read_targets(self, foreach: ast.keyword | None, condition: ast.keyword | None) -> None:
-        names = [self.target(arg) for arg in self.call.args]
-        self.info.out = tuple(n for n in names if n)
-        if condition is not None:
-            self.problem(
-                f"step {self.step!r}: condition= needs a dict of cases", f"write {SWITCH_FORM}"
-            )
-        if not self.call.args:
-            self.problem(
-                f"step {self.step!r}: self.next() names no step", "write self.next(self.next_step)"
-            )
-        if foreach is not None:
-            self.info.transition = Transition.FOREACH
-            self.info.foreach_var = self.attr_name(foreach)
-            if len(self.call.args) != 1:
-                self.problem(
-                    f"step {self.step!r}: a foreach has exactly one target step, "
-                    f"got {len(self.call.args)}",
-                    'write self.next(self.body, foreach="items")',
-                )
-        else:
-            self.info.transition = Transition.SPLIT if len(names) > 1 else Transition.LINEAR
-
-    def read_switch(self, cases: ast.Dict, condition: ast.keyword | None) -> None:
-        self.info.transition = Transition.SWITCH
-        if condition is None:
-            self.problem(
-                f"step {self.step!r}: self.next() with a dict of cases needs condition=",
-                f"write {SWITCH_FORM}",
-            )
-        else:
-            self.info.switch_var = self.attr_name(condition)
+    def read_switch(self, cases: ast.Dict) -> int:
+        """Read a switch's cases; how many are readable."""
         pairs = []
         for key, value in zip(cases.keys, cases.values, strict=True):
             try:
@@ -164,12 +177,26 @@ class _Reader:
             target = self.target(value)
             if target:
                 pairs.append((case, target))
-        if not pairs:
-            self.problem(
-                f"step {self.step!r}: a switch needs at least one case", f"write {SWITCH_FORM}"
-            )
         self.info.switch_cases = tuple(pairs)
         self.info.out = tuple(dict.fromkeys(t for _, t in pairs))
+        return len(pairs)
+
+
+#: how ``dflow check`` words each rule of :mod:`dflow.nextform` (``{steps}``: how many)
+_MESSAGES: dict[NextRule, tuple[str, str]] = {
+    NextRule.CASES_NEED_CONDITION: (
+        "self.next() with a dict of cases needs condition=",
+        f"write {SWITCH_FORM}",
+    ),
+    NextRule.CONDITION_NEEDS_CASES: ("condition= needs a dict of cases", f"write {SWITCH_FORM}"),
+    NextRule.SWITCH_TAKES_NO_FOREACH: ("a switch takes no foreach=", f"write {SWITCH_FORM}"),
+    NextRule.NO_CASES: ("a switch needs at least one case", f"write {SWITCH_FORM}"),
+    NextRule.NO_STEP: ("self.next() names no step", "write self.next(self.next_step)"),
+    NextRule.FOREACH_TARGETS: (
+        "a foreach has exactly one target step, got {steps}",
+        'write self.next(self.body, foreach="items")',
+    ),
+}
 
 
 def parse_next(step: str, file: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> NextInfo:

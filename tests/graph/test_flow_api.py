@@ -1,11 +1,15 @@
 """FlowSpec at run time: self.next forms, the lazy loader, input/index, class helpers."""
 
+import ast
+
 import pytest
 from zoo import load_zoo
 
 from dflow import FlowSpec, Parameter, step
 from dflow.errors import DflowError
 from dflow.flowspec import RESERVED_NAMES, LazyValue, NextCall, TaskContext
+from dflow.graph.nextcall import parse_next
+from dflow.nextform import NextRule
 
 
 class Demo(FlowSpec):
@@ -79,6 +83,32 @@ def test_bad_next_calls_raise_a_clear_error(call, fragment):
     with pytest.raises(DflowError, match=None) as info:
         call(fresh())
     assert fragment in info.value.message and info.value.hint
+
+
+#: a call breaking each rule of dflow.nextform, as a step would write it
+BREAKS = {
+    NextRule.CONDITION_NOT_A_NAME: 'self.next({"x": self.a}, condition=self.mode)',
+    NextRule.CASES_NEED_CONDITION: 'self.next({"x": self.a})',
+    NextRule.CONDITION_NEEDS_CASES: 'self.next(self.a, condition="mode")',
+    NextRule.SWITCH_TAKES_NO_FOREACH: 'self.next({"x": self.a}, foreach="items", condition="m")',
+    NextRule.NO_CASES: 'self.next({}, condition="mode")',
+    NextRule.NO_STEP: "self.next()",
+    NextRule.FOREACH_NOT_A_NAME: "self.next(self.a, foreach=self.items)",
+    NextRule.FOREACH_TARGETS: 'self.next(self.a, self.b, foreach="items")',
+}
+
+
+def test_every_next_rule_is_checked_by_dflow_check_and_at_run_time():
+    assert set(BREAKS) == set(NextRule)
+    for rule, call in BREAKS.items():
+        func = ast.parse(f"def start(self):\n    {call}\n").body[0]
+        problems = parse_next("start", "flow.py", func).problems
+        assert [p.check for p in problems] == ["next_form"], (rule, problems)
+        flow = fresh()
+        flow.__dict__.update(mode=["x"], items=[1])  # self.mode is no name
+        with pytest.raises(DflowError) as info:
+            eval(call, {"self": flow})
+        assert info.value.hint, rule
 
 
 def test_next_twice_is_an_error():
