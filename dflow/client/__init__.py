@@ -30,7 +30,8 @@ from dflow.client.context import (
     namespace,
     set_store,
 )
-from dflow.client.core import Flow, Metaflow, Run
+from dflow.client.core import Run
+from dflow.client.flows import Flow, Metaflow
 from dflow.client.metadata import get_metadata, metadata
 from dflow.client.tasks import Step, Task
 from dflow.errors import ErrorRecord

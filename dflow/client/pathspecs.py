@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dflow.client.base import DflowObject, split_pathspec
 from dflow.client.context import ClientContext
-from dflow.client.core import Flow, Run
+from dflow.client.core import Run
+from dflow.client.flows import Flow
 from dflow.errors import ObjectNotFoundError
 
 LATEST = "latest"
