@@ -56,16 +56,22 @@ class ArrowCodec(Codec):
     """
 
     name = "arrow"
+    #: the name of the format, in errors
+    format_name = "Arrow"
 
     def accepts(self, value: Any) -> bool:  # noqa: D102
         return False
 
+    def read_table(self, data: bytes) -> Any:
+        """The Arrow table ``data`` holds."""
+        return read_ipc(data)
+
     def load(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
         data = store.get_bytes(ref.key, name=name)
         try:
-            table = read_ipc(data)
+            table = self.read_table(data)
         except Exception as exc:  # pyarrow's own error types: the bytes are damaged
-            raise _unreadable(ref, name, "Arrow", exc) from None
+            raise _unreadable(ref, name, self.format_name, exc) from None
         return from_table(table, owned=True)
 
     def dask_dataframe(self, store: Any, ref: ArtifactRef, name: str) -> Any:
@@ -95,6 +101,7 @@ class ParquetCodec(ArrowCodec):
     """pandas.DataFrame, pandas.Series and pyarrow.Table as one Parquet blob."""
 
     name = "parquet"
+    format_name = "Parquet"
 
     def accepts(self, value: Any) -> bool:  # noqa: D102
         import pandas as pd
@@ -108,13 +115,9 @@ class ParquetCodec(ArrowCodec):
             return blob_ref(store, parquet_bytes(table), self.name, value, meta, compressed=True)
         return blob_ref(store, ipc_bytes(table), ArrowCodec.name, value, meta)
 
-    def load(self, store: Any, ref: ArtifactRef, name: str) -> Any:  # noqa: D102
-        data = store.get_bytes(ref.key, name=name)
-        try:
-            table = read_parquet(data)
-        except Exception as exc:  # pyarrow's own error types: the bytes are damaged
-            raise _unreadable(ref, name, "Parquet", exc) from None
-        return from_table(table, owned=True)
+    def read_table(self, data: bytes) -> Any:
+        """The Arrow table the Parquet file ``data`` holds."""
+        return read_parquet(data)
 
 
 def _unreadable(ref: ArtifactRef, name: str, fmt: str, exc: Exception) -> ArtifactCorruptError:
