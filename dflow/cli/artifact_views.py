@@ -1,5 +1,6 @@
-"""How ``dflow dump`` shows artifact values: a one-line preview per artifact, the value
-printed whole (or as JSON), and a summary in place of arrays too large to load.
+"""How ``dflow dump`` shows artifact values: the value printed whole (or as JSON), and a
+summary in place of arrays too large to load. The one-line preview of its listing is the
+client's (:meth:`dflow.client.DataArtifact.preview`), the one a run report shows too.
 
 Nothing here unpickles a value of an untrusted store, and an artifact that cannot be
 loaded is marked in the listing instead of ending it.
@@ -16,7 +17,7 @@ from dflow.errors import DflowError
 
 #: Arrays up to this many bytes are loaded to be printed; larger ones are summarized.
 PRINT_ARRAY_BYTES = 64 << 20
-#: Longest one-line preview, in characters.
+#: Longest value preview in ``dflow dump``'s listing, in characters (a table column).
 PREVIEW_CHARS = 60
 
 
@@ -56,26 +57,6 @@ def listed_value(art: DataArtifact) -> Any:
         return artifact_value(art, as_json=True)
     except DflowError as exc:
         return f"<not loaded: {exc.message}>"
-
-
-def preview(art: DataArtifact) -> str:
-    """A one-line preview of an artifact (arrays by shape, large values and pickles not
-    loaded); one that cannot be loaded is marked, so a listing always completes."""
-    if art.encoding == "pickle":
-        return unloaded_pickle(art.ref, trusted=art.store.trusted)
-    try:
-        if art.is_array:
-            s = _array_summary(art)
-            return f"array{tuple(s['shape'])} {s['dtype']}"
-        described = art.describe()  # frames and dask collections: from the manifest
-        if described and (art.size > 1 << 20 or art.encoding.startswith("dask-")):
-            return described
-        if art.size > 1 << 20:
-            return "(large; use --artifact)"
-        text = " ".join(repr(art.data).split())
-    except DflowError as exc:
-        return f"<not loaded: {exc.message}>"
-    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
 
 
 def pretty(value: Any) -> str:

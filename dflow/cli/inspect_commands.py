@@ -17,7 +17,7 @@ from typing import Any
 import click
 from dask.utils import format_bytes
 
-from dflow.cli.artifact_views import artifact_value, listed_value, pretty, preview
+from dflow.cli.artifact_views import PREVIEW_CHARS, artifact_value, listed_value, pretty
 from dflow.client import ClientContext, Run, Step, Task
 from dflow.client.display import format_duration, format_run, format_runs, table
 from dflow.client.pathspecs import resolve, resolve_run
@@ -198,7 +198,7 @@ def dump_command(context: ClientContext, pathspec: str, name: str | None, as_jso
     click.echo(
         table(
             ["name", "type", "size", "encoding", "value"],
-            [[a.id, a.type, str(a.size), a.encoding, preview(a)] for a in arts],
+            [[a.id, a.type, str(a.size), a.encoding, a.preview(width=PREVIEW_CHARS)] for a in arts],
         ),
         nl=False,
     )

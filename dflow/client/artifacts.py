@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from dflow.client.base import DflowObject, UnknownAttributeError
 from dflow.client.context import ClientContext
+from dflow.client.preview import MAX_PREVIEW_CHARS, preview_value
 from dflow.store import ArtifactRef
 
 if TYPE_CHECKING:
@@ -95,6 +96,11 @@ class DataArtifact(DflowObject):
     def describe(self) -> str | None:
         """A one-line description from :attr:`meta` (nothing is loaded), or None."""
         return self._ref.describe()
+
+    def preview(self, width: int = MAX_PREVIEW_CHARS) -> str:
+        """A one-line preview that reads little and never unpickles (the one ``dflow dump``
+        and a run report show: :func:`dflow.client.preview.preview_value`)."""
+        return preview_value(self.store, self._ref, self.pathspec, width=width)
 
     @property
     def is_array(self) -> bool:

@@ -1,31 +1,15 @@
-"""Short, safe previews of artifacts for a report: type, size and a capped text.
-
-A preview never loads more than :data:`MAX_LOAD_BYTES` of a plain value or
-:data:`MAX_FRAME_BYTES` of a frame (larger frames, dask arrays and dask dataframes are
-described from their recorded shape, dtype and columns), reads only the first rows of a
-zarr array, and never unpickles: a pickled artifact is shown by its type
-and size only (a report must be safe to build from a store someone else wrote).
+"""The artifacts of a task as a report lists them: name, type, encoding, size and the
+preview that ``dflow dump`` shows too (:func:`dflow.client.preview.preview_value`: it never
+unpickles and reads little, so a report is safe to build from a store someone else wrote).
 """
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dflow.client.preview import preview_value
 from dflow.store import ArtifactRef, Store
-
-#: Largest serialized msgpack value that is loaded for a preview.
-MAX_LOAD_BYTES = 64 * 1024
-#: Largest stored frame (Parquet or Arrow IPC) that is loaded to show its first rows.
-MAX_FRAME_BYTES = 4 << 20
-#: Longest preview text, in characters.
-MAX_PREVIEW_CHARS = 160
-
-_REPR = reprlib.Repr()
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 8
-_REPR.maxstring = _REPR.maxother = 80
-_REPR.maxlevel = 3
 
 
 @dataclass(frozen=True)
@@ -37,40 +21,6 @@ class ArtifactInfo:
     encoding: str
     size: int
     preview: str
-
-
-def _cap(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) > MAX_PREVIEW_CHARS:
-        return text[: MAX_PREVIEW_CHARS - 1] + "…"
-    return text
-
-
-def _frame_head(value: object) -> str:
-    head = value.slice(0, 3).to_pandas() if hasattr(value, "slice") else value.head(3)
-    return " | ".join(" ".join(line.split()) for line in head.to_string().splitlines())
-
-
-def preview_value(store: Store, ref: ArtifactRef, name: str = "") -> str:
-    """A one-line preview of the artifact ``ref`` (never unpickles, reads little)."""
-    if ref.encoding == "pickle":
-        return f"<pickled {ref.type_name}>"
-    if ref.encoding == "zarr":
-        arr = store.open_array(ref, name=name)
-        head = arr[: min(arr.shape[0], 3)] if arr.ndim else arr[()]
-        return _cap(f"array shape={tuple(arr.shape)} dtype={arr.dtype} head={_REPR.repr(head)}")
-    if ref.encoding in ("parquet", "arrow") and ref.size <= MAX_FRAME_BYTES:
-        return _cap(f"{ref.describe()}; head: {_frame_head(store.load(ref, name=name))}")
-    if ref.meta and ref.describe():  # dask arrays and frames, large frames: never read
-        return _cap(str(ref.describe()))
-    if ref.size > MAX_LOAD_BYTES:
-        return f"<{ref.type_name}, {ref.size} bytes: too large to preview>"
-    value = store.load(ref, name=name)
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return _cap(
-            f"array shape={tuple(value.shape)} dtype={value.dtype} {_REPR.repr(value.tolist())}"
-        )
-    return _cap(_REPR.repr(value))
 
 
 def describe_artifacts(store: Store, artifacts: Mapping[str, ArtifactRef]) -> list[ArtifactInfo]:

@@ -63,7 +63,8 @@ def test_dump(cli, history):
     doc = json.loads(cli("dump", "ParamsFlow/latest/end", "--json").output)
     assert doc == {"alpha": 0.7, "x": 1, "y": 1.4}
     out = cli("dump", "ArrayFlow/latest/start").output
-    assert "array(400000,) float64" in out
+    # the preview a run report shows too (dflow.client.preview), capped for the table
+    assert "array shape=(400000,) dtype=float64 head=" in out
     doc = json.loads(cli("dump", "ArrayFlow/latest/start", "--artifact", "small", "--json").output)
     assert doc == [0, 1, 2, 3, 4]
 

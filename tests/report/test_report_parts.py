@@ -1,11 +1,9 @@
-"""Report building blocks: capped previews, timeline lanes."""
+"""Report building blocks: sizes, timeline lanes (previews: tests/client/test_previews.py)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from dflow.report.collect import RunData, StepData, TaskData
-from dflow.report.preview import MAX_PREVIEW_CHARS, human_size, preview_value
+from dflow.report.preview import human_size
 from dflow.report.timeline import (
     MAX_SUB_LANES,
     MIN_BAR_W,
@@ -13,29 +11,10 @@ from dflow.report.timeline import (
     place_items,
     render_timeline_svg,
 )
-from dflow.store import open_store
 from dflow.store.attempts import AttemptInfo
 
 
-class Opaque:
-    """A value only pickle can store."""
-
-
-def test_previews_are_capped_and_never_unpickle(tmp_path):
-    store = open_store(str(tmp_path / "store"))
-    big = store.save(np.arange(2_000_000, dtype="float64").reshape(1_000_000, 2))
-    assert big.encoding == "zarr"
-    text = preview_value(store, big)
-    assert text.startswith("array shape=(1000000, 2) dtype=float64") and "0." in text
-    assert len(text) <= MAX_PREVIEW_CHARS
-
-    pickled = store.save(Opaque())
-    assert pickled.encoding == "pickle"
-    assert preview_value(store, pickled) == f"<pickled {pickled.type_name}>"
-
-    long_list = store.save(list(range(100_000)))
-    assert "too large to preview" in preview_value(store, long_list)
-    assert preview_value(store, store.save({"a": 1, "b": [1, 2]})) == "{'a': 1, 'b': [1, 2]}"
+def test_human_size():
     assert human_size(1536) == "1.5 KiB" and human_size(10) == "10 B"
 
 
