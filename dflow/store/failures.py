@@ -179,9 +179,9 @@ class GuardedIO:
         if op is None:
             return value
 
-        def guarded(rel: str, *args: Any) -> Any:
+        def guarded(rel: str, *args: Any, **kwargs: Any) -> Any:
             try:
-                return value(rel, *args)
+                return value(rel, *args, **kwargs)
             except (FileNotFoundError, FileExistsError, StoreIOError):
                 raise
             except Exception as exc:  # noqa: BLE001 - any backend failure, said once

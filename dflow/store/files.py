@@ -8,7 +8,11 @@ call ``os`` directly (2-5x less per call than through fsspec: the per-task hot p
 
 Local writes are atomic: a unique temp file in the target folder, written in full, then a
 rename (``write``) or a hard link (``create``: ``os.link`` fails if the target exists, so
-the create is exclusive too, and a reader or a crash never sees a partial file). An object
+the create is exclusive too, and a reader or a crash never sees a partial file; a
+``durable=False`` create skips the fsync, for files whose loss or damage in a crash costs
+nothing). Folders are created as a write needs them; the layer remembers the folders it
+made or found (a bounded set), so a task's writes cost one ``mkdir`` per new folder, not
+one per file (a remembered folder removed meanwhile is made again). An object
 store's PUT already is atomic; ``create`` is a conditional PUT (fsspec's
 ``pipe_file(mode="create")``: ``If-None-Match: *`` on s3fs, an exclusive open on memory://)
 where the backend supports it, else a check then a PUT (see :meth:`Files.create`).
@@ -37,6 +41,8 @@ from dflow.errors import ReadOnlyStoreError, StoreError, StoreIOError
 _NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS})
 #: Names holding this are local temp files of a write in progress: never listed.
 _TEMP = ".tmp-"
+#: How many local folders a file layer remembers as existing (see Files._make_folder).
+_FOLDERS = 4096
 
 
 def io_error(op: str, path: str, exc: BaseException) -> StoreError:
@@ -89,6 +95,8 @@ class Files:
         self.writable = writable
         self.local = isinstance(fs, LocalFileSystem)
         self.fs = DirFileSystem(self.root, fs)
+        #: Local folders known to exist (the root, and those made or found by a write).
+        self._folders: set[str] = {self.root} if self.local else set()
 
     def check_writable(self, rel: str) -> None:
         """Raise ReadOnlyStoreError if this layer was opened read-only."""
@@ -118,19 +126,58 @@ class Files:
             self.fs.pipe_file(rel, data)
             return
         target = self.full(rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = _temp_beside(target)
         try:
-            with open(tmp, "wb") as f:
-                f.write(data)
+            self._write_new(tmp, data, sync=False)
             os.replace(tmp, target)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
 
-    def create(self, rel: str, data: bytes) -> bool:
+    def _write_new(self, path: str, data: bytes, *, sync: bool) -> None:
+        """Write ``data`` to a new file ``path`` (exclusive; fsynced if ``sync``), its
+        folder made first unless known to exist."""
+        folder = os.path.dirname(path)
+        self._make_folder(folder)
+        try:
+            f = open(path, "xb")
+        except FileNotFoundError:  # a known folder removed since (a test, a cleanup)
+            self._folders = {self.root}
+            os.makedirs(folder, exist_ok=True)
+            f = open(path, "xb")
+        with f:
+            f.write(data)
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+
+    def _make_folder(self, folder: str) -> None:
+        """Make ``folder`` unless known to exist: its unknown parents first, then one
+        ``mkdir`` each (no checks beforehand)."""
+        if folder in self._folders:
+            return
+        parent = os.path.dirname(folder)
+        if parent != folder:  # the root is known: the walk up stops there
+            self._make_folder(parent)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+        except FileNotFoundError:  # a known parent was removed since
+            self._folders = {self.root}
+            os.makedirs(folder, exist_ok=True)
+        if len(self._folders) >= _FOLDERS:  # bounded: a long-lived worker forgets
+            self._folders = {self.root}
+        self._folders.add(folder)
+
+    def create(self, rel: str, data: bytes, *, durable: bool = True) -> bool:
         """Write only if absent, atomically and durably; False if it already existed.
+
+        ``durable=False`` (local folders only) skips the fsync before the file appears:
+        still exclusive and, short of a crash, atomic, for a file whose loss or damage in
+        a machine crash costs nothing (a started attempt's stamp, a task index).
 
         On an object store this is one conditional PUT where the backend honours it (AWS
         S3 and moto do). A backend whose ``pipe_file`` takes no ``mode=`` gets a check then
@@ -140,7 +187,7 @@ class Files:
         """
         self.check_writable(rel)
         if self.local:
-            return _create_local(self.full(rel), data)
+            return self._create_local(self.full(rel), data, durable)
         try:
             self.fs.pipe_file(rel, data, mode="create")
         except FileExistsError:
@@ -150,6 +197,27 @@ class Files:
                 return False
             self.fs.pipe_file(rel, data)
         return True
+
+    def _create_local(self, target: str, data: bytes, durable: bool) -> bool:
+        """Atomic exclusive create of a local file: temp, fsync (if ``durable``), hard
+        link (fails if present)."""
+        tmp = _temp_beside(target)
+        try:
+            self._write_new(tmp, data, sync=durable)
+            try:
+                os.link(tmp, target)  # atomic, and fails if the target exists
+            except FileExistsError:
+                return False
+            except OSError as exc:
+                if exc.errno not in _NO_LINKS:
+                    raise
+                return _create_without_links(target, data)
+            return True
+        finally:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
 
     def put_once(self, rel: str, data: bytes) -> bool:
         """Write ``data`` unless a file is already there; False (nothing written) if so.
@@ -288,31 +356,6 @@ def _temp_beside(target: str) -> str:
     """A unique temp name beside ``target`` (same folder, so rename and link are atomic)."""
     folder, base = os.path.split(target)
     return os.path.join(folder, f".{base}{_TEMP}{uuid.uuid4().hex}")
-
-
-def _create_local(target: str, data: bytes) -> bool:
-    """Atomic exclusive create of a local file: temp, fsync, hard link (fails if present)."""
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    tmp = _temp_beside(target)
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, target)  # atomic, and fails if the target exists
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            if exc.errno not in _NO_LINKS:
-                raise
-            return _create_without_links(target, data)
-        return True
-    finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
 
 
 def _create_without_links(target: str, data: bytes) -> bool:

@@ -136,7 +136,12 @@ class RunRecords:
         hint = self._next_attempt.pop(t, None)
         n = hint if hint is not None else max(self.list_attempts(t), default=-1) + 1
         stamp = dump_json({"layout": RECORD_LAYOUT, "started_at": time.time()}, "start")
-        while not self.files.create(f"{self._attempt_dir(t, n)}/started.json", stamp):
+        # Not fsynced: the stamp only claims the number (exclusively; nothing reads it). A
+        # machine crash can lose it only with an attempt that had not committed yet: the
+        # commit's DONE is fsynced, which makes the folder's earlier entries durable too.
+        while not self.files.create(
+            f"{self._attempt_dir(t, n)}/started.json", stamp, durable=False
+        ):
             n += 1
         return n
 
@@ -302,8 +307,8 @@ class RunRecords:
         data = index_doc(run_dir, dict(written))
         base = f"{run_dir}/{INDEX_DIR}/{check_name('index name', name)}"
         n = 0
-        try:
-            while not self.files.create(f"{base}{f'.{n}' if n else ''}.json", data):
+        try:  # not fsynced: an index lost or torn in a crash only costs reads
+            while not self.files.create(f"{base}{f'.{n}' if n else ''}.json", data, durable=False):
                 n += 1
         except OSError as exc:
             raise io_error("write", base, exc) from exc

@@ -224,7 +224,7 @@ class RunSnapshot:
             out.append(name)
         return out
 
-    def _refuse(self, rel: str, *_args: Any) -> Any:
+    def _refuse(self, rel: str, *_args: Any, **_kwargs: Any) -> Any:
         raise ReadOnlyStoreError(f"cannot write {rel}: a run snapshot is read-only")
 
     write = create = put_once = rm = _refuse

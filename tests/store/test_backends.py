@@ -150,3 +150,44 @@ def test_create_is_exclusive_even_if_a_writer_lands_after_the_check(
     assert store.io.create("x/DONE", b"first") is True
     assert store.io.create("x/DONE", b"second") is False
     assert store.io.read("x/DONE") == b"first"
+
+
+def _counting(monkeypatch, name: str) -> list:
+    """Record every call of ``os.<name>`` the file layer makes (then calls the real one)."""
+    calls: list = []
+    real = getattr(files_module.os, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(files_module.os, name, counted)
+    return calls
+
+
+def test_a_durable_create_fsyncs_and_a_non_durable_one_does_not(tmp_path, monkeypatch) -> None:
+    io = _local(tmp_path)
+    fsyncs = _counting(monkeypatch, "fsync")
+    assert io.create("t/0/DONE", DATA) is True
+    assert len(fsyncs) == 1
+    assert io.create("t/0/started.json", DATA, durable=False) is True
+    assert io.create("t/0/started.json", DATA, durable=False) is False  # still exclusive
+    assert len(fsyncs) == 1
+    assert io.read("t/0/started.json") == DATA and io.ls("t/0") == ["DONE", "started.json"]
+
+
+def test_writes_make_each_new_folder_once_and_remake_a_removed_one(tmp_path, monkeypatch) -> None:
+    io = _local(tmp_path)
+    io.write("warm/x", b"")  # the layer learns the folders above the task folders
+    mkdirs = _counting(monkeypatch, "mkdir")
+    io.create("flows/F/runs/1/steps/s/7/0/started.json", DATA, durable=False)
+    made = len(mkdirs)
+    assert made == 8  # flows, F, runs, 1, steps, s, 7, 0: one call each, nothing checked
+    io.write("flows/F/runs/1/steps/s/7/0/record.json", DATA)
+    io.create("flows/F/runs/1/steps/s/7/0/DONE", DATA)
+    io.write("flows/F/runs/1/steps/s/8/0/record.json", DATA)
+    assert len(mkdirs) == made + 2  # known folders cost nothing; task 8 costs two
+    io.rmtree(io.full("flows/F/runs/1/steps"))  # removed behind the layer's back
+    io.write("flows/F/runs/1/steps/s/8/0/record.json", DATA)
+    assert io.create("flows/F/runs/1/steps/s/7/0/DONE", DATA) is True
+    assert io.read("flows/F/runs/1/steps/s/7/0/DONE") == DATA
