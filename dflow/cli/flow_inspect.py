@@ -75,15 +75,15 @@ def _tag_command(flow_cls: type) -> click.Command:
         return ["--store", store] if store else []
 
     def sub(name: str, help_text: str, *, takes_tags: bool = True):
-        from dflow.cli import inspect_commands
-
-        target = inspect_commands.tag_group.commands[name]
-
         @tag.command(name, help=help_text)
         @click.option("--run-id", default=None, help="The run (default: the latest run).")
         @click.option("--store", default=None, help="The store (default: DFLOW_STORE/.dflow).")
         @click.argument("tags", nargs=-1, required=takes_tags)
         def command(run_id: str | None, store: str | None, tags: tuple[str, ...]) -> None:
+            # imported when used: building the flow CLI must not load the client
+            from dflow.cli import inspect_commands
+
+            target = inspect_commands.tag_group.commands[name]
             _forward(target, [run_spec(run_id), *tags, *store_args(store)], f"tag {name}")
 
         return command
