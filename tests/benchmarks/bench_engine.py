@@ -11,7 +11,9 @@ whole-process wall time, cluster start included, and the peak RSS of the largest
 process of the tree (ru_maxrss of the waited-for children). Metaflow runs when a Python
 with ``metaflow`` importable is given or found; plain Dask runs the same N trivial
 functions as one ``dask.delayed`` task each on a fresh LocalCluster. Prints medians and
-the ratio against dflow measured in the same invocation.
+the ratio against dflow measured in the same invocation; for the linear flow also the
+first task's latency ("first task running at"): from the measuring process starting the
+run to the ``time.time()`` that the flow's first step prints as its body begins.
 """
 
 from __future__ import annotations
@@ -31,12 +33,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flows_bench import render  # noqa: E402
 
 MEASURE = r"""
-import resource, subprocess, sys, time, json
-t = time.perf_counter()
+import re, resource, subprocess, sys, time, json
+t0, t = time.time(), time.perf_counter()
 proc = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True)
 wall = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"wall": wall, "peak_mb": peak, "rc": proc.returncode,
+# A flow that prints "first-task-at <time.time()>" in its first step (the linear one)
+# gets its first task's latency: from this process starting it to that line's stamp.
+stamp = re.search(r"first-task-at ([0-9.]+)", proc.stdout)
+first = float(stamp.group(1)) - t0 if stamp else None
+print(json.dumps({"wall": wall, "peak_mb": peak, "rc": proc.returncode, "first_task": first,
                   "out": proc.stdout[-2000:], "err": proc.stderr[-2000:]}))
 """
 
@@ -185,6 +191,9 @@ def main() -> None:
                 if kind == "array":
                     line = [ln for ln in runs[-1]["out"].splitlines() if "save+handoff" in ln]
                     extra = "  " + (line[-1].split("] ")[-1] if line else "")
+                firsts = [r["first_task"] for r in runs if r["first_task"] is not None]
+                if firsts:
+                    extra += f"  first task running at {statistics.median(firsts):.2f} s"
                 ratio = wall / base
                 print(
                     f"{case:<16}{system:<12}{wall:>17.2f}{peak:>10.0f}{ratio:>9.1f}x{extra}",

@@ -68,12 +68,15 @@ if __name__ == "__main__":
 """
 
 LINEAR = """
+import time
+
 from {framework} import FlowSpec, step
 
 
 class LinearBench(FlowSpec):
     @step
     def start(self):
+        print("first-task-at", repr(time.time()))  # the benchmark's first-task latency
         self.x = 1
         self.next(self.a)
 
