@@ -12,13 +12,17 @@ executor so the scheduler's event loop never blocks on I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import json
+import sys
 import time
 from typing import Any
 from urllib.parse import quote
 
 from distributed.http.utils import RequestHandler
 
+from dflow.dashboard.deferred import BOKEH_PAGES
 from dflow.dashboard.pages import render_page
 from dflow.dashboard.plugin import ensure_plugin
 from dflow.dashboard.view import expanded_runs, run_section, runs_table
@@ -150,6 +154,9 @@ class RunsPage(_Base):
         selected = self.get_argument("run", None)
         content = await self.content(selected)
         api = "dflow/api/content" + (f"?run={quote(selected, safe='')}" if selected else "")
+        if BOKEH_PAGES not in sys.modules:  # Dask's page template (deferred pages)
+            with contextlib.suppress(ImportError):  # no bokeh: render_page does without
+                await asyncio.to_thread(importlib.import_module, BOKEH_PAGES)
         self.write(render_page(self.server, content, api, time.time()))
 
 

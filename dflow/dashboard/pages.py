@@ -90,23 +90,26 @@ def _environment() -> jinja2.Environment:
 
 
 def dask_template_variables(scheduler: Any) -> dict:
-    """The variables Dask's own pages render ``base.html`` with (pages, plots, jupyter)."""
+    """The variables Dask's own pages render ``base.html`` with (pages, plots, jupyter),
+    ``dflow`` listed among the pages."""
     try:
         from distributed.dashboard.scheduler import template_variables
     except ImportError:  # no bokeh: Dask has no dashboard pages, only these routes
         return {"pages": ["dflow"], "plots": [], "jupyter": False}
-    return template_variables(scheduler)
+    variables = template_variables(scheduler)
+    pages = variables.get("pages")
+    if isinstance(pages, list) and "dflow" not in pages:
+        pages.append("dflow")
+    return variables
 
 
 def add_to_navigation(scheduler: Any) -> None:
     """List ``dflow`` among the dashboard's pages, so its navigation bar links here.
 
     Dask's pages share one memoized ``template_variables`` dict per scheduler; its
-    ``pages`` list is the navigation bar.
+    ``pages`` list is the navigation bar. Imports Bokeh (Dask's pages) when it is not yet.
     """
-    pages = dask_template_variables(scheduler).get("pages")
-    if isinstance(pages, list) and "dflow" not in pages:
-        pages.append("dflow")
+    dask_template_variables(scheduler)
 
 
 def render_page(scheduler: Any, content: str, api: str, now: float) -> str:

@@ -5,10 +5,12 @@ Every hook runs on the scheduler's event loop and does a few dict updates, never
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from distributed.diagnostics.plugin import SchedulerPlugin
 
+from dflow.dashboard.deferred import BOKEH_PAGES
 from dflow.dashboard.state import RunBoard, parse_key
 from dflow.events import CARDS_TOPIC, RUNS_TOPIC, TASKS_TOPIC
 
@@ -69,9 +71,10 @@ def ensure_plugin(scheduler: Any) -> DflowDashboardPlugin:
     plugin = scheduler.plugins.get(PLUGIN_NAME)
     if isinstance(plugin, DflowDashboardPlugin):
         return plugin
-    from dflow.dashboard.pages import add_to_navigation
+    if BOKEH_PAGES in sys.modules:  # else no Dask page is there yet to link to /dflow:
+        from dflow.dashboard.pages import add_to_navigation  # see dflow.dashboard.deferred
 
-    add_to_navigation(scheduler)
+        add_to_navigation(scheduler)
     plugin = DflowDashboardPlugin()
     plugin.scheduler = scheduler
     plugin.catch_up(scheduler)

@@ -11,11 +11,16 @@ dependencies are always done by then), for pdb and fast tests. The driver is the
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from dflow.engine.worker_cache import WorkerCache, bound
+from dflow.errors import SchedulerError
+
+#: Seconds between looks at the workers' start while a wait for units is on.
+_STARTING_POLL = 0.01
 
 
 class UnitFuture:
@@ -125,15 +130,36 @@ class DaskExecutor:
 
     in_process = False
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, starting: concurrent.futures.Future | None = None) -> None:
+        """``starting``, for a cluster whose workers are still starting, is done once
+        they have (and raises what stopped one): until then waits also watch it."""
         from distributed import as_completed
 
         from dflow.engine.worker_plugin import register
 
         register(client)  # capture, @environment and the worker cache, on every worker
         self.client = client
+        self._starting = starting
         self._ac = as_completed()
         self._futures: dict[str, DaskUnitFuture] = {}
+
+    def wait_for_workers(self, timeout: float | None = None) -> bool:
+        """Whether the cluster's workers have started, waiting up to ``timeout`` seconds
+        (None: until they have); raises SchedulerError if one could not start."""
+        if self._starting is None:
+            return True
+        try:
+            self._starting.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            return False
+        except Exception as exc:  # noqa: BLE001 - whatever stopped a worker process
+            raise SchedulerError(
+                f"the local Dask cluster's workers did not start: {type(exc).__name__}: {exc}",
+                hint="run with --scheduler sync to run in this process, or start a cluster "
+                "with `dflow cluster up` and read its logs",
+            ) from exc
+        self._starting = None
+        return True
 
     @property
     def address(self) -> str:
@@ -167,7 +193,11 @@ class DaskExecutor:
 
     def wait_any(self) -> list[UnitFuture]:
         """Block until at least one unit finishes; return every finished one."""
-        batch = self._ac.next_batch(block=True)
+        # While the workers still start, wait in short turns: one failing to is an error.
+        batch = self._ac.next_batch(block=self._starting is None)
+        while not batch:
+            started = self.wait_for_workers(timeout=_STARTING_POLL)
+            batch = self._ac.next_batch(block=started)
         return [self._futures.pop(f.key) for f in batch]
 
     def cancel_all(self) -> None:
@@ -180,6 +210,7 @@ class DaskExecutor:
 
     def worker_resources(self) -> list[dict] | None:
         """Each worker's declared resources."""
+        self.wait_for_workers()
         info = self.client.scheduler_info(n_workers=-1)
         return [dict(w.get("resources") or {}) for w in info["workers"].values()]
 

@@ -90,7 +90,7 @@ def run_flow(
     param_attrs = {p.name: attr for attr, p in attrs.items()}
     with open_target(options.scheduler, options.max_workers) as target:
         code, snapshot = _code_ref(flow_cls, store, target.executor.in_process)
-        check_resources(graph, extra, target.executor.worker_resources())
+        check_resources(graph, extra, target.executor.worker_resources)
         check_packages(graph, flow_cls, target.executor)
         # exclusive, so ids never collide; claimed once nothing can refuse the run
         run_id = claim_run_id(store, graph.flow_name)

@@ -81,6 +81,7 @@ def check_packages(graph, flow_cls: type, executor: Any) -> None:
     if client is None or getattr(executor, "in_process", False):
         where = {"this process": installed(names)}
     else:
+        executor.wait_for_workers()  # a cluster still starting: ask its workers once up
         where = client.run(installed, names)
     problems = []
     for step, (packages, python) in needs.items():

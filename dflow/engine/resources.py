@@ -3,6 +3,8 @@ missing and how to offer it, instead of letting tasks wait forever."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dflow.errors import ResourceUnavailableError
 from dflow.graph.model import DecoratorSpec, FlowGraph
 
@@ -22,21 +24,26 @@ def requested(deco: DecoratorSpec) -> dict[str, float]:
 
 
 def check_resources(
-    graph: FlowGraph, extra: tuple[DecoratorSpec, ...], workers: list[dict] | None
+    graph: FlowGraph,
+    extra: tuple[DecoratorSpec, ...],
+    workers: list[dict] | None | Callable[[], list[dict] | None],
 ) -> None:
     """Raise ResourceUnavailableError if a step asks for more than any worker offers.
 
     ``workers`` is each worker's declared resources; None means they are not enforced
-    (in-process runs).
+    (in-process runs). A callable that gives them is called only if a step asks for
+    resources (so a cluster whose workers still start is waited for only then).
     """
-    if workers is None:
-        return
     extra_res = [d for d in extra if d.name == "resources"]
     problems = []
     for node in graph:
         deco = node.decorator("resources") or (extra_res[0] if extra_res else None)
         if deco is None:
             continue
+        if callable(workers):
+            workers = workers()
+        if workers is None:
+            return
         wanted = requested(deco)
         if any(all(w.get(k, 0) >= v for k, v in wanted.items()) for w in workers):
             continue

@@ -10,16 +10,22 @@
 3. the client of the current Dask session, which is used and never closed;
 4. the cluster that ``dflow cluster up`` recorded;
 5. else a ``LocalCluster`` started for the run (worker processes, one per core) and
-   closed after it.
+   closed after it. The run starts on it as soon as its scheduler is up; the workers
+   join while it writes its records and submits its first tasks (see
+   :func:`_local_cluster`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from dflow import config
 from dflow.engine.executors import DaskExecutor, SyncExecutor
@@ -148,36 +154,63 @@ def open_target(scheduler: str | None = None, max_workers: int | None = None) ->
         finally:
             client.close()
         return
-    with _local_cluster(max_workers) as client:
+    with _local_cluster(max_workers) as (client, started, workers):
         yield Target(
-            DaskExecutor(client),
+            DaskExecutor(client, starting=started),
             "local",
             client.scheduler.address,
             client.dashboard_link,
-            _slots(client),
+            workers,  # one thread each
         )
 
 
+#: What the run's own scheduler preloads: the /dflow page.
+_PRELOAD = ("dflow.dashboard",)
+
+
 @contextlib.contextmanager
-def _local_cluster(max_workers: int | None):
+def _local_cluster(max_workers: int | None) -> Iterator[tuple[Any, Future, int]]:
+    """The run's own cluster: yields its client at once, while its workers still start.
+
+    The scheduler starts first (its web server listens, so the dashboard link works
+    from the start; Dask's Bokeh pages connect on their first visit,
+    :mod:`dflow.dashboard.deferred`), then the worker processes, in the background:
+    the run registers its plugin, writes its records and submits its first tasks
+    meanwhile, and the first task starts when the first worker has joined. Yields
+    ``(client, started, workers)``: ``started`` is done once every worker has started,
+    and raises what stopped one from starting.
+    """
     from distributed import Client, LocalCluster
 
     workers = int(config.get("max-workers", override=max_workers) or os.cpu_count() or 1)
     # On one machine @resources is a gate: a step runs if this machine could run it. Each
     # worker (one thread, so one task at a time) offers the machine's cores and memory (MB).
     resources = {"CPU": os.cpu_count() or 1, "MEMORY": _machine_memory_mb()}
+    scheduler_kwargs: dict[str, Any] = {"preload": [*_PRELOAD]}
+    if importlib.util.find_spec("bokeh") is not None:
+        scheduler_kwargs = {"dashboard": False, "preload": [*_PRELOAD, "dflow.dashboard.deferred"]}
     cluster = LocalCluster(
-        n_workers=workers,
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         resources=resources,
         host="127.0.0.1",  # scheduler, workers and nannies: this machine only
         dashboard_address="127.0.0.1:0",
         silence_logs=logging.CRITICAL,
-        scheduler_kwargs={"preload": ["dflow.dashboard"]},  # the /dflow page
+        scheduler_kwargs=scheduler_kwargs,
     )
     try:
-        with Client(cluster) as client:
-            yield client
+        started = asyncio.run_coroutine_threadsafe(
+            _start_workers(cluster, workers), cluster.loop.asyncio_loop
+        )
+        # by address: a Client of the cluster object would wait for its workers
+        with Client(cluster.scheduler_address, loop=cluster.loop) as client:
+            yield client, started, workers
     finally:
         cluster.close()
+
+
+async def _start_workers(cluster: Any, count: int) -> None:
+    """Start ``count`` workers of ``cluster``; raise what stops one from starting."""
+    cluster.scale(count)  # queues the cluster's own _correct_state ...
+    await cluster._correct_state()  # ... started here first, so this awaits that same task

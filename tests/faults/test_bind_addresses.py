@@ -26,6 +26,7 @@ def test_embedded_local_cluster_listens_on_loopback_only(monkeypatch):
     me = psutil.Process()
     before = {c.laddr.port for c in me.net_connections(kind="inet") if c.status == "LISTEN"}
     with open_target(None, max_workers=1) as target:
+        target.executor.wait_for_workers()  # the run's own cluster: workers join meanwhile
         pids = {me.pid} | {p.pid for p in me.children(recursive=True)}
         sockets = [s for s in _listening(pids) if not (s[0] == me.pid and s[2] in before)]
         assert target.source == "local"

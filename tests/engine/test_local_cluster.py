@@ -1,0 +1,54 @@
+"""The cluster a run starts for itself (the embedded default): the run starts as soon as
+its scheduler is up, while the workers join; what needs the workers waits for them."""
+
+from __future__ import annotations
+
+import dask
+import pytest
+from runkit import artifacts, flow_class, run
+
+from dflow.engine.targets import open_target
+from dflow.errors import SchedulerError
+from dflow.store import open_store
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(autouse=True)
+def _no_recorded_cluster(tmp_path, monkeypatch):
+    monkeypatch.setenv("DFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DFLOW_SCHEDULER", raising=False)
+
+
+def test_a_run_with_resources_checks_them_against_the_workers_once_they_joined(store_url):
+    # every step asks for one core: with no worker counted yet, no worker would offer it
+    result = run(
+        flow_class("WhereFlow"),
+        store_url,
+        scheduler=None,
+        max_workers=2,
+        with_decorators=("resources:cpu=1,memory=100",),
+    )
+    assert result.status == "succeeded", result.error
+    record = open_store(store_url).read_run_record(result.flow_name, result.run_id)
+    assert record["scheduler"]["source"] == "local"
+    assert record["scheduler"]["dashboard"].startswith("http://127.0.0.1:")
+    assert len(artifacts(store_url, result, "join")["workers"]) <= 2
+
+
+def test_the_target_counts_its_workers_before_they_joined():
+    with open_target(None, max_workers=2) as target:
+        assert target.source == "local" and target.slots == 2
+        assert target.executor.wait_for_workers() is True
+        info = target.executor.client.scheduler_info(n_workers=-1)
+        assert len(info["workers"]) == 2
+        assert target.executor.worker_resources()[0]["CPU"] >= 1
+
+
+def test_workers_that_cannot_start_fail_the_run_with_one_clear_error(store_url):
+    # a worker preload that does not exist stops every worker process from starting
+    with (
+        dask.config.set({"distributed.worker.preload": ["no_such_module_of_dflow_tests"]}),
+        pytest.raises(SchedulerError, match="workers did not start"),
+    ):
+        run(flow_class("WhereFlow"), store_url, scheduler=None, max_workers=1)
