@@ -90,7 +90,7 @@ def _top_level(name: str):
 def _options(kwargs: dict):
     import json
 
-    from dflow.engine.launch import RunOptions
+    from dflow.engine.options import RunOptions
     from dflow.errors import ConfigError
 
     raw = kwargs.pop("store_options")
@@ -115,6 +115,19 @@ def _options(kwargs: dict):
     )
 
 
+def _start_workers_early(options) -> None:
+    """When the run will start its own cluster, start the process its workers fork from
+    now, so their imports overlap this process's (:mod:`dflow.engine.forkserver`)."""
+    from dflow import config
+    from dflow.cluster.record import load_record
+
+    if config.get("scheduler", override=options.scheduler) or load_record() is not None:
+        return
+    from dflow.engine.forkserver import start_early
+
+    start_early()
+
+
 def _finish(ctx: click.Context, result) -> None:
     if result.successful or not result.error:
         click.echo(result.run_id if ctx.params.get("quiet") else f"run id: {result.run_id}")
@@ -129,6 +142,7 @@ def _run_command(flow_cls: type) -> click.Command:
         from dflow.engine.launch import run_flow
 
         options = _options(kwargs)
+        _start_workers_early(options)
         params = {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
         _finish(ctx, run_flow(flow_cls, params, options))
 
@@ -155,7 +169,9 @@ def _resume_command(flow_cls: type) -> click.Command:
     def resume(ctx: click.Context, step: str | None, origin_run_id: str | None, **kwargs) -> None:
         from dflow.engine.resume import resume_flow
 
-        _finish(ctx, resume_flow(flow_cls, origin_run_id, step, _options(kwargs)))
+        options = _options(kwargs)
+        _start_workers_early(options)
+        _finish(ctx, resume_flow(flow_cls, origin_run_id, step, options))
 
     return click.command(
         "resume",

@@ -212,5 +212,8 @@ def _local_cluster(max_workers: int | None) -> Iterator[tuple[Any, Future, int]]
 
 async def _start_workers(cluster: Any, count: int) -> None:
     """Start ``count`` workers of ``cluster``; raise what stops one from starting."""
-    cluster.scale(count)  # queues the cluster's own _correct_state ...
-    await cluster._correct_state()  # ... started here first, so this awaits that same task
+    from dflow.engine.forkserver import worker_start_method
+
+    with worker_start_method():  # forked from the forkserver if the CLI started it
+        cluster.scale(count)  # queues the cluster's own _correct_state ...
+        await cluster._correct_state()  # ... started here first: this awaits that task

@@ -3,10 +3,15 @@ its scheduler is up, while the workers join; what needs the workers waits for th
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import dask
 import pytest
 from runkit import artifacts, flow_class, run
 
+from dflow.engine.options import RunResult
 from dflow.engine.targets import open_target
 from dflow.errors import SchedulerError
 from dflow.store import open_store
@@ -52,3 +57,50 @@ def test_workers_that_cannot_start_fail_the_run_with_one_clear_error(store_url):
         pytest.raises(SchedulerError, match="workers did not start"),
     ):
         run(flow_class("WhereFlow"), store_url, scheduler=None, max_workers=1)
+
+
+WORKER_FLOW = """
+import os
+
+import psutil
+
+from dflow import FlowSpec, step
+
+
+class WorkerFlow(FlowSpec):
+    @step
+    def start(self):
+        self.omp = os.environ.get("OMP_NUM_THREADS")
+        self.parent = " ".join(psutil.Process(os.getppid()).cmdline())
+        self.seen = os.environ.get("DFLOW_TEST_MARK")
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print("parent", self.parent)
+
+
+if __name__ == "__main__":
+    WorkerFlow()
+"""
+
+
+def test_the_command_line_forks_its_workers_from_a_forkserver(tmp_path):
+    flow = tmp_path / "worker_flow.py"
+    flow.write_text(WORKER_FLOW)
+    store = tmp_path / "store"
+    env = dict(os.environ, DFLOW_STORE=str(store), DFLOW_TEST_MARK="here")
+    done = subprocess.run(
+        [sys.executable, str(flow), "run", "--max-workers", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip().splitlines()[-1].split()[-1]
+    start = artifacts(str(store), RunResult("WorkerFlow", run_id, "succeeded", str(store)), "start")
+    assert "forkserver" in start["parent"]  # forked, with distributed imported once
+    assert start["omp"] == "1"  # distributed's pre-spawn environment, as a spawned worker
+    assert start["seen"] == "here"  # the command's environment
