@@ -8,26 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
-
-from dask.utils import format_time as dask_format_time
 
 from dflow.client.core import Run
 from dflow.client.tasks import Step
-
-
-def format_time(when: datetime | None) -> str:
-    """``"2026-11-27 10:04:05"`` in local time, or ``"-"``."""
-    return when.strftime("%Y-%m-%d %H:%M:%S") if when else "-"
-
-
-def format_duration(seconds: float | None) -> str:
-    """A duration as Dask formats it (:func:`dask.utils.format_time`), or ``"-"``.
-
-    >>> format_duration(0.42), format_duration(3725)
-    ('420.00 ms', '62m 5s')
-    """
-    return "-" if seconds is None else dask_format_time(float(seconds))
+from dflow.client.timefmt import format_duration, format_when
 
 
 def table(headers: list[str], rows: Iterable[list[str]]) -> str:
@@ -50,7 +34,7 @@ def format_runs(runs: Iterable[Run]) -> str:
         [
             r.id,
             r.state,
-            format_time(r.created_at),
+            format_when(r.created_at),
             format_duration(r.duration),
             ", ".join(sorted(r.user_tags)),
         ]
@@ -75,7 +59,7 @@ def step_row(step: Step) -> list[str]:
     duration = (
         max(ends) - begin if begin is not None and ends and len(ends) == len(records) else None
     )
-    started = format_time(datetime.fromtimestamp(begin).astimezone()) if begin else "-"
+    started = format_when(begin)
     return [step.id, str(len(records)), status, started, format_duration(duration)]
 
 
@@ -85,7 +69,7 @@ def format_run(run: Run) -> str:
     lines = [
         f"Run {run.pathspec}  {state}",
         f"  user {run.user or '-'}   tags {', '.join(sorted(run.user_tags)) or '-'}   "
-        f"started {format_time(run.created_at)}   duration {format_duration(run.duration)}",
+        f"started {format_when(run.created_at)}   duration {format_duration(run.duration)}",
     ]
     params = run.record.get("parameters") or {}
     if params:

@@ -2,8 +2,8 @@
 
 Values are formatted the way Dask formats them: durations with
 :func:`dask.utils.format_time`, sizes with :func:`dask.utils.format_bytes`, times as
-local ``YYYY-MM-DD HH:MM:SS``; a dict (parameters) becomes a table. Everything from data
-is escaped.
+local ``YYYY-MM-DD HH:MM:SS`` (times and durations as :mod:`dflow.client.timefmt` writes
+them); a dict (parameters) becomes a table. Everything from data is escaped.
 
 >>> value_html("duration", 7.883415222167969)
 '7.88 s'
@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from dask.utils import format_bytes, format_time
+from dask.utils import format_bytes
+
+from dflow.client.timefmt import format_duration, format_when
 
 #: Summary keys whose numbers are durations in seconds, and sizes in bytes.
 DURATION_KEYS = frozenset({"duration", "elapsed", "took"})
@@ -37,9 +39,9 @@ def value_html(key: str, value: Any) -> str:
     if value is None or value == "":
         return '<span class="muted">-</span>'
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return format_when(value)
     if key in DURATION_KEYS and isinstance(value, int | float):
-        return format_time(float(value))
+        return format_duration(value)
     if key in SIZE_KEYS and isinstance(value, int | float):
         return format_bytes(int(value))
     if isinstance(value, Mapping):

@@ -14,7 +14,6 @@ Dask names them.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -22,6 +21,7 @@ from urllib.parse import quote
 
 from dask.utils import format_time
 
+from dflow.client.timefmt import format_when
 from dflow.dashboard.state import RunState
 from dflow.errors import ErrorRecord
 from dflow.graph.record import graph_from_record
@@ -31,12 +31,6 @@ from dflow.report.graph import layout_flow_graph, plural, render_graph_svg, step
 MAX_EXPANDED = 3
 #: Failures shown per run, newest first.
 MAX_FAILURES_SHOWN = 10
-
-
-def _when(ts: float | None) -> str:
-    if not ts:
-        return "-"
-    return _dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def worker_label(address: str | None, names: Mapping[str, str]) -> str:
@@ -90,7 +84,7 @@ def runs_table(summaries: Sequence[dict], selected: str | None) -> str:
             f'{escape(r["flow"])}</td><td class="run-id"><a href="dflow?run='
             f'{quote(key, safe="")}">{escape(r["run_id"])}</a></td><td><span class="status '
             f'{escape(r["status"])}">{escape(r["status"])}</span></td>'
-            f"<td>{_when(r.get('started'))}</td><td>{escape(_elapsed(r))}</td>"
+            f"<td>{format_when(r.get('started'))}</td><td>{escape(_elapsed(r))}</td>"
             f'<td class="bar-cell">{progress_bar(totals, "#1f77b4")}</td>'
             f"<td>{totals['done']} done · {totals['failed']} failed</td></tr>"
         )
@@ -198,7 +192,7 @@ def run_section(
         f'{escape(summary["status"])}"><h2>{escape(run.flow)} / {escape(run.run_id)} '
         f'<span class="status {escape(summary["status"])}">{escape(summary["status"])}'
         f'</span> <small class="elapsed">{escape(_elapsed(summary))} · started '
-        f"{_when(summary.get('started'))}</small></h2>"
+        f"{format_when(summary.get('started'))}</small></h2>"
         '<p class="muted">Its tasks in Dask: <a href="tasks">task stream</a> · '
         '<a href="status">progress</a> · <a href="groups">groups</a> '
         f"(key prefix <code>{escape(run.flow)}.&lt;step&gt;</code>)</p>",

@@ -6,12 +6,10 @@ nothing, so it opens offline, in a mail attachment or in a Jupyter iframe alike.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from html import escape
 
-from dask.utils import format_time
-
+from dflow.client.timefmt import format_duration, format_when
 from dflow.errors import ErrorRecord
 from dflow.report.cards import render_cards
 from dflow.report.collect import RunData, StepData, TaskData
@@ -24,16 +22,6 @@ from dflow.report.timeline import render_duration_histogram, render_timeline_svg
 MAX_FAILURES = 50
 #: Tasks per step listed in the task table.
 MAX_TASK_ROWS = 200
-
-
-def _when(ts: float | None) -> str:
-    if not ts:
-        return "-"
-    return _dt.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="seconds")
-
-
-def _dur(seconds: float | None) -> str:
-    return "-" if seconds is None else format_time(seconds)
 
 
 def _scheduler(sched: dict) -> str:
@@ -49,9 +37,9 @@ def _header(run: RunData) -> str:
     rows = [
         ("status", f'<span class="badge {escape(status)}">{escape(status)}</span>'),
         ("user", escape(str(r.get("user", "-")))),
-        ("started", _when(r.get("created_at"))),
-        ("finished", _when(r.get("finished_at"))),
-        ("duration", _dur(r.get("duration"))),
+        ("started", format_when(r.get("created_at"))),
+        ("finished", format_when(r.get("finished_at"))),
+        ("duration", format_duration(r.get("duration"))),
         ("tags", escape(", ".join(r.get("tags") or []) or "-")),
         ("scheduler", escape(_scheduler(r.get("scheduler") or {}))),
         ("store", escape(run.store_url)),
@@ -100,7 +88,7 @@ def _task_row(t: TaskData) -> str:
         f'<tr class="{escape(t.status)}"><td>{escape(t.task_id)}</td>'
         f"<td>{escape(t.status)}</td><td>{len(t.attempts)}</td>"
         f"<td>{escape(last.where if last else '-')}</td>"
-        f"<td>{_dur(last.duration if last else None)}</td></tr>"
+        f"<td>{format_duration(last.duration if last else None)}</td></tr>"
     )
 
 
