@@ -20,15 +20,13 @@ import zarr
 from zarr.storage import FsspecStore, LocalStore
 
 from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError
+from dflow.store.array_layout import ARRAY_MARKER, LAYOUT_VERSION
 from dflow.store.arrays import open_zarr
 from dflow.store.files import io_error
 from dflow.store.iolimits import with_io_limits
 from dflow.store.keys import shard
 from dflow.store.location import protocol_of
 from dflow.store.refs import what
-
-LAYOUT_VERSION = 1
-ARRAY_MARKER = "dflow-complete.json"
 
 
 def array_rel(key: str, area: str = "arrays") -> str:

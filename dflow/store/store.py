@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from dflow.errors import ArtifactNotFoundError, StoreError
 from dflow.store import codecs
-from dflow.store.array_files import ARRAY_MARKER, LAYOUT_VERSION
+from dflow.store.array_layout import ARRAY_MARKER, LAYOUT_VERSION
 from dflow.store.blobs import CODEC_NONE, decode_blob, encode_blob
 from dflow.store.failures import GuardedIO
 from dflow.store.files import Files, io_error
