@@ -30,26 +30,11 @@ from typing import Any
 
 from dflow.decorators import is_step
 from dflow.errors import DflowError
-from dflow.nextform import NextRule, broken_rules
+from dflow.nextform import NextCall, NextRule, broken_rules
 from dflow.parameters import Parameter
 
 #: the rules a running step checks once its targets are known to be steps
 _AFTER_STEPS = frozenset({NextRule.FOREACH_NOT_A_NAME, NextRule.FOREACH_TARGETS, NextRule.NO_CASES})
-
-
-@dataclass(frozen=True)
-class NextCall:
-    """What a step's ``self.next(...)`` asked for.
-
-    ``targets`` are step names in the order written; ``foreach`` the attribute to fan
-    out over; ``condition`` the attribute whose value picks a case of a switch, and
-    ``cases`` the switch's ``(value, step)`` pairs.
-    """
-
-    targets: tuple[str, ...]
-    foreach: str | None = None
-    condition: str | None = None
-    cases: tuple[tuple[Any, str], ...] = field(default=())
 
 
 _UNSET = object()

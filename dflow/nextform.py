@@ -1,6 +1,11 @@
 """The rules of a ``self.next(...)`` call's form, defined once.
 
-Two readers apply them: the graph parser (:mod:`dflow.graph.nextcall`, from the AST, so
+A call that keeps them is one :class:`NextCall` (its targets, ``foreach=``, or a switch's
+``condition=`` and cases); a step's node in the graph gives the one its source ends with
+(:attr:`dflow.graph.model.StepNode.next_call`), so a running step's call is checked
+against the graph by comparing the two.
+
+Two readers apply the rules: the graph parser (:mod:`dflow.graph.nextcall`, from the AST, so
 ``dflow check`` reports every broken rule with its line) and :meth:`FlowSpec.next` at run
 time (which raises on the first). Each reader describes the call as a few facts and phrases
 the rules :func:`broken_rules` returns in its own words; what makes a step's targets steps
@@ -10,7 +15,27 @@ each reader.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """What a step's ``self.next(...)`` asks for.
+
+    ``targets`` are step names in the order written (a switch's case steps, each once);
+    ``foreach`` the attribute to fan out over; ``condition`` the attribute whose value
+    picks a case of a switch, and ``cases`` the switch's ``(value, step)`` pairs.
+
+    >>> NextCall(("fit",), foreach="folds") == NextCall(("fit",), foreach="folds")
+    True
+    """
+
+    targets: tuple[str, ...]
+    foreach: str | None = None
+    condition: str | None = None
+    cases: tuple[tuple[Any, str], ...] = field(default=())
 
 
 class NextRule(str, Enum):  # noqa: UP042 (str() stays the member name)

@@ -289,8 +289,11 @@ def _call_with_timeout(call: Callable[[], Any], seconds: float, slot: TaskSlot) 
 
 
 def _check_next(flow, node: StepNode) -> Any:
+    """The step's ``self.next`` call, when it is the one the graph says its source ends
+    with (:attr:`StepNode.next_call`); DflowError otherwise."""
     call = flow.__dict__["_dflow_task"].next_call
-    if node.transition == Transition.END:
+    expected = node.next_call
+    if expected is None:
         if call is not None:
             raise DflowError(f"step {node.name!r} is the end step and must not call self.next")
         return None
@@ -299,10 +302,16 @@ def _check_next(flow, node: StepNode) -> Any:
             f"step {node.name!r} finished without calling self.next",
             hint=f"end it with self.next(...) as written at line {node.next_line}",
         )
-    if tuple(call.targets) != tuple(node.out) or call.foreach != node.foreach_var:
+    if (call.targets, call.foreach) != (expected.targets, expected.foreach):
         raise DflowError(
             f"step {node.name!r} called self.next with {call.targets} but the flow's graph "
             f"says {node.out}: a step must always take the transition written at its end",
+        )
+    if call != expected:  # the same steps, another switch
+        raise DflowError(
+            f"step {node.name!r} called self.next with cases {dict(call.cases)} on "
+            f"{call.condition!r} but the flow's graph says {dict(expected.cases)} on "
+            f"{expected.condition!r}: a step must always take the transition written at its end",
         )
     return call
 

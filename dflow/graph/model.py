@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 from dflow.decorators import DecoratorSpec
+from dflow.nextform import NextCall
 from dflow.parameters import ParameterSpec
 
 __all__ = ["DecoratorSpec", "FlowGraph", "ParameterSpec", "StepKind", "StepNode", "Transition"]
@@ -75,6 +76,17 @@ class StepNode:
     file: str = ""
     line: int = 0  # line of the ``def``
     next_line: int = 0  # line of the trailing ``self.next`` (0 when there is none)
+
+    @property
+    def next_call(self) -> NextCall | None:
+        """The ``self.next(...)`` call the step's source ends with, as a running step's
+        call is recorded (:attr:`dflow.flowspec.TaskContext.next_call`); None for the end
+        step. A run takes only this transition: the engine compares the two."""
+        if self.transition == Transition.END:
+            return None
+        if self.transition == Transition.SWITCH:
+            return NextCall(self.out, condition=self.switch_var, cases=self.switch_cases)
+        return NextCall(self.out, foreach=self.foreach_var)
 
     def decorator(self, name: str) -> DecoratorSpec | None:
         """The decorator of that name on this step, or None."""
