@@ -1,10 +1,12 @@
 """The flow's graph of a run, laid out in layers and drawn as SVG, each step filled by
 its progress.
 
-The graph is the one the run record holds (:mod:`dflow.graph.record`): every step of
-the flow, so the steps a failed run never reached are drawn too (grey). Runs recorded
-before that field existed fall back to a graph rebuilt from the task records
-(:func:`build_graph`: each task's ``parents``; kinds inferred).
+The graph is the flow's one model, :class:`dflow.graph.model.FlowGraph`, as the run record
+holds it (:func:`dflow.graph.record.graph_from_record`): every step of the flow, so the
+steps a failed run never reached are drawn too (grey). What this module adds is only the
+drawing: a :class:`DrawnStep` per step (its place and its tasks' progress) and the SVG.
+Runs recorded before that field existed fall back to a drawing rebuilt from the task
+records (:func:`graph_from_tasks`: each task's ``parents``; kinds inferred).
 
 Each step is a box outlined in the colour Dask gives its tasks (``color_of`` of the key
 prefix ``Flow.step``, as in the task stream), with a progress bar in the dashboard's
@@ -40,8 +42,9 @@ def step_colour(flow: str, step: str) -> str:
 
 
 @dataclass(frozen=True)
-class StepNode:
-    """A step in the drawn graph: its layer, row, kind, task counts and state.
+class DrawnStep:
+    """A step as the drawing shows it (not the graph's ``StepNode``): its layer, row, kind,
+    task counts and state.
 
     ``state`` is "succeeded", "failed", "running", "waiting" or "unreached".
     """
@@ -63,7 +66,7 @@ class RunGraph:
     """Steps (nodes) and parent-to-child step edges of a run; ``loops`` are the edges
     that go back (a switch to itself or to an earlier step: a loop's next iteration)."""
 
-    nodes: tuple[StepNode, ...]
+    nodes: tuple[DrawnStep, ...]
     edges: tuple[tuple[str, str], ...]
     recorded: bool = False  # True: the flow's own graph; False: rebuilt from the tasks
     loops: tuple[tuple[str, str], ...] = ()
@@ -135,7 +138,7 @@ def _state(counts: Mapping[str, int], reached: bool) -> str:
     return "succeeded" if tasks and counts.get("done", 0) >= tasks else "waiting"
 
 
-def build_graph(run: RunData) -> RunGraph:
+def graph_from_tasks(run: RunData) -> RunGraph:
     """The graph rebuilt from the run's task records (for runs without a recorded graph):
     nodes in layers (rows ordered by first start) and the step edges seen."""
     names = [s.name for s in run.steps]
@@ -151,7 +154,7 @@ def build_graph(run: RunData) -> RunGraph:
         step = next(s for s in run.steps if s.name == name)
         counts = _counts(step.tasks)
         nodes.append(
-            StepNode(
+            DrawnStep(
                 name,
                 layer[name],
                 row,
@@ -186,7 +189,7 @@ def layout_flow_graph(
         row = rows.get(layer[node.name], 0)
         rows[layer[node.name]] = row + 1
         nodes.append(
-            StepNode(
+            DrawnStep(
                 node.name,
                 layer[node.name],
                 row,
@@ -203,7 +206,7 @@ def run_graph(run: RunData) -> RunGraph:
     """The graph a report draws: the recorded flow graph, else the one rebuilt from tasks."""
     graph = graph_from_record(run.record.get("graph"))
     if graph is None:
-        return build_graph(run)
+        return graph_from_tasks(run)
     counts = {s.name: _counts(s.tasks) for s in run.steps}
     return layout_flow_graph(graph, counts, finished=run.record.get("status") != "running")
 
@@ -214,7 +217,7 @@ def _first_start(run: RunData, name: str) -> float:
     return min(starts, default=float("inf"))
 
 
-def _count_label(n: StepNode) -> str:
+def _count_label(n: DrawnStep) -> str:
     if n.state == "unreached":
         return "not reached"
     if n.state == "waiting" and not n.tasks:
@@ -225,7 +228,7 @@ def _count_label(n: StepNode) -> str:
     return text
 
 
-def _node_svg(n: StepNode, x: float, y: float, link: str | None) -> str:
+def _node_svg(n: DrawnStep, x: float, y: float, link: str | None) -> str:
     total = max(n.tasks, 1)
     bar_w = NODE_W - 2 * BAR_X
     done_w = bar_w * n.done / total

@@ -11,7 +11,7 @@ from reportkit import run_flow_file
 
 from dflow.report import build_report
 from dflow.report.collect import collect_run
-from dflow.report.graph import build_graph
+from dflow.report.graph import graph_from_tasks
 from dflow.store import open_store
 
 STEPS = ["start", "left", "right", "join_branches", "fan", "collect", "end"]
@@ -27,7 +27,7 @@ def _no_remote_urls(html: str) -> None:
 def test_graph_is_rebuilt_from_task_records(report_run):
     store, result = report_run
     run = collect_run(open_store(store), result.flow_name, result.run_id)
-    graph = build_graph(run)
+    graph = graph_from_tasks(run)
     layer = {n.name: n.layer for n in graph.nodes}
     kind = {n.name: n.kind for n in graph.nodes}
     assert layer == {
