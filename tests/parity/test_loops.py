@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from zoo import load_zoo
 
 from dflow.flowfile import load_flow
 from dflow.graph import build_graph
@@ -31,7 +32,9 @@ def _run(name: str, store_url: str, **params):
 @pytest.mark.parametrize(("passes", "ids"), [(1, ["0_0"]), (2, ["0_0", "0_1"]), (12, None)])
 def test_a_step_that_switches_to_itself_runs_once_per_pass(store_url, passes, ids):
     """Going back 0, 1 and 11 times: one task per pass, ids in pass order."""
-    result = _run("CountFlow", store_url, passes=passes)
+    result = load_zoo("good_loop.py").run(
+        store=store_url, scheduler="sync", quiet=True, limit=passes
+    )
     assert result.successful, result.error
     tasks = list(result.run["loop"])
     expected = ids or [f"0_{i}" for i in range(passes)]
@@ -154,8 +157,9 @@ def test_the_graph_record_and_every_drawing_show_the_loop(store_url):
 
 
 def test_a_self_loop_is_drawn_over_its_step(store_url):
-    result = _run("CountFlow", store_url, passes=3)
-    laid = run_graph(collect_run(open_store(store_url), "CountFlow", result.run_id))
+    result = load_zoo("good_loop.py").run(store=store_url, scheduler="sync", quiet=True, limit=3)
+    laid = run_graph(collect_run(open_store(store_url), "WhileFlow", result.run_id))
     assert laid.loops == (("loop", "loop"),) and ("loop", "loop") not in laid.edges
     assert 'data-from="loop" data-to="loop"' in render_graph_svg(laid)
-    assert "[succeeded]" in render(build_graph(_flow("CountFlow")), states={"loop": "succeeded"})
+    drawn = render(build_graph(load_zoo("good_loop.py")), states={"loop": "succeeded"})
+    assert "[succeeded]" in drawn

@@ -1,31 +1,10 @@
 """Loops: a switch that goes back to its own step (Metaflow 2.18's recursion) or to an
-earlier step, in the shapes Metaflow's documentation shows and a few more."""
+earlier step, in the shapes Metaflow's documentation shows and a few more. The plain
+recursive step (Metaflow's WhileFlow) is the zoo's, tests/zoo/good_loop.py."""
 
 from pathlib import Path
 
 from dflow import FlowSpec, Parameter, step
-
-
-class CountFlow(FlowSpec):
-    """Metaflow's WhileFlow with a bound: ``loop`` runs ``passes`` times."""
-
-    passes = Parameter("passes", default=5, type=int)
-
-    @step
-    def start(self):
-        self.seen = []
-        self.next(self.loop)
-
-    @step
-    def loop(self):
-        self.x = getattr(self, "x", 0) + 1
-        self.seen = self.seen + [self.x]
-        self.again = self.x < self.passes
-        self.next({True: self.loop, False: self.end}, condition="again")
-
-    @step
-    def end(self):
-        self.final = self.x
 
 
 class FlakyLoopFlow(FlowSpec):
