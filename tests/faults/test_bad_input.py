@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from faultkit import dflow_cli, fault_flow, run
+from faultkit import dflow_in_process, fault_flow, run
 
 from dflow.errors import StoreError
 from dflow.store import TaskAddress, open_store
@@ -34,7 +34,9 @@ def test_tags_with_control_characters_are_refused(tag, store_url):
     assert ok.successful
     if "\x00" in tag:
         return  # no command line can carry a NUL
-    done = dflow_cli("tag", "add", f"TwoArtifactsFlow/{ok.run_id}", tag, "--store", store_url)
+    done = dflow_in_process(
+        "tag", "add", f"TwoArtifactsFlow/{ok.run_id}", tag, "--store", store_url
+    )
     assert done.returncode == 1 and "control character" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -72,17 +74,17 @@ class NextAssignedFlow(FlowSpec):
 def test_a_non_ascii_flow_name_is_refused_by_check_as_by_run(tmp_path):
     flow = tmp_path / "fluss.py"
     flow.write_text(NON_ASCII)
-    checked = dflow_cli("check", str(flow))
+    checked = dflow_in_process("check", str(flow))
     assert checked.returncode == 1
     assert "fluss.py:5: flow class name 'FlüssFlow' is not ASCII" in checked.stdout
-    ran = dflow_cli("run", str(flow), "--scheduler", "sync", "--store", str(tmp_path / "s"))
+    ran = dflow_in_process("run", str(flow), "--scheduler", "sync", "--store", str(tmp_path / "s"))
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
 
 
 def test_assigning_self_next_in_a_step_is_caught_by_check(tmp_path):
     flow = tmp_path / "nextassigned.py"
     flow.write_text(NEXT_ASSIGNED)
-    checked = dflow_cli("check", str(flow))
+    checked = dflow_in_process("check", str(flow))
     assert checked.returncode == 1
     assert "nextassigned.py:8: step 'start' assigns self.next" in checked.stdout
 
@@ -96,7 +98,7 @@ def test_dump_shows_every_artifact_it_can_and_marks_the_others(store_url):
     blob.write_bytes(blob.read_bytes()[:-3])  # truncated
     spec = f"TwoArtifactsFlow/{result.run_id}/start/0"
     for extra in ((), ("--json",)):
-        done = dflow_cli("dump", spec, *extra, "--store", store_url, "-A")
+        done = dflow_in_process("dump", spec, *extra, "--store", store_url, "-A")
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
         assert "[1, 2, 3]" in done.stdout.replace("\n", "").replace(" ", "").replace(
@@ -110,18 +112,20 @@ def test_code_extract_onto_a_file_or_a_non_empty_folder_is_refused(tmp_path, sto
     spec = f"TwoArtifactsFlow/{result.run_id}"
     afile = tmp_path / "afile"
     afile.write_text("mine")
-    done = dflow_cli("code", spec, "--extract", str(afile), "--store", store_url, "-A")
+    done = dflow_in_process("code", spec, "--extract", str(afile), "--store", store_url, "-A")
     assert done.returncode == 1 and "it is a file" in done.stderr
     assert "Traceback" not in done.stderr and afile.read_text() == "mine"
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "faulty.py").write_text("my own work")
-    done = dflow_cli("code", spec, "--extract", str(folder), "--store", store_url, "-A")
+    done = dflow_in_process("code", spec, "--extract", str(folder), "--store", store_url, "-A")
     assert done.returncode == 1 and "not empty" in done.stderr and "--force" in done.stderr
     assert (folder / "faulty.py").read_text() == "my own work"
-    done = dflow_cli("code", spec, "--extract", str(folder), "--force", "--store", store_url, "-A")
+    done = dflow_in_process(
+        "code", spec, "--extract", str(folder), "--force", "--store", store_url, "-A"
+    )
     assert done.returncode == 0, done.stderr
     assert "class TwoArtifactsFlow" in (folder / "faulty.py").read_text()
     fresh = tmp_path / "fresh"
-    done = dflow_cli("code", spec, "--extract", str(fresh), "--store", store_url, "-A")
+    done = dflow_in_process("code", spec, "--extract", str(fresh), "--store", store_url, "-A")
     assert done.returncode == 0 and (fresh / "faulty.py").exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faultkit import dflow_cli, run, run_dir, zoo_flow
+from faultkit import dflow_in_process, run, run_dir, zoo_flow
 
 from dflow.client import ClientContext, Flow
 
@@ -28,7 +28,7 @@ def test_listing_runs_skips_a_garbled_and_a_deleted_run_record(store_url):
 
 
 def _check_cli(store_url, good, garbled, deleted, every):
-    done = dflow_cli("runs", "LinearFlow", "--store", store_url, *every)
+    done = dflow_in_process("runs", "LinearFlow", "--store", store_url, *every)
     assert done.returncode == 0, done.stderr
     assert good in done.stdout
     assert "Traceback" not in done.stderr
@@ -84,11 +84,11 @@ def test_a_damaged_commit_is_damaged_everywhere(how, store_url):
     data = collect_run(context.store, "LinearFlow", run_id)
     (middle,) = [t for t in data.tasks if t.step == "middle"]
     assert middle.status == "damaged"
-    shown = dflow_cli("show", f"LinearFlow/{run_id}", "--store", store_url)
+    shown = dflow_in_process("show", f"LinearFlow/{run_id}", "--store", store_url)
     assert shown.returncode == 0, shown.stderr
     row = next(line for line in shown.stdout.splitlines() if line.startswith("middle "))
     assert "damaged" in row and "succeeded" not in row
-    dumped = dflow_cli("dump", f"LinearFlow/{run_id}/middle/0", "--store", store_url, "-A")
+    dumped = dflow_in_process("dump", f"LinearFlow/{run_id}/middle/0", "--store", store_url, "-A")
     assert "damaged" in dumped.stdout + dumped.stderr
     assert "Traceback" not in dumped.stderr
     # the run itself: damaged in the client, dflow show, dflow runs and the report alike
@@ -97,7 +97,7 @@ def test_a_damaged_commit_is_damaged_everywhere(how, store_url):
     assert data.state == "damaged"
     assert shown.stdout.splitlines()[0].endswith("damaged")
     assert "middle/0" in shown.stdout and "resume reruns" in shown.stdout
-    listed = dflow_cli("runs", "LinearFlow", "--store", store_url, "-A")
+    listed = dflow_in_process("runs", "LinearFlow", "--store", store_url, "-A")
     assert listed.returncode == 0, listed.stderr
     rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()[1:]}
     assert rows == {run_id: "damaged", sound: "succeeded"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from faultkit import attempt_dir, dflow_cli, run, run_dir, zoo_flow
+from faultkit import attempt_dir, dflow_in_process, run, run_dir, zoo_flow
 
 from dflow.client import ClientContext, Run
 from dflow.client.display import format_run
@@ -43,6 +43,6 @@ def test_damage_to_an_indexed_task_is_shown(store_url, how):
     assert states == ["damaged", "succeeded", "succeeded"]
     assert r["square"].tasks()[0].damage
     assert r.step_states()["square"] == "damaged"
-    done = dflow_cli("show", r.pathspec, "--store", store_url)
+    done = dflow_in_process("show", r.pathspec, "--store", store_url)
     assert done.returncode == 0, done.stderr
     assert "1 damaged, 2 succeeded" in done.stdout

@@ -1,11 +1,15 @@
-"""Inspection never runs planted code: the CLI and the client open stores untrusted."""
+"""Inspection never runs planted code: the CLI and the client open stores untrusted.
+
+The commands run in this process (faultkit.dflow_in_process): planted code that ran would
+leave its marker here as it would in a fresh process, and faulty.Planted is importable here.
+"""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from faultkit import dflow_cli, fault_flow, run
+from faultkit import dflow_in_process, fault_flow, run
 
 from dflow.client import ClientContext, Task
 from dflow.errors import PickleRefusedError
@@ -41,7 +45,7 @@ def test_no_cli_command_runs_a_planted_pickle(planted, tmp_path):
     outputs = {}
     for command in COMMANDS:
         args = [a.format(run=run_spec, tmp=tmp_path) for a in command]
-        done = dflow_cli(*args, "--store", store, env=env)
+        done = dflow_in_process(*args, "--store", store, env=env)
         assert "Traceback" not in done.stderr, (args, done.stderr)
         assert not marker.exists(), f"dflow {' '.join(args)} ran the planted pickle"
         outputs[command] = done
