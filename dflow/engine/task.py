@@ -40,14 +40,17 @@ class TaskFailure(Exception):
 def run_unit(plan: RunPlan, specs: tuple[TaskSpec, ...], *deps: list[TaskResult]) -> list:
     """Run every task of a unit; raise the first failure after all have been tried.
 
-    A unit of several tasks then writes one task index of the record files they wrote
-    (see :mod:`dflow.store.taskindex`), so a reader lists the run instead of reading
-    every task.
+    Each task's commit is fsynced while the next ones run, and every one is in place
+    before the unit returns. A unit of several tasks then writes one task index of the
+    record files they wrote (see :mod:`dflow.store.taskindex`), so a reader lists the run
+    instead of reading every task.
     """
     store = store_for(plan)
     results: list[TaskResult | None] = []
     failure: TaskFailure | None = None
-    with store.records.journal.capture() as written:
+    # The tasks' commits are fsynced while the next tasks run; all are in place (durable)
+    # before the index is written and the unit returns (see Files.commits_in_flight).
+    with store.records.journal.capture() as written, store.io.commits_in_flight():
         for spec in specs:
             try:
                 results.append(run_task(plan, store, spec, deps))

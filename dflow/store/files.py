@@ -10,10 +10,12 @@ Local writes are atomic: a unique temp file in the target folder, written in ful
 rename (``write``) or a hard link (``create``: ``os.link`` fails if the target exists, so
 the create is exclusive too, and a reader or a crash never sees a partial file; a
 ``durable=False`` create skips the fsync, for files whose loss or damage in a crash costs
-nothing). Folders are created as a write needs them; the layer remembers the folders it
-made or found (a bounded set), so a task's writes cost one ``mkdir`` per new folder, not
-one per file (a remembered folder removed meanwhile is made again). An object
-store's PUT already is atomic; ``create`` is a conditional PUT (fsspec's
+nothing). Inside :meth:`Files.commits_in_flight` a thread's durable creates overlap: each
+is still fsynced before it appears, on a few threads of the layer, and the block's exit
+waits for all of them. Folders are created as a write needs them; the layer remembers
+the folders it made or found (a bounded set), so a task's writes cost one ``mkdir`` per
+new folder, not one per file (a remembered folder removed meanwhile is made again). An
+object store's PUT already is atomic; ``create`` is a conditional PUT (fsspec's
 ``pipe_file(mode="create")``: ``If-None-Match: *`` on s3fs, an exclusive open on memory://)
 where the backend supports it, else a check then a PUT (see :meth:`Files.create`).
 
@@ -22,12 +24,16 @@ A layer opened with ``writable=False`` refuses every write with ReadOnlyStoreErr
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import inspect
 import os
 import shutil
+import threading
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,6 +47,9 @@ from dflow.errors import ReadOnlyStoreError, StoreError, StoreIOError
 _NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.ENOSYS})
 #: Names holding this are local temp files of a write in progress: never listed.
 _TEMP = ".tmp-"
+#: Threads of a file layer that fsync and link creates in flight (see commits_in_flight).
+_SEALERS = 8
+_SEALER_LOCK = threading.Lock()
 #: How many local folders a file layer remembers as existing (see Files._make_folder).
 _FOLDERS = 4096
 
@@ -97,6 +106,8 @@ class Files:
         self.fs = DirFileSystem(self.root, fs)
         #: Local folders known to exist (the root, and those made or found by a write).
         self._folders: set[str] = {self.root} if self.local else set()
+        self._in_flight = threading.local()  # a thread's creates in flight (commits_in_flight)
+        self._pool: ThreadPoolExecutor | None = None
 
     def check_writable(self, rel: str) -> None:
         """Raise ReadOnlyStoreError if this layer was opened read-only."""
@@ -200,24 +211,67 @@ class Files:
 
     def _create_local(self, target: str, data: bytes, durable: bool) -> bool:
         """Atomic exclusive create of a local file: temp, fsync (if ``durable``), hard
-        link (fails if present)."""
+        link (fails if present); sealed on the pool inside :meth:`commits_in_flight`."""
+        pending = getattr(self._in_flight, "pending", None)
         tmp = _temp_beside(target)
+        if durable and pending is not None:
+            try:
+                self._write_new(tmp, data, sync=False)
+            except BaseException:
+                _unlink(tmp)
+                raise
+            pending.append((target, self._sealer().submit(_seal, tmp, target, data)))
+            return True
         try:
             self._write_new(tmp, data, sync=durable)
-            try:
-                os.link(tmp, target)  # atomic, and fails if the target exists
-            except FileExistsError:
-                return False
-            except OSError as exc:
-                if exc.errno not in _NO_LINKS:
-                    raise
-                return _create_without_links(target, data)
-            return True
+            return _link_in_place(tmp, target, data)
         finally:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+            _unlink(tmp)
+
+    @contextlib.contextmanager
+    def commits_in_flight(self) -> Iterator[None]:
+        """Let this thread's durable creates overlap: within the block a local
+        :meth:`create` writes its temp file and returns True at once, and its fsync and
+        link run on a few threads of this layer; the block's exit waits for all of them.
+
+        Each file is still fsynced before it appears (atomic and durable, one by one),
+        but fsyncs in flight together share the journal commits and disk flushes that
+        make each of them slow, and the caller's work goes on meanwhile: a unit of tasks
+        (:func:`dflow.engine.task.run_unit`) commits them all by the time it returns. A
+        create refused because the file exists (a concurrent commit) or failed raises a
+        StoreError at the exit, after every other one has ended; the block's own error
+        wins. Object stores and nested blocks: no change (a PUT is durable already).
+        """
+        if not self.local or getattr(self._in_flight, "pending", None) is not None:
+            yield
+            return
+        pending: list[tuple[str, Future]] = []
+        self._in_flight.pending = pending
+        failure: BaseException | None = None
+        try:
+            yield
+        finally:
+            self._in_flight.pending = None
+            for target, future in pending:
+                try:
+                    created = future.result()
+                except Exception as exc:  # noqa: BLE001 - the first one is raised below
+                    failure = failure or io_error("create", target, exc)
+                    continue
+                if not created and failure is None:
+                    failure = StoreError(
+                        f"{target} was created concurrently: an exclusive create found it "
+                        "already there",
+                        hint="two writers committed the same attempt; start a new attempt",
+                    )
+        if failure is not None:
+            raise failure
+
+    def _sealer(self) -> ThreadPoolExecutor:
+        with _SEALER_LOCK:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(_SEALERS, thread_name_prefix="dflow-fsync")
+            return self._pool
 
     def put_once(self, rel: str, data: bytes) -> bool:
         """Write ``data`` unless a file is already there; False (nothing written) if so.
@@ -356,6 +410,39 @@ def _temp_beside(target: str) -> str:
     """A unique temp name beside ``target`` (same folder, so rename and link are atomic)."""
     folder, base = os.path.split(target)
     return os.path.join(folder, f".{base}{_TEMP}{uuid.uuid4().hex}")
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _link_in_place(tmp: str, target: str, data: bytes) -> bool:
+    """Give the written temp file ``tmp`` the name ``target``, unless taken (False)."""
+    try:
+        os.link(tmp, target)  # atomic, and fails if the target exists
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        return _create_without_links(target, data)
+    return True
+
+
+def _seal(tmp: str, target: str, data: bytes) -> bool:
+    """fsync the temp file ``tmp``, then link it as ``target`` (a create in flight)."""
+    try:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return _link_in_place(tmp, target, data)
+    finally:
+        _unlink(tmp)
 
 
 def _create_without_links(target: str, data: bytes) -> bool:

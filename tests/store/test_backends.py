@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from dflow.errors import StoreError
 from dflow.store import Store, open_store
 from dflow.store import files as files_module
 from dflow.store.files import Files
@@ -191,3 +192,48 @@ def test_writes_make_each_new_folder_once_and_remake_a_removed_one(tmp_path, mon
     io.write("flows/F/runs/1/steps/s/8/0/record.json", DATA)
     assert io.create("flows/F/runs/1/steps/s/7/0/DONE", DATA) is True
     assert io.read("flows/F/runs/1/steps/s/7/0/DONE") == DATA
+
+
+def test_creates_in_flight_are_each_fsynced_before_they_appear_and_all_in_place_at_exit(
+    tmp_path, monkeypatch
+) -> None:
+    io = _local(tmp_path)
+    order: list[tuple[str, str]] = []
+    real_fsync, real_link = files_module.os.fsync, files_module.os.link
+
+    def fsync(fd):
+        order.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def link(src, dst):
+        order.append(("link", src))
+        return real_link(src, dst)
+
+    monkeypatch.setattr(files_module.os, "fsync", fsync)
+    monkeypatch.setattr(files_module.os, "link", link)
+    rels = [f"steps/s/{i}/0/DONE" for i in range(20)]
+    with io.commits_in_flight():
+        for rel in rels:
+            assert io.create(rel, DATA) is True
+    assert all(io.read(rel) == DATA for rel in rels)
+    for rel in rels:  # no temp file left, and every file was fsynced before its link
+        assert io.ls(os.path.dirname(rel)) == ["DONE"]
+    links = {src: i for i, (op, src) in enumerate(order) if op == "link"}
+    fsyncs = {path: i for i, (op, path) in enumerate(order) if op == "fsync"}
+    assert len(links) == len(rels) and set(links) == set(fsyncs)
+    assert all(fsyncs[tmp] < links[tmp] for tmp in links)
+
+
+def test_a_create_in_flight_that_finds_the_file_raises_at_exit_after_the_others(
+    tmp_path,
+) -> None:
+    io = _local(tmp_path)
+    assert io.create("t/1/0/DONE", b"first") is True
+    with pytest.raises(StoreError, match="created concurrently"):
+        with io.commits_in_flight():
+            io.create("t/0/0/DONE", DATA)
+            io.create("t/1/0/DONE", b"second")  # taken: refused, said at the exit
+            io.create("t/2/0/DONE", DATA)
+    assert io.read("t/1/0/DONE") == b"first"
+    assert io.read("t/0/0/DONE") == DATA and io.read("t/2/0/DONE") == DATA
+    assert io.ls("t/1/0") == ["DONE"]  # no temp file left
