@@ -5,6 +5,7 @@ when it fails."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import click
@@ -115,17 +116,21 @@ def _options(kwargs: dict):
     )
 
 
-def _start_workers_early(options) -> None:
-    """When the run will start its own cluster, start the process its workers fork from
-    now, so their imports overlap this process's (:mod:`dflow.engine.forkserver`)."""
+def _own_cluster_early(options) -> contextlib.AbstractContextManager:
+    """When the run will start its own cluster (no scheduler given or configured, no
+    cluster recorded), start it now: the process its workers fork from first
+    (:mod:`dflow.engine.forkserver`), so their imports overlap this process's, then the
+    scheduler and the workers, which join while the engine loads and checks the flow."""
     from dflow import config
     from dflow.cluster.record import load_record
 
     if config.get("scheduler", override=options.scheduler) or load_record() is not None:
-        return
+        return contextlib.nullcontext()
     from dflow.engine.forkserver import start_early
+    from dflow.engine.targets import local_cluster_started_early
 
     start_early()
+    return local_cluster_started_early(options.max_workers)
 
 
 def _finish(ctx: click.Context, result) -> None:
@@ -139,12 +144,13 @@ def _run_command(flow_cls: type) -> click.Command:
 
     @click.pass_context
     def run(ctx: click.Context, **kwargs) -> None:
-        from dflow.engine.launch import run_flow
-
         options = _options(kwargs)
-        _start_workers_early(options)
         params = {names[k]: v for k, v in kwargs.items() if k in names and v is not None}
-        _finish(ctx, run_flow(flow_cls, params, options))
+        with _own_cluster_early(options):
+            from dflow.engine.launch import run_flow
+
+            result = run_flow(flow_cls, params, options)
+        _finish(ctx, result)
 
     command = click.command(
         "run",
@@ -167,11 +173,12 @@ def _resume_command(flow_cls: type) -> click.Command:
     )
     @click.pass_context
     def resume(ctx: click.Context, step: str | None, origin_run_id: str | None, **kwargs) -> None:
-        from dflow.engine.resume import resume_flow
-
         options = _options(kwargs)
-        _start_workers_early(options)
-        _finish(ctx, resume_flow(flow_cls, origin_run_id, step, options))
+        with _own_cluster_early(options):
+            from dflow.engine.resume import resume_flow
+
+            result = resume_flow(flow_cls, origin_run_id, step, options)
+        _finish(ctx, result)
 
     return click.command(
         "resume",

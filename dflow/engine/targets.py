@@ -12,7 +12,8 @@
 5. else a ``LocalCluster`` started for the run (worker processes, one per core) and
    closed after it. The run starts on it as soon as its scheduler is up; the workers
    join while it writes its records and submits its first tasks (see
-   :func:`_local_cluster`).
+   :func:`_local_cluster`). The command line starts it even earlier, before it loads
+   the engine (:func:`local_cluster_started_early`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from dflow import config
-from dflow.engine.executors import DaskExecutor, SyncExecutor
 from dflow.errors import SchedulerError
 
 
@@ -104,6 +104,8 @@ def _machine_memory_mb() -> int:
 @contextlib.contextmanager
 def open_target(scheduler: str | None = None, max_workers: int | None = None) -> Iterator[Target]:
     """Choose and open the executor of a run; close what this call started."""
+    from dflow.engine.executors import DaskExecutor, SyncExecutor
+
     scheduler = config.get("scheduler", override=scheduler)
     if scheduler == "sync":
         yield Target(SyncExecutor(), "sync", "sync", None, 1)
@@ -125,6 +127,9 @@ def open_target(scheduler: str | None = None, max_workers: int | None = None) ->
             )
         finally:
             client.close()
+        return
+    if "cluster" in _EARLY:  # the run's own, started early (its client is the current one)
+        yield _local_target(_EARLY["cluster"])
         return
     client = _current_client()
     if client is not None:
@@ -154,14 +159,41 @@ def open_target(scheduler: str | None = None, max_workers: int | None = None) ->
         finally:
             client.close()
         return
-    with _local_cluster(max_workers) as (client, started, workers):
-        yield Target(
-            DaskExecutor(client, starting=started),
-            "local",
-            client.scheduler.address,
-            client.dashboard_link,
-            workers,  # one thread each
-        )
+    with _local_cluster(max_workers) as own:
+        yield _local_target(own)
+
+
+def _local_target(own: tuple) -> Target:
+    from dflow.engine.executors import DaskExecutor
+
+    client, started, workers = own
+    return Target(
+        DaskExecutor(client, starting=started),
+        "local",
+        client.scheduler.address,
+        client.dashboard_link,
+        workers,  # one thread each
+    )
+
+
+#: The run's own cluster when the command line started it before the run (``cluster``).
+_EARLY: dict[str, tuple] = {}
+
+
+@contextlib.contextmanager
+def local_cluster_started_early(max_workers: int | None) -> Iterator[None]:
+    """Start the run's own cluster now, for the run started inside this block, which
+    uses it when it would start one (the embedded default); closed on leaving.
+
+    The command line starts it before it imports the engine and validates the flow, so
+    the workers join meanwhile.
+    """
+    with _local_cluster(max_workers) as own:
+        _EARLY["cluster"] = own
+        try:
+            yield
+        finally:
+            _EARLY.pop("cluster", None)
 
 
 #: What the run's own scheduler preloads: the /dflow page.
