@@ -5,7 +5,8 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from dashkit import FLOWS, BackgroundRun, find_run, get_json
+from dashkit import BackgroundRun, find_run, get_json
+from zoo import zoo_path
 
 from dflow.cluster.launch import ClusterOptions, start_cluster, stop_cluster
 
@@ -29,7 +30,7 @@ def test_cluster_up_serves_the_dflow_page(cluster_home, tmp_path):
     with urllib.request.urlopen(f"{base}/dflow", timeout=10) as resp:
         assert b"dflow runs" in resp.read()
     result = BackgroundRun(
-        FLOWS / "gated_flow.py", "GatedFlow", record.address, str(tmp_path / "store"), {}
+        zoo_path("gated_foreach.py"), "GatedFlow", record.address, str(tmp_path / "store"), {}
     ).result()
     run = find_run(get_json(f"{base}/dflow/api/runs"), "GatedFlow", result.run_id)
     assert run["status"] == "succeeded"

@@ -11,10 +11,11 @@ import urllib.request
 
 import pytest
 from browser import ARTIFACTS, dump_dom, elements, screenshot
-from dashkit import FLOWS, REPORT_FLOWS, BackgroundRun, find_run, get_json, wait_for
+from dashkit import REPORT_FLOWS, BackgroundRun, find_run, get_json, wait_for
 from dask.utils import key_split
 from distributed import Client, Event
 from distributed.utils import color_of
+from zoo import zoo_path
 
 from dflow.report import build_report
 
@@ -140,23 +141,23 @@ def test_page_during_a_1000_task_foreach(cluster, tmp_path, chrome_dir):
     with Client(lc) as client:
         gate = Event("dflow-dashboard-big-gate", client=client)
         run = BackgroundRun(
-            FLOWS / "big_gated_flow.py",
-            "BigGatedFlow",
+            zoo_path("big_foreach.py"),
+            "BigForeachFlow",
             lc.scheduler_address,
             store,
-            {"gate": gate.name},
+            {"gate": gate.name, "flaky": True},
         )
         try:
 
             def half_done():
                 """half of the 1,000 work tasks are done, the gated ones still running"""
-                found = find_run(get_json(f"{base}/dflow/api/runs"), "BigGatedFlow")
+                found = find_run(get_json(f"{base}/dflow/api/runs"), "BigForeachFlow")
                 steps = {s["step"]: s for s in found["steps"]} if found else {}
                 work = steps.get("work", {})
                 return found if work.get("done", 0) >= 500 and work.get("running") else None
 
             live = wait_for(half_done, timeout=120)
-            key = f"BigGatedFlow/{live['run_id']}"
+            key = f"BigForeachFlow/{live['run_id']}"
             dom = dump_dom(f"{base}/dflow", user_data_dir=chrome_dir, budget_ms=1500)
             assert elements(dom, "section", "run-detail", data_run=key)
             nodes = {n["attrs"]["data-step"]: n for n in elements(dom, "g", "node")}
@@ -182,7 +183,7 @@ def test_page_during_a_1000_task_foreach(cluster, tmp_path, chrome_dir):
             # each step in the colour Dask's task stream gives its keys (color_of of the
             # key prefix): its bar and its box in the graph; links from a step to its
             # live tasks' Dask info pages
-            colour = color_of(key_split(f"BigGatedFlow.work-{live['run_id']}-0"))
+            colour = color_of(key_split(f"BigForeachFlow.work-{live['run_id']}-0"))
             assert f"background:{colour}" in row
             box = section.split('data-step="work"', 1)[1].split("</g>", 1)[0]
             assert f"stroke:{colour}" in box and f"fill:{colour}" in box
@@ -191,7 +192,7 @@ def test_page_during_a_1000_task_foreach(cluster, tmp_path, chrome_dir):
                 for a in elements(section, "a", "task-link")
                 if ".join-" in a["text"]
             )
-            assert f"BigGatedFlow.join-{live['run_id']}-0" in _get(f"{base}/{join_href}")
+            assert f"BigForeachFlow.join-{live['run_id']}-0" in _get(f"{base}/{join_href}")
             screenshot(
                 f"{base}/dflow",
                 ARTIFACTS / "dashboard_1000_foreach.png",
@@ -202,5 +203,5 @@ def test_page_during_a_1000_task_foreach(cluster, tmp_path, chrome_dir):
             gate.set()
         result = run.result(timeout=180)
     assert result.status == "succeeded"
-    done = find_run(get_json(f"{base}/dflow/api/runs"), "BigGatedFlow", result.run_id)
+    done = find_run(get_json(f"{base}/dflow/api/runs"), "BigForeachFlow", result.run_id)
     assert {s["step"]: s["done"] for s in done["steps"]}["work"] == 1000

@@ -7,6 +7,7 @@ import pytest
 from browser import ARTIFACTS, dump_dom, elements, screenshot
 from dashkit import FLOWS, REPORT_FLOWS, BackgroundRun, find_run, get_json, wait_for
 from distributed import Client, Event, LocalCluster
+from zoo import zoo_path
 
 pytestmark = pytest.mark.cluster
 
@@ -30,7 +31,11 @@ def test_page_lists_a_run_and_follows_it_live(cluster, tmp_path, chrome_dir):
     with Client(lc) as client:
         gate = Event("dflow-dashboard-test-gate", client=client)
         run = BackgroundRun(
-            FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store, {"gate": gate.name}
+            zoo_path("gated_foreach.py"),
+            "GatedFlow",
+            lc.scheduler_address,
+            store,
+            {"gate": gate.name},
         )
         try:
 
@@ -188,12 +193,12 @@ def test_routes_config_without_preload(tmp_path):
         base = lc.dashboard_link.rsplit("/", 1)[0]
         assert "dflow-dashboard" not in lc.scheduler.plugins
         first = BackgroundRun(
-            FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store, {}
+            zoo_path("gated_foreach.py"), "GatedFlow", lc.scheduler_address, store, {}
         ).result()
         assert find_run(get_json(f"{base}/dflow/api/runs"), "GatedFlow", first.run_id)
         assert "dflow-dashboard" in lc.scheduler.plugins
         second = BackgroundRun(
-            FLOWS / "gated_flow.py", "GatedFlow", lc.scheduler_address, store, {}
+            zoo_path("gated_foreach.py"), "GatedFlow", lc.scheduler_address, store, {}
         ).result()
         doc = get_json(f"{base}/dflow/api/runs")
         for res in (first, second):

@@ -7,8 +7,9 @@ from pathlib import Path
 FLOWS = Path(__file__).resolve().parent / "flows"
 
 
-def run_flow_file(name: str, cls: str, store: str, params: dict | None = None):
-    """Run ``flows/<name>:<cls>`` in-process (scheduler "sync") and return the RunResult."""
+def run_flow_file(name: str | Path, cls: str, store: str, params: dict | None = None):
+    """Run ``flows/<name>:<cls>`` (or the flow file at the absolute path ``name``, e.g. a
+    zoo file) in-process (scheduler "sync") and return the RunResult."""
     from dflow.engine.launch import RunOptions, run_flow
     from dflow.flowfile import load_flow
 

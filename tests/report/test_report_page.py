@@ -8,6 +8,7 @@ import time
 import pytest
 from browser import ARTIFACTS, dump_dom, elements, screenshot
 from reportkit import run_flow_file
+from zoo import zoo_path
 
 from dflow.report import build_report
 from dflow.report.collect import collect_run
@@ -137,7 +138,7 @@ def test_failed_run_report_names_the_failing_task(tmp_path, chrome_dir):
 @pytest.mark.slow
 def test_report_of_1000_foreach_tasks_renders(tmp_path, chrome_dir):
     store = str(tmp_path / "store")
-    result = run_flow_file("big_foreach.py", "BigForeachFlow", store)
+    result = run_flow_file(zoo_path("big_foreach.py"), "BigForeachFlow", store)
     assert result.status == "succeeded"
     t0 = time.perf_counter()
     report = build_report(result.flow_name, result.run_id, store=store)

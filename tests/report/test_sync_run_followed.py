@@ -11,7 +11,7 @@ import time
 
 from browser import dump_dom, elements
 from click.testing import CliRunner
-from reportkit import FLOWS
+from zoo import zoo_path
 
 from dflow.cli.main import main
 
@@ -33,8 +33,8 @@ def _wait_for(check, timeout: float = 60.0):
 def test_a_sync_run_is_listed_and_reported_while_it_runs(tmp_path, chrome_dir):
     store, gate = str(tmp_path / "store"), tmp_path / "gate"
     env = dict(os.environ, DFLOW_HOME=str(tmp_path / "home"))
-    cmd = [sys.executable, "-m", "dflow", "run", str(FLOWS / "sync_gated.py")]
-    cmd += ["--gate", str(gate), "--scheduler", "sync", "--store", store]
+    cmd = [sys.executable, "-m", "dflow", "run", str(zoo_path("gated_foreach.py"))]
+    cmd += ["--gate_file", str(gate), "--scheduler", "sync", "--store", store]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
 
@@ -42,7 +42,7 @@ def test_a_sync_run_is_listed_and_reported_while_it_runs(tmp_path, chrome_dir):
             """dflow runs lists the run as running, past the first hold task"""
             if not (tmp_path / "store").exists():
                 return None
-            result = CliRunner().invoke(main, ["runs", "SyncGatedFlow", "--store", store, "-A"])
+            result = CliRunner().invoke(main, ["runs", "GatedFlow", "--store", store, "-A"])
             lines = result.output.splitlines()[1:] if result.exit_code == 0 else []
             return lines[0].split() if lines and lines[0].split()[1] == "running" else None
 
@@ -52,7 +52,7 @@ def test_a_sync_run_is_listed_and_reported_while_it_runs(tmp_path, chrome_dir):
         def hold_running():
             """the report draws hold as running (item 1 waits for the gate)"""
             out = tmp_path / "live.html"
-            _cli("report", f"SyncGatedFlow/{run_id}", "-o", str(out), "--store", store)
+            _cli("report", f"GatedFlow/{run_id}", "-o", str(out), "--store", store)
             hold = elements(out.read_text(), "g", "node", data_step="hold")
             return hold and hold[0]["attrs"]["class"] == "node running"
 
@@ -70,5 +70,5 @@ def test_a_sync_run_is_listed_and_reported_while_it_runs(tmp_path, chrome_dir):
         gate.touch()
         out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out.decode()[-2000:]
-    line = _cli("runs", "SyncGatedFlow", "--store", store, "-A").splitlines()[1].split()
+    line = _cli("runs", "GatedFlow", "--store", store, "-A").splitlines()[1].split()
     assert line[:2] == [run_id, "succeeded"]

@@ -16,6 +16,9 @@ Usage (``tests/`` is on ``sys.path`` under pytest; see tests/graph/conftest.py):
   flows), mapped to a fragment of the expected error message. A file with a syntax
   error would break ``ruff``, so :func:`write_broken_syntax` writes one where asked
   (its error is on line :data:`BROKEN_SYNTAX_LINE`).
+- Flows that the report and dashboard tests run and watch: ``gated_foreach.py``
+  (``GatedFlow``, held in progress by the test's gate) and ``big_foreach.py``
+  (``BigForeachFlow``, 1,000 tasks).
 """
 
 from __future__ import annotations

@@ -1,14 +1,20 @@
-"""A 1,000-task foreach in progress: a few tasks wait on the test's gate, some are retried."""
+"""A foreach of 1,000 tasks: a report of it must still render quickly, and the dashboard
+follows it in progress.
+
+Shared by the report and dashboard tests. By default every task is trivial; ``gate=``
+(a ``distributed.Event`` name) makes every 250th task wait for it, and ``flaky=True``
+makes every 100th fail once before its retry succeeds.
+"""
 
 from dflow import FlowSpec, Parameter, current, retry, step
 
 
-class BigGatedFlow(FlowSpec):
-    """start -> 1,000 x work (every 250th waits for the gate; every 100th fails once) -> join
-    -> end."""
+class BigForeachFlow(FlowSpec):
+    """start -> 1,000 x work -> join -> end."""
 
-    gate = Parameter("gate", default="", type=str)
     n = Parameter("n", default=1000, type=int)
+    gate = Parameter("gate", default="", type=str)
+    flaky = Parameter("flaky", default=False, type=bool)
 
     @step
     def start(self):
@@ -18,7 +24,7 @@ class BigGatedFlow(FlowSpec):
     @retry(times=1, minutes_between_retries=0)
     @step
     def work(self):
-        if self.input % 100 == 7 and current.retry_count == 0:
+        if self.flaky and self.input % 100 == 7 and current.retry_count == 0:
             raise RuntimeError(f"item {self.input}: flaky on purpose")
         if self.gate and self.input % 250 == 249:
             from distributed import Event
