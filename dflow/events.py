@@ -28,6 +28,26 @@ CARDS_TOPIC = "dflow-cards"
 MAX_ERROR_CHARS = 6000
 
 
+def _this_worker():
+    """The Dask worker running this code, or None (not on a worker, or no distributed)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
+
+
+def _log(sender, topic: str, msg: dict) -> bool:
+    """``sender.log_event(topic, msg)`` (a worker or a client); False when it could not be
+    sent. Publishing is best effort: it never fails a task or a run."""
+    try:
+        sender.log_event(topic, msg)
+    except Exception:  # noqa: BLE001 - the dashboard is best effort; the store has the records
+        return False
+    return True
+
+
 def publish_task_event(
     flow: str,
     run_id: str,
@@ -40,11 +60,8 @@ def publish_task_event(
 ) -> None:
     """Tell the scheduler (if this is a Dask worker) that an attempt ended (``error``:
     why it failed)."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):
+    worker = _this_worker()
+    if worker is None:
         return
     msg = {
         "flow": flow,
@@ -59,10 +76,7 @@ def publish_task_event(
     }
     if state == "failed" and error is not None:
         msg["error"] = error.capped(MAX_ERROR_CHARS).to_dict()
-    try:
-        worker.log_event(TASKS_TOPIC, msg)
-    except Exception:  # noqa: BLE001 - the dashboard is best effort; the store has the record
-        pass
+    _log(worker, TASKS_TOPIC, msg)  # best effort: the store has the attempt's record
 
 
 def publish_run_event(
@@ -91,10 +105,7 @@ def publish_run_event(
         msg["graph"] = graph
     if totals is not None:
         msg["totals"] = dict(totals)
-    try:
-        client.log_event(RUNS_TOPIC, msg)
-    except Exception:  # noqa: BLE001 - best effort, see above
-        pass
+    _log(client, RUNS_TOPIC, msg)
 
 
 def publish_card_event(
@@ -102,11 +113,8 @@ def publish_card_event(
 ) -> bool:
     """Tell the scheduler (if this is a Dask worker) where a running task's refreshed card
     pages are in the store; False off a worker or when the event could not be sent."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):
+    worker = _this_worker()
+    if worker is None:
         return False
     msg = {
         "flow": flow,
@@ -117,8 +125,4 @@ def publish_card_event(
         "time": time.time(),
         "cards": [dict(c) for c in cards],
     }
-    try:
-        worker.log_event(CARDS_TOPIC, msg)
-    except Exception:  # noqa: BLE001 - best effort: the committed card is in the store
-        return False
-    return True
+    return _log(worker, CARDS_TOPIC, msg)  # best effort: the committed card is in the store

@@ -121,19 +121,24 @@ def _scheduler_argv(opts: ClusterOptions, scheduler_file: Path, security: dict |
         str(scheduler_file),
     ]
     if security:
-        argv += [
-            "--protocol",
-            "tls",
-            "--tls-ca-file",
-            security["ca_file"],
-            "--tls-cert",
-            security["scheduler_cert"],
-            "--tls-key",
-            security["scheduler_key"],
-        ]
+        argv += _tls_argv(security, "scheduler")
     for module in dict.fromkeys(("dflow.dashboard", *opts.preload)):  # the /dflow page
         argv += ["--preload", module]
     return argv
+
+
+def _tls_argv(security: dict, role: str) -> list[str]:
+    """The TLS options of ``dask scheduler`` / ``dask worker`` for ``role``'s files."""
+    return [
+        "--protocol",
+        "tls",
+        "--tls-ca-file",
+        security["ca_file"],
+        "--tls-cert",
+        security[f"{role}_cert"],
+        "--tls-key",
+        security[f"{role}_key"],
+    ]
 
 
 def _worker_argv(opts: ClusterOptions, address: str, index: int, security: dict | None) -> list:
@@ -158,16 +163,7 @@ def _worker_argv(opts: ClusterOptions, address: str, index: int, security: dict 
     if opts.resources:
         argv += ["--resources", resources_argument(opts.resources)]
     if security:
-        argv += [
-            "--protocol",
-            "tls",
-            "--tls-ca-file",
-            security["ca_file"],
-            "--tls-cert",
-            security["worker_cert"],
-            "--tls-key",
-            security["worker_key"],
-        ]
+        argv += _tls_argv(security, "worker")
     return argv
 
 
