@@ -15,14 +15,15 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    """A LocalCluster of two single-threaded worker processes with a memory limit."""
+    """A LocalCluster of two single-threaded worker processes with a memory limit (its
+    dashboard on a free port: 8787 may be another cluster's)."""
     with (
         distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             memory_limit="1GiB",
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
