@@ -1,9 +1,10 @@
 """One attempt of one task, on a worker: build the flow object, run the step with its
 output captured, then persist its artifacts and commit.
 
-Commit order (the store guarantees it): every artifact object, then the manifest, then
-the DONE marker. An attempt that fails or is interrupted leaves no DONE marker, so
-nothing downstream (readers, resume, the next step) ever trusts it.
+Commit order (the store guarantees it): every artifact object, then the DONE marker,
+which holds the manifest and the attempt's record (one object). An attempt that fails or
+is interrupted leaves no DONE marker, so nothing downstream (readers, resume, the next
+step) ever trusts it.
 """
 
 from __future__ import annotations
@@ -372,7 +373,8 @@ def _persist(
         meta["switch_to"] = switch_to
     if flow.__dict__.get("_dflow_cards"):
         meta["cards"] = save_cards(store, flow.__dict__["_dflow_cards"], addr.pathspec, written)
-    manifest = store.commit_attempt(addr, attempt, refs, meta, written=written)
+    record = info.finished(info.finished_at or time.time()).to_dict()
+    manifest = store.commit_attempt(addr, attempt, refs, meta, written=written, record=record)
     return TaskResult(
         step=spec.step,
         task_id=spec.task_id,

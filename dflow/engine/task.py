@@ -149,7 +149,8 @@ def _record(
         text = outcome.sink.text(stream)
         if text:
             store.write_log(addr, attempt, stream, text.encode("utf-8", "replace"))
-    store.write_attempt_record(addr, attempt, info.to_dict())
+    if outcome.result is None:  # a commit holds its own record (dflow.store.commits)
+        store.write_attempt_record(addr, attempt, info.to_dict())
     publish_task_event(
         addr.flow, addr.run_id, addr.step, addr.task_id, attempt, info.status, info.duration, error
     )
@@ -205,8 +206,7 @@ def _caught(plan, store, spec, parents, catch, error, outcome) -> TaskResult:
     meta = {"caught": True, "info": info.to_dict()}
     if outcome.frames:
         meta["frames"] = list(outcome.frames)
-    manifest = store.commit_attempt(addr, info.attempt, refs, meta)
-    store.write_attempt_record(addr, info.attempt, info.to_dict())
+    manifest = store.commit_attempt(addr, info.attempt, refs, meta, record=info.to_dict())
     return result_from_manifest(manifest)
 
 
@@ -227,6 +227,7 @@ def _reuse(plan: RunPlan, store: Store, addr: TaskAddress, origin: str) -> TaskR
         origin=origin,
     ).finished(now)
     meta["info"] = info.to_dict()
-    committed = store.commit_attempt(addr, info.attempt, manifest.artifacts, meta)
-    store.write_attempt_record(addr, info.attempt, info.to_dict())
+    committed = store.commit_attempt(
+        addr, info.attempt, manifest.artifacts, meta, record=info.to_dict()
+    )
     return result_from_manifest(committed)

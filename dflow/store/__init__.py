@@ -42,8 +42,8 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
     staging/<uuid>/                object stores only: dask arrays and dataframes being
                                    written; visible only once a marker names them.
     flows/<flow>/index/<run_id>.<status>          empty: the cheap run index
-    flows/<flow>/runs/<run_id>/run.json           run record ({"layout": 1, ...})
-    flows/<flow>/runs/<run_id>/heartbeat.json     {"layout": 1, "time": ...}: the driver is
+    flows/<flow>/runs/<run_id>/run.json           run record ({"layout": 2, ...})
+    flows/<flow>/runs/<run_id>/heartbeat.json     {"layout": 2, "time": ...}: the driver is
                                    alive (rewritten every few seconds while the run goes)
     flows/<flow>/runs/<run_id>/tags/<encoded tag> empty, one per tag; tags/@seeded marks
                                    the folder complete (before it: run.json's "tags").
@@ -51,11 +51,14 @@ Everything lives under one root URL (a local folder, ``s3://bucket/prefix``,
                                    upper case as ^ + lower, others as %xx UTF-8 bytes;
                                    too long: ~<xxh3 of the tag> holding the tag)
     flows/<flow>/runs/<run_id>/steps/<step>/<task_id>/<attempt>/
-        started.json, record.json, manifest.json, DONE, stdout.log, stderr.log
-        (started.json and DONE are created atomically and exclusively)
+        started.json, DONE, stdout.log, stderr.log; record.json if it did not commit
+        (started.json and DONE are created atomically and exclusively; DONE is the
+        commit: manifest and attempt record in one object sealed by its digest, see
+        dflow.store.commits; layout-1 runs also hold manifest.json and record.json)
     flows/<flow>/runs/<run_id>/taskindex/<step>.<task_id>[.<n>].json
                                    {"layout": 1, "files": {<path under the run>: <text>}}:
-                                   the record.json, manifest.json and DONE a unit of several
+                                   the DONE and record.json (layout 1: and manifest.json)
+                                   files a unit of several
                                    tasks wrote, byte for byte (never overwritten; readers
                                    use an entry only while one listing shows the file
                                    unchanged, see dflow.store.taskindex)
@@ -80,9 +83,10 @@ A manifest entry is ``{"key", "encoding", "size", "type"}`` plus, when the codec
 one, ``"meta"`` (shape, dtype, chunks, columns, rows, partitions, divisions known; for a
 frame pickled as a fallback the ``"reason"``), so listings describe values unread.
 Code snapshots are blobs holding a deterministic
-tar (:mod:`dflow.store.snapshots`). Records and manifests carry ``"layout": 1``; the golden
-files in ``tests/golden/store/`` pin this format (entries without ``meta`` are unchanged,
-so older manifests read as before).
+tar (:mod:`dflow.store.snapshots`). Records and commits carry ``"layout": 2``; runs written
+with layout 1 (separate manifest.json and record.json) are read as before. The golden
+files in ``tests/golden/store/`` pin both (``layout_v1.json``, ``layout_v2.json``; entries
+without ``meta`` are unchanged, so older manifests read as before).
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """A task attempt's state, as every reader shows it (client, ``dflow show``, report).
 
 An attempt record says what the task runner saw ("succeeded", "failed", "running"), but
-only the commit (the DONE marker and the manifest it names) makes a success readable. An
-attempt whose record says "succeeded" while its DONE or manifest is missing or damaged is
-**damaged**: its artifacts cannot be trusted, so no reader shows it as succeeded (and
-resume runs it again). A run recorded as succeeded with a damaged task is damaged too
+only the commit (the DONE marker; in layout 1 also the manifest it names) makes a success
+readable. An attempt whose record says "succeeded" while its commit is missing or damaged
+(a damaged DONE says so itself: it is only ever written by a success) is **damaged**:
+its artifacts cannot be trusted, so no reader shows it as succeeded (and resume runs it
+again). A run recorded as succeeded with a damaged task is damaged too
 (:func:`run_state`): ``dflow runs``, ``dflow show``, the client's ``Run.state`` and the
 report all say so.
 """
@@ -66,14 +67,17 @@ def _task_damage(store: Any, t: TaskAddress, attempt: int, names: set[str]) -> s
     """Why task ``t``'s latest ``attempt`` (holding files ``names``) is damaged, or None.
 
     As :func:`attempt_state` decides, with fewer reads: a commit is verified only where a
-    DONE marker is listed, and a record is read only where the commit is not sound.
+    DONE marker is listed, and a record is read only where the commit is not sound (a
+    damaged DONE reads as a success: it was written by one, see
+    :meth:`~dflow.store.records.RunRecords.read_attempt_record`).
     """
-    why = commit_damage(store, t, attempt) if "DONE" in names else None
-    if "DONE" in names and why is None:
-        return None  # committed and sound
-    if "record.json" not in names:
+    if "DONE" in names:
+        why = commit_damage(store, t, attempt)
+        if why is None:
+            return None  # committed and sound
+    elif "record.json" not in names:
         return None  # never finished (running or interrupted): not a broken success
-    if why is None:
+    else:
         why = "its DONE marker is missing"
     try:
         info = AttemptInfo.from_dict(store.read_attempt_record(t, attempt), attempt)

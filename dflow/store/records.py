@@ -1,4 +1,4 @@
-"""Task attempts, run records, logs and the run-status index (JSON, ``"layout": 1``).
+"""Task attempts, run records, logs and the run-status index (JSON, ``"layout": 2``).
 
 Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole store)::
 
@@ -6,19 +6,23 @@ Folder layout under ``flows/<flow>/`` (see :mod:`dflow.store` for the whole stor
     runs/<run_id>/run.json                  run record
     runs/<run_id>/steps/<step>/<task_id>/<attempt>/
         started.json    written (exclusively) by start_attempt
-        record.json     attempt record (:class:`~dflow.store.attempts.AttemptInfo`), overwritable
-        manifest.json   artifacts + meta, written by commit_attempt after all objects exist
-        DONE            last: {"layout": 1, "manifest": <xxh3 of manifest.json>}
+        DONE            the commit, last: manifest + attempt record in one object
+                        (layout 2, see :mod:`dflow.store.commits`)
+        record.json     the attempt record of an attempt that did not commit (failed),
+                        overwritable (:class:`~dflow.store.attempts.AttemptInfo`)
         <stream>.log    captured stdout / stderr
     runs/<run_id>/taskindex/<step>.<task_id>.json  many tasks' record files in one object
                                             (see :mod:`dflow.store.taskindex`)
     runs/<run_id>/tags/                     one object per tag (see :mod:`dflow.store.tags`)
 
+Runs written with layout 1 are read as before: their attempts hold ``record.json``,
+``manifest.json`` and a DONE of ``{"layout": 1, "manifest": <xxh3 of manifest.json>}``.
+
 An attempt is committed once its DONE exists; readers trust nothing else. started.json and
 DONE are created atomically and exclusively (see :mod:`dflow.store.files`). An attempt
-whose DONE or manifest is damaged is skipped by :meth:`RunRecords.latest_commit` (which
-falls back to the previous committed attempt), while :meth:`RunRecords.manifest` of that
-attempt raises ArtifactCorruptError.
+whose DONE (or, layout 1, manifest) is damaged is skipped by :meth:`RunRecords.latest_commit`
+(which falls back to the previous committed attempt), while :meth:`RunRecords.manifest` of
+that attempt raises ArtifactCorruptError.
 """
 
 from __future__ import annotations
@@ -36,12 +40,20 @@ from dflow.errors import (
     RecordNotFoundError,
     StoreError,
 )
+from dflow.store.commits import (
+    COMMIT_LAYOUT,
+    check_commit,
+    commit_bytes,
+    layout_of,
+    manifest_from,
+    parse_done,
+)
 from dflow.store.files import Files, io_error
 from dflow.store.keys import digest
 from dflow.store.refs import ArtifactRef, Manifest, RunEntry, TaskAddress, check_name
 from dflow.store.taskindex import INDEX_DIR, Journal, RunSnapshot, index_doc
 
-RECORD_LAYOUT = 1
+RECORD_LAYOUT = 2
 _STATUS_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 #: When a crash left two index entries for one run, the first listed here wins.
 STATUS_PRECEDENCE = ("failed", "succeeded", "running")
@@ -164,11 +176,14 @@ class RunRecords:
         meta: Mapping[str, Any] | None = None,
         *,
         written: Collection[str] | None = None,
+        record: Mapping[str, Any] | None = None,
     ) -> Manifest:
-        """Commit an attempt: check its objects exist, write the manifest, then DONE.
+        """Commit an attempt: check its objects exist, then create its DONE marker, which
+        holds the manifest and the attempt ``record`` (layout 2: :mod:`dflow.store.commits`).
 
-        On an object store that is two conditional PUTs (manifest, DONE) when the objects
-        were saved through this store (it knows they exist without asking).
+        On an object store that is ONE conditional PUT when the objects were saved through
+        this store (it knows they exist without asking). With ``record`` given, the attempt
+        needs no record.json (:meth:`read_attempt_record` reads the commit's).
 
         ``written`` names the artifacts this attempt stored itself; only their objects are
         checked (the others come from committed manifests, checked when those committed).
@@ -184,55 +199,44 @@ class RunRecords:
                     f"(object {ref.key}) is not in the store",
                     hint="save every artifact before committing",
                 )
-        doc = {
-            "layout": RECORD_LAYOUT,
-            "pathspec": t.pathspec,
-            "attempt": attempt,
-            "artifacts": {name: ref.to_dict() for name, ref in sorted(artifacts.items())},
-            "meta": dict(meta or {}),
-        }
-        data = dump_json(doc, f"manifest of {t.pathspec}")
-        done = dump_json({"layout": RECORD_LAYOUT, "manifest": digest(data)}, "DONE")
+        done = commit_bytes(t, attempt, artifacts, meta, record)
         try:
-            if not self.files.put_once(f"{base}/manifest.json", data):
-                self._check_not_committed(t, attempt, base)  # else a crashed commit's
-                self.files.write(f"{base}/manifest.json", data)
             created = self.files.create(f"{base}/DONE", done)
         except OSError as exc:
             raise io_error("commit", base, exc) from exc
         if not created:
-            raise StoreError(f"attempt {attempt} of task {t.pathspec} was committed concurrently")
-        self.journal.note(f"{base}/manifest.json", data)
-        self.journal.note(f"{base}/DONE", done)
-        return Manifest(t, attempt, dict(artifacts), dict(meta or {}))
-
-    def _check_not_committed(self, t: TaskAddress, attempt: int, base: str) -> None:
-        if self.files.exists(f"{base}/DONE"):
             raise StoreError(
                 f"attempt {attempt} of task {t.pathspec} is already committed; "
                 "committed attempts are never overwritten",
                 hint="start a new attempt with start_attempt()",
             )
+        self.journal.note(f"{base}/DONE", done)
+        return Manifest(t, attempt, dict(artifacts), dict(meta or {}))
 
-    def manifest(self, t: TaskAddress, attempt: int) -> Manifest:
-        """The manifest of a committed attempt; NotCommittedError without DONE."""
-        base = self._attempt_dir(t, attempt)
-        what = f"{t.pathspec} attempt {attempt}"
+    def _read_done(self, t: TaskAddress, attempt: int) -> dict:
+        """The parsed DONE marker of an attempt (NotCommittedError without one)."""
+        rel = f"{self._attempt_dir(t, attempt)}/DONE"
         try:
-            done = self._read_json(f"{base}/DONE")
+            data = self.files.read(rel)
         except FileNotFoundError:
             raise NotCommittedError(
                 f"attempt {attempt} of task {t.pathspec} is not committed (no DONE marker)",
                 hint="only committed attempts can be read; see committed_attempts()",
             ) from None
-        except ArtifactCorruptError as exc:
-            raise ArtifactCorruptError(
-                f"the DONE marker of {what} is damaged: {exc.message}",
-                hint="the store is damaged; rerun the task",
-            ) from None
         except OSError as exc:
-            raise io_error("read", f"{base}/DONE", exc) from exc
-        try:
+            raise io_error("read", rel, exc) from exc
+        return parse_done(data, f"{t.pathspec} attempt {attempt}")
+
+    def manifest(self, t: TaskAddress, attempt: int) -> Manifest:
+        """The manifest of a committed attempt (either layout); NotCommittedError without
+        DONE, ArtifactCorruptError when the commit is damaged."""
+        base = self._attempt_dir(t, attempt)
+        what = f"{t.pathspec} attempt {attempt}"
+        done = self._read_done(t, attempt)
+        if layout_of(done) == COMMIT_LAYOUT:
+            check_commit(done, t, attempt, what)
+            return manifest_from(done, t, attempt, what)
+        try:  # layout 1: DONE names the digest of manifest.json
             data = self.files.read(f"{base}/manifest.json")
         except FileNotFoundError:
             raise ArtifactCorruptError(
@@ -240,20 +244,19 @@ class RunRecords:
             ) from None
         except OSError as exc:
             raise io_error("read", f"{base}/manifest.json", exc) from exc
-        if not isinstance(done, dict) or digest(data) != done.get("manifest"):
+        if digest(data) != done.get("manifest"):
             raise ArtifactCorruptError(
                 f"manifest of {what} does not match its DONE marker",
                 hint="the store is damaged; rerun the task",
             )
         try:
             doc = json.loads(data)
-            arts = {n: ArtifactRef.from_dict(d) for n, d in doc["artifacts"].items()}
-            return Manifest(t, attempt, arts, dict(doc.get("meta") or {}))
-        except (ValueError, KeyError, TypeError, AttributeError, StoreError) as exc:
+        except ValueError as exc:
             raise ArtifactCorruptError(
-                f"manifest of {what} is malformed: {type(exc).__name__}: {exc}",
+                f"manifest of {what} is malformed: {exc}",
                 hint="the store is damaged; rerun the task",
             ) from None
+        return manifest_from(doc, t, attempt, what)
 
     def latest_commit(self, t: TaskAddress) -> Manifest | None:
         """The manifest of the highest committed attempt that is intact, or None.
@@ -278,9 +281,39 @@ class RunRecords:
         self.journal.note(rel, data)
 
     def read_attempt_record(self, t: TaskAddress, attempt: int) -> dict:
-        """An attempt's JSON record; RecordNotFoundError if none was written."""
+        """An attempt's JSON record: its record.json, else the record its commit holds
+        (layout 2); RecordNotFoundError if it has neither.
+
+        An attempt whose DONE marker is damaged has committed, so it reads as
+        ``{"attempt": n, "status": "succeeded"}`` (what the marker's writer recorded)
+        when no record.json says otherwise: every reader then shows it as damaged (see
+        :mod:`dflow.store.commit_state`)."""
         rel = f"{self._attempt_dir(t, attempt)}/record.json"
-        return self._read_record(rel, f"the record of {t.pathspec} attempt {attempt}")
+        try:
+            return self._read_json(rel)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise io_error("read", rel, exc) from exc
+        missing = RecordNotFoundError(
+            f"the record of {t.pathspec} attempt {attempt} does not exist in the store "
+            f"at {self.url}"
+        )
+        try:
+            done = self._read_done(t, attempt)
+        except NotCommittedError:
+            raise missing from None
+        except ArtifactCorruptError:
+            return {"attempt": attempt, "status": "succeeded"}
+        if layout_of(done) != COMMIT_LAYOUT:
+            raise missing  # layout 1, stopped between its DONE and its record.json
+        try:
+            check_commit(done, t, attempt, f"{t.pathspec} attempt {attempt}")
+        except ArtifactCorruptError:
+            return {"attempt": attempt, "status": "succeeded"}
+        if not isinstance(done.get("record"), dict):
+            raise missing
+        return {**done["record"], "layout": COMMIT_LAYOUT}
 
     def write_log(self, t: TaskAddress, attempt: int, stream: str, data: bytes) -> None:
         """Store (replace) the captured ``stream`` ("stdout" / "stderr") of an attempt."""

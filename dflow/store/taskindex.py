@@ -1,13 +1,16 @@
 """A run's task index: many tasks' small record files in one object (``"layout": 1``).
 
 Reading a 1,000-task run back one task at a time costs a few requests per task (its
-attempts, its record, its DONE marker and manifest): seconds on an object store. The
+attempts, its record, its DONE marker): seconds on an object store. The
 task runner therefore also writes, after each unit of several tasks, one index object
 holding the record files it wrote for them, byte for byte::
 
     runs/<run_id>/taskindex/<step>.<first task id>[.<n>].json
-        {"layout": 1, "files": {"steps/<step>/<task_id>/<attempt>/record.json": "<text>",
-                                ".../manifest.json": "...", ".../DONE": "..."}}
+        {"layout": 1, "files": {"steps/<step>/<task_id>/<attempt>/DONE": "<text>",
+                                ".../record.json": "..."}}
+
+(A committed attempt's record and manifest are inside its DONE; runs of layout 1 have
+them in record.json and manifest.json, indexed alike.)
 
 Paths are relative to the run's folder. A reader (:class:`RunSnapshot`) lists the run's
 folder ONCE (names, sizes, modification times, ETags) and reads the index objects; an

@@ -47,32 +47,55 @@ def test_without_a_namespace_the_other_runs_stay_readable(store_url):
     assert list(flow.damaged) == [garbled]
 
 
-def _damage_commit(store_url: str, run_id: str, how: str) -> None:
-    from faultkit import attempt_dir
-
-    folder = attempt_dir(store_url, "LinearFlow", run_id, "middle")
+def damage_commit(folder, how: str) -> None:
+    """Damage the commit of the attempt in ``folder`` (as the fault tests name it)."""
     if how == "DONE deleted":
         (folder / "DONE").unlink()
     elif how == "DONE garbled":
         (folder / "DONE").write_text("{not json")
+    elif how == "DONE changed, same size":  # a flipped character: only the digest tells
+        data = (folder / "DONE").read_text()
+        (folder / "DONE").write_text(data.replace('"succeeded"', '"succeedex"'))
     elif how == "manifest deleted":
         (folder / "manifest.json").unlink()
     else:
         (folder / "manifest.json").write_text('{"artifacts": {"x": ')
 
 
+#: The ways a commit is damaged, by layout. A layout-2 commit is its DONE alone: deleting
+#: it leaves an attempt that never committed (it reads as interrupted, and resume reruns
+#: it), so the damage there is to its bytes.
+DAMAGE = {
+    2: ["DONE garbled", "DONE changed, same size"],
+    1: ["DONE deleted", "DONE garbled", "manifest deleted", "manifest garbled"],
+}
+CASES = [(layout, how) for layout, hows in DAMAGE.items() for how in hows]
+
+
+def as_layout(store_url: str, run_id: str, layout: int) -> None:
+    """Rewrite a run of LinearFlow into ``layout`` (it is written in layout 2)."""
+    if layout == 1:
+        from layoutkit import downgrade_run
+
+        from dflow.store import open_store
+
+        downgrade_run(open_store(store_url), "LinearFlow", run_id)
+
+
 import pytest  # noqa: E402
 
 
-@pytest.mark.parametrize(
-    "how", ["DONE deleted", "DONE garbled", "manifest deleted", "manifest garbled"]
-)
-def test_a_damaged_commit_is_damaged_everywhere(how, store_url):
+@pytest.mark.parametrize(("layout", "how"), CASES)
+def test_a_damaged_commit_is_damaged_everywhere(layout, how, store_url):
+    from faultkit import attempt_dir
+
     from dflow.report.collect import collect_run
 
     cls = zoo_flow("good_linear.py", "LinearFlow")
     run_id, sound = run(cls, store_url).run_id, run(cls, store_url).run_id
-    _damage_commit(store_url, run_id, how)
+    as_layout(store_url, run_id, layout)
+    as_layout(store_url, sound, layout)
+    damage_commit(attempt_dir(store_url, "LinearFlow", run_id, "middle"), how)
     context = ClientContext(store_url, namespace=None)
     from dflow.client import Run
 

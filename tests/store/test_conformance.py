@@ -273,10 +273,15 @@ def test_commit_requires_every_object(store: Store) -> None:
     assert store.committed_attempts(T) == []
 
 
-def test_tampered_manifest_is_rejected(store: Store) -> None:
+@pytest.mark.parametrize(("layout", "name"), [(2, "DONE"), (1, "manifest.json")])
+def test_tampered_manifest_is_rejected(store: Store, layout: int, name: str) -> None:
+    from layoutkit import downgrade_run
+
     n = store.start_attempt(T)
     store.commit_attempt(T, n, {"a": store.save(1)})
-    path = f"flows/TrainFlow/runs/run-1/steps/fit/3/{n}/manifest.json"
+    if layout == 1:
+        downgrade_run(store, T.flow, T.run_id)
+    path = f"flows/TrainFlow/runs/run-1/steps/fit/3/{n}/{name}"
     store.io.write(path, store.io.read(path).replace(b'"a"', b'"b"'))
     with pytest.raises(ArtifactCorruptError):
         store.manifest(T, n)
@@ -288,7 +293,7 @@ def test_attempt_records_and_logs(store: Store) -> None:
         store.read_attempt_record(T, n)
     store.write_attempt_record(T, n, {"status": "running", "host": "h"})
     store.write_attempt_record(T, n, {"status": "failed", "error": "boom"})
-    assert store.read_attempt_record(T, n) == {"status": "failed", "error": "boom", "layout": 1}
+    assert store.read_attempt_record(T, n) == {"status": "failed", "error": "boom", "layout": 2}
     assert store.read_log(T, n, "stdout") == b""
     store.write_log(T, n, "stdout", b"hello\n")
     store.write_log(T, n, "stderr", b"oops\n")
