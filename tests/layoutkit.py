@@ -14,8 +14,8 @@ import json
 from typing import Any
 
 from dflow.store import Store, TaskAddress
+from dflow.store.commits import dump_json
 from dflow.store.keys import digest
-from dflow.store.records import dump_json
 from dflow.store.taskindex import INDEX_DIR, index_doc
 
 

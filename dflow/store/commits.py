@@ -39,10 +39,16 @@ COMMIT_LAYOUT = 2
 _DAMAGED = "the store is damaged; rerun the task"
 
 
-def _dump(doc: Mapping[str, Any], what: str) -> bytes:
-    from dflow.store.records import dump_json
-
-    return dump_json(doc, what)
+def dump_json(doc: Mapping[str, Any], what: str) -> bytes:
+    """JSON bytes of a record (sorted keys, so equal records give equal bytes)."""
+    try:
+        return json.dumps(doc, sort_keys=True, indent=1, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise StoreError(
+            f"{what} is not JSON-serializable: {exc}",
+            hint="records and manifest meta may hold only str, numbers, bools, None, "
+            "lists and dicts with str keys",
+        ) from None
 
 
 def commit_bytes(
@@ -62,8 +68,8 @@ def commit_bytes(
     }
     if record is not None:
         doc["record"] = {k: v for k, v in record.items() if k != "layout"}
-    seal = digest(_dump(doc, f"commit of {t.pathspec}"))
-    return _dump({**doc, "digest": seal}, f"commit of {t.pathspec}")
+    seal = digest(dump_json(doc, f"commit of {t.pathspec}"))
+    return dump_json({**doc, "digest": seal}, f"commit of {t.pathspec}")
 
 
 def parse_done(data: bytes, what: str) -> dict:
@@ -98,7 +104,7 @@ def check_commit(doc: Mapping[str, Any], t: TaskAddress, attempt: int, what: str
     matches its content) and is the commit of attempt ``attempt`` of ``t``."""
     body = {k: v for k, v in doc.items() if k != "digest"}
     try:
-        sound = digest(_dump(body, what)) == doc.get("digest")
+        sound = digest(dump_json(body, what)) == doc.get("digest")
     except StoreError:
         sound = False
     if not sound:

@@ -44,6 +44,7 @@ from dflow.store.commits import (
     COMMIT_LAYOUT,
     check_commit,
     commit_bytes,
+    dump_json,
     layout_of,
     manifest_from,
     parse_done,
@@ -59,18 +60,6 @@ _STATUS_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 STATUS_PRECEDENCE = ("failed", "succeeded", "running")
 #: How many listed tasks' next attempt numbers are remembered (one per running task).
 _HINTS = 256
-
-
-def dump_json(doc: Mapping[str, Any], what: str) -> bytes:
-    """JSON bytes of a record (sorted keys, so equal records give equal bytes)."""
-    try:
-        return json.dumps(doc, sort_keys=True, indent=1, allow_nan=False).encode()
-    except (TypeError, ValueError) as exc:
-        raise StoreError(
-            f"{what} is not JSON-serializable: {exc}",
-            hint="records and manifest meta may hold only str, numbers, bools, None, "
-            "lists and dicts with str keys",
-        ) from None
 
 
 def _check_status(status: str) -> str:

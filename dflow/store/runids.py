@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 
 from dflow.errors import StoreError
+from dflow.store.commits import dump_json
 from dflow.store.files import io_error
-from dflow.store.records import RECORD_LAYOUT, dump_json
+from dflow.store.records import RECORD_LAYOUT
 
 #: How many ids one driver tries before giving up (each try is one exclusive create).
 MAX_TRIES = 1000
