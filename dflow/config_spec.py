@@ -126,9 +126,10 @@ class Config:
     def __get__(self, obj: Any, cls: type | None = None) -> Any:
         if obj is None:
             return self
-        loader = obj.__dict__.get("_dflow_loader")
-        if callable(loader):
-            return ConfigValue(loader(self.name) or {})
+        task = obj.__dict__.get("_dflow_task")  # a running task reads the run's value
+        if task is not None and callable(task.loader):
+            value = task.loader(self.attr)
+            return ConfigValue(value) if isinstance(value, dict) else value
         values = getattr(type(obj), CONFIG_VALUES_ATTR, {}) or {}
         return values.get(self.attr)
 

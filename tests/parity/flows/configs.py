@@ -8,7 +8,7 @@ class ConfigFlow(FlowSpec):
     extra = Config("extra", default_value={"note": "inline"})
     alpha = Parameter("alpha", default=config_expr("train.alpha"), type=float)
 
-    @resources(cpu=train.cpu)
+    @resources(cpu=train.cpu, memory=1000)
     @step
     def start(self):
         self.seen = (self.train.model.depth, self.extra.note, self.alpha)
