@@ -1,6 +1,6 @@
 """Drive a real headless chromium from tests: the DOM after scripts ran, and screenshots.
 
-Usage (``tests/`` is on ``sys.path``; see tests/report/conftest.py)::
+Usage (``tests/`` is on ``sys.path``; ``pythonpath = tests`` in setup.cfg)::
 
     from browser import chromium_binary, dump_dom, screenshot
 

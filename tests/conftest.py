@@ -1,13 +1,44 @@
-"""Shared fixtures: an S3-compatible server (moto) on 127.0.0.1 and fresh buckets on it."""
+"""Shared fixtures: a fresh local store, the session's Dask cluster, and an S3-compatible
+server (moto) on 127.0.0.1 with fresh buckets on it."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from netkit import free_port
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """A fresh local store."""
+    return str(tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """The session's shared Dask cluster: 2 worker processes with 2 threads each."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=2,
+        processes=True,
+        dashboard_address=":0",
+        resources={"CPU": 2, "MEMORY": 4000},
+        silence_logs=50,
+    )
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture
+def scheduler(dask_cluster) -> str:
+    """The shared cluster's scheduler address."""
+    return dask_cluster.scheduler_address
 
 
 @dataclass(frozen=True)

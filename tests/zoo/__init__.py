@@ -1,6 +1,6 @@
 """A zoo of small flows, good and bad, shared by every test suite.
 
-Usage (``tests/`` is on ``sys.path`` under pytest; see tests/graph/conftest.py)::
+Usage (``tests/`` is on ``sys.path`` under pytest; ``pythonpath = tests`` in setup.cfg)::
 
     from zoo import GOOD_FLOWS, BAD_FLOWS, BROKEN_FILES, zoo_path, load_zoo, expected_problems
 
