@@ -19,25 +19,53 @@ folder). Namespaces (:func:`namespace`, :func:`get_namespace`,
 
 from __future__ import annotations
 
-from dflow.client.artifacts import ArtifactSet, DataArtifact, TaskData
-from dflow.client.base import DflowObject, UnknownAttributeError, UnknownKeyError
-from dflow.client.code import RunCode
-from dflow.client.context import (
-    ClientContext,
-    default_namespace,
-    get_namespace,
-    get_store,
-    namespace,
-    set_store,
-)
-from dflow.client.core import Run
-from dflow.client.flows import Flow, Metaflow
-from dflow.client.metadata import get_metadata, metadata
-from dflow.client.tasks import Step, Task
+import importlib
+from typing import Any
+
 from dflow.errors import ErrorRecord
 
 #: The earlier name of what Task.exception and Run.exception give (dflow's one error record).
 TaskException = ErrorRecord
+
+#: Where each name lives. The package loads a module when one of its names is first used,
+#: so importing one small module of the client (``dflow.client.timefmt``, which the
+#: dashboard uses at a scheduler's start) does not load the whole client and the store.
+_HOMES = {
+    "ArtifactSet": "artifacts",
+    "DataArtifact": "artifacts",
+    "TaskData": "artifacts",
+    "DflowObject": "base",
+    "UnknownAttributeError": "base",
+    "UnknownKeyError": "base",
+    "RunCode": "code",
+    "ClientContext": "context",
+    "default_namespace": "context",
+    "get_namespace": "context",
+    "get_store": "context",
+    "namespace": "context",
+    "set_store": "context",
+    "Run": "core",
+    "Flow": "flows",
+    "Metaflow": "flows",
+    "get_metadata": "metadata",
+    "metadata": "metadata",
+    "Step": "tasks",
+    "Task": "tasks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'dflow.client' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"dflow.client.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __all__ = [
     "ArtifactSet",

@@ -1,6 +1,6 @@
 """Run reports: one self-contained HTML file per run (``dflow report FLOW/RUN``).
 
-A report holds the flow's graph (inline SVG, rebuilt from the run's task records), a
+A report holds the flow's graph (inline SVG, drawn from the graph the run record holds), a
 timeline of every task attempt (worker, start, duration, attempt; failed and retried
 attempts visible), the parameters, each step's artifacts with type, size and a short
 preview, and every failure with its traceback. It fetches nothing: scripts and styles
@@ -19,11 +19,15 @@ from __future__ import annotations
 import os
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dflow.report.collect import RunData, collect_run
-from dflow.report.page import render_page
-from dflow.store import Store, open_store
+if TYPE_CHECKING:
+    from dflow.report.collect import RunData
+    from dflow.store import Store
+
+# The run reading and the page load when a report is built: the Dask dashboard imports
+# this package's graph drawing (dflow.report.graph) at scheduler start, and a run's own
+# scheduler starts in the driver, before its first task can run.
 
 __all__ = ["Report", "build_report", "parse_pathspec", "report_of"]
 
@@ -82,6 +86,10 @@ def build_report(
     ``store`` is a Store or a URL (default: the configured store). Raises
     RecordNotFoundError when the store has no such run.
     """
+    from dflow.report.collect import collect_run
+    from dflow.report.page import render_page
+    from dflow.store import Store, open_store
+
     st = (
         store
         if isinstance(store, Store)

@@ -19,12 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from distributed.utils import color_of
 
 from dflow.graph.model import FlowGraph
 from dflow.graph.record import graph_from_record
-from dflow.report.collect import RunData
+
+if TYPE_CHECKING:  # the dashboard draws with this module and never reads runs itself
+    from dflow.report.collect import RunData
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 160, 54, 64, 20, 16
 LOOP_H = 26  # room above and below the nodes for the arcs of loops
