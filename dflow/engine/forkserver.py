@@ -47,6 +47,19 @@ def start_early() -> bool:
     return True
 
 
+def stop() -> None:
+    """Stop the forkserver :func:`start_early` started (the run found a cluster to use)."""
+    if not _state["started"]:
+        return
+    from multiprocessing import forkserver
+
+    # multiprocessing has no public call for this; its own test suite uses _stop (3.8+)
+    stopper = getattr(forkserver._forkserver, "_stop", None)
+    if stopper is not None:
+        stopper()
+    _state["started"] = False
+
+
 @contextlib.contextmanager
 def worker_start_method() -> Iterator[None]:
     """While a cluster's workers start: fork them from the forkserver if this process

@@ -104,3 +104,29 @@ def test_the_command_line_forks_its_workers_from_a_forkserver(tmp_path):
     assert "forkserver" in start["parent"]  # forked, with distributed imported once
     assert start["omp"] == "1"  # distributed's pre-spawn environment, as a spawned worker
     assert start["seen"] == "here"  # the command's environment
+
+
+def test_a_configured_scheduler_stops_the_forkserver_started_before_the_config_was_read(
+    scheduler, monkeypatch
+):
+    # python flow.py run starts the forkserver before it reads dask's config; a
+    # scheduler named there means no own cluster, so no process is left behind for it.
+    import contextlib
+    from types import SimpleNamespace
+
+    import psutil
+
+    from dflow.cli.run_commands import _own_cluster_early
+    from dflow.engine import forkserver
+
+    def forkservers() -> list:
+        return [p for p in psutil.Process().children() if "forkserver" in " ".join(p.cmdline())]
+
+    before = forkservers()
+    monkeypatch.delenv("DFLOW_SCHEDULER", raising=False)
+    with dask.config.set({"dflow.scheduler": scheduler}):
+        early = _own_cluster_early(SimpleNamespace(scheduler=None, max_workers=None))
+    assert isinstance(early, contextlib.nullcontext)
+    assert not forkserver._state["started"]
+    for proc in set(forkservers()) - set(before):
+        proc.wait(timeout=10)  # stopped: it exits once its socket is closed
