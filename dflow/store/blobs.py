@@ -8,9 +8,9 @@ Small blobs are stored raw; larger ones are compressed when a sample shows it pa
 
 from __future__ import annotations
 
+import functools
 import struct
-
-from numcodecs import LZ4, Zstd
+from typing import Any
 
 from dflow.errors import ArtifactCorruptError
 from dflow.store.keys import digest
@@ -24,15 +24,22 @@ CODEC_NAMES = {CODEC_NONE: "none", CODEC_ZSTD: "zstd", CODEC_LZ4: "lz4"}
 #: Blobs below this size are never compressed (the header and the call would not pay).
 MIN_COMPRESS = 4096
 _SAMPLE = 256 * 1024
-_ZSTD = Zstd(level=1)
-_LZ4 = LZ4(acceleration=1)
+
+
+@functools.cache
+def _compressor(codec: int) -> Any:
+    """The numcodecs compressor of ``codec``, imported on first use: most blobs are small
+    and stored raw, and numcodecs takes a worker's first task about 25 ms to import."""
+    from numcodecs import LZ4, Zstd
+
+    return Zstd(level=1) if codec == CODEC_ZSTD else LZ4(acceleration=1)
 
 
 def _choose_codec(data: bytes | memoryview) -> int:
     if len(data) < MIN_COMPRESS:
         return CODEC_NONE
     sample = memoryview(data)[:_SAMPLE]
-    if len(_ZSTD.encode(sample)) > 0.8 * len(sample):
+    if len(_compressor(CODEC_ZSTD).encode(sample)) > 0.8 * len(sample):
         return CODEC_NONE
     return CODEC_ZSTD
 
@@ -40,12 +47,7 @@ def _choose_codec(data: bytes | memoryview) -> int:
 def encode_blob(data: bytes | memoryview, codec: int | None = None) -> bytes:
     """Frame ``data`` as a blob (header + payload), compressing when it pays."""
     codec = _choose_codec(data) if codec is None else codec
-    if codec == CODEC_ZSTD:
-        payload = _ZSTD.encode(data)
-    elif codec == CODEC_LZ4:
-        payload = _LZ4.encode(data)
-    else:
-        payload = data
+    payload = data if codec == CODEC_NONE else _compressor(codec).encode(data)
     return _HEADER.pack(MAGIC, codec, len(data)) + bytes(payload)
 
 
@@ -66,12 +68,10 @@ def decode_blob(blob: bytes, key: str, name: str) -> bytes:
         raise ArtifactCorruptError(f"{what} has an unknown header {blob[:8]!r}")
     payload = memoryview(blob)[HEADER_SIZE:]
     try:
-        if codec == CODEC_ZSTD:
-            data = bytes(_ZSTD.decode(payload))
-        elif codec == CODEC_LZ4:
-            data = bytes(_LZ4.decode(payload))
-        else:
+        if codec == CODEC_NONE:
             data = bytes(payload)
+        else:
+            data = bytes(_compressor(codec).decode(payload))
     except Exception as exc:  # a codec's own error type: the bytes are damaged
         raise ArtifactCorruptError(
             f"{what} cannot be decompressed ({CODEC_NAMES[codec]}): {exc}",
