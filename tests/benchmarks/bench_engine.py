@@ -8,7 +8,9 @@ Run by hand (not collected by pytest)::
 
 Every case runs in a fresh process (``python flow.py run``), timed from the outside:
 whole-process wall time, cluster start included, and the peak RSS of the largest
-process of the tree (ru_maxrss of the waited-for children). Metaflow runs when a Python
+process of the tree (the larger of ru_maxrss of the waited-for children and the VmHWM of
+every descendant, sampled every 20 ms: a run's own workers fork from a forkserver that is
+never waited for, so ru_maxrss alone misses them). Metaflow runs when a Python
 with ``metaflow`` importable is given or found; plain Dask runs the same N trivial
 functions as one ``dask.delayed`` task each on a fresh LocalCluster. Prints medians and
 the ratio against dflow measured in the same invocation; for the linear flow also the
@@ -33,18 +35,59 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flows_bench import render  # noqa: E402
 
 MEASURE = r"""
-import re, resource, subprocess, sys, time, json
+import os, re, resource, subprocess, sys, threading, time, json
+
+def tree(root):
+    # The live descendants of ``root``: the workers of a run's own cluster fork from
+    # multiprocessing's forkserver, which never waits for them where ru_maxrss could see.
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+        out.append(pid)
+    return out
+
+def hwm(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+
+peaks, done = {}, threading.Event()
+
+def sample(root):
+    while not done.wait(0.02):
+        for pid in tree(root):
+            mb = hwm(pid)
+            if mb is not None:
+                peaks[pid] = max(peaks.get(pid, 0.0), mb)
+
 t0, t = time.time(), time.perf_counter()
-proc = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True)
+proc = subprocess.Popen(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+sampler = threading.Thread(target=sample, args=(proc.pid,), daemon=True)
+sampler.start()
+stdout, stderr = proc.communicate()
 wall = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+done.set()
+sampler.join()
+peak = max([resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, *peaks.values()])
 # A flow that prints "first-task-at <time.time()>" in its first step (the linear one)
 # gets its first task's latency: from this process starting it to that line's stamp.
-stamp = re.search(r"first-task-at ([0-9.]+)", proc.stdout)
+stamp = re.search(r"first-task-at ([0-9.]+)", stdout)
 first = float(stamp.group(1)) - t0 if stamp else None
 print(json.dumps({"wall": wall, "peak_mb": peak, "rc": proc.returncode, "first_task": first,
-                  "out": proc.stdout[-2000:], "err": proc.stderr[-2000:]}))
+                  "out": stdout[-2000:], "err": stderr[-2000:]}))
 """
+
 
 PLAIN_DASK = r"""
 import sys
