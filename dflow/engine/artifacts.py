@@ -11,6 +11,7 @@ would read every chunk back from the store and write it again.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -63,15 +64,21 @@ def make_loader(flow, table: ArtifactTable, params: ArtifactTable, task: TaskCon
     A loaded artifact is kept on the instance (as Metaflow does), so it is loaded once and
     in-place changes to it are persisted with the task. Artifacts a join adopted with
     ``merge_artifacts`` are readable at once; parameter values are loaded once per task.
+
+    The loader holds the flow instance weakly (it is only called through the instance,
+    which holds it as ``_dflow_task.loader``): a strong reference would make the pair a
+    cycle, and the values a finished task set (a 512 MiB array) would live on until the
+    cyclic garbage collector ran, beside the next task's.
     """
     param_values: dict[str, Any] = {}
+    flow_ref = weakref.ref(flow)
 
     def loader(name: str) -> Any:
         merged = task.merged
         if name in table.refs or name in merged:
             ref = merged.get(name) or table.refs[name]
             value = table.store.load(ref, name=f"{table.owner}:{name}" if table.owner else name)
-            flow.__dict__[name] = value
+            flow_ref().__dict__[name] = value
             token = _dask_token(value)
             if token is not None and hasattr(task, "loaded"):
                 task.loaded[name] = (ref, value, token)

@@ -15,6 +15,7 @@ import os
 import platform
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -212,9 +213,17 @@ def run_attempt(
 
 def _live_cards(store: Store, flow, addr: TaskAddress, attempt: int):
     """``current.card.refresh()``: render the cards with what the step has set so far,
-    store the pages and tell the scheduler their keys (dflow.events, topic dflow-cards)."""
+    store the pages and tell the scheduler their keys (dflow.events, topic dflow-cards).
+
+    The flow is held weakly: ``current``'s task info holds this function, and must not
+    keep the task's values alive after the task.
+    """
+    flow_ref = weakref.ref(flow)
 
     def refresh(cards: list[dict]) -> None:
+        flow = flow_ref()
+        if flow is None:  # the task is over
+            return
         values = {k: v for k, v in flow.__dict__.items() if not k.startswith("_")}
         saved = save_cards(store, cards, addr.pathspec, values)
         publish_card_event(addr.flow, addr.run_id, addr.step, addr.task_id, attempt, saved)

@@ -25,11 +25,14 @@ from zarr.codecs import BloscCodec, Crc32cCodec
 from zarr.storage import WrapperStore
 
 from dflow.errors import ArtifactCorruptError, ArtifactNotFoundError, StoreError
+from dflow.store.ioloops import start_zarr_loop
 from dflow.store.keys import array_digest
 
 #: dtype kinds stored as zarr (bool, int, uint, float, complex); others use msgpack/pickle.
 ZARR_KINDS = frozenset("biufc")
 _SAMPLE_BYTES = 1 << 20
+
+start_zarr_loop()  # before any zarr call of a task could make it in the task's context
 
 
 def fits_zarr(arr: Any, threshold: int) -> bool:

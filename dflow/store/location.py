@@ -19,6 +19,7 @@ from dflow import config
 from dflow.errors import BackendMissingError, ConfigError, StoreError
 from dflow.store.failures import classify, safe_url
 from dflow.store.iolimits import s3fs_retries, with_io_limits
+from dflow.store.ioloops import start_fsspec_loop
 
 STORE_DIRNAME = ".dflow"
 
@@ -106,6 +107,8 @@ def backend_missing(proto: str, exc: BaseException | None = None) -> BackendMiss
 def make_filesystem(url: str, options: dict) -> tuple[Any, str]:
     """Return ``(filesystem, root path)`` for a resolved store URL, with clear errors."""
     proto = protocol_of(url)
+    if proto not in ("file", "local"):
+        start_fsspec_loop()  # an async backend's loop must not keep a task's context
     try:
         fs, root = url_to_fs(url, **with_io_limits(proto, options))
         if proto in ("s3", "s3a"):

@@ -9,7 +9,9 @@ caches are one bounded :class:`WorkerCache` owned by that plugin.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
@@ -47,6 +49,42 @@ def test_a_failing_sync_run_restores_them_too(store_url):
     assert result.status == "failed"
     after = _process_state()
     assert _same_objects(after, before)
+
+
+RELEASE = """
+import gc, sys
+gc.disable()  # only reference counting frees a finished task's values, as it should
+from runkit import artifacts, flow_class, run
+if sys.argv[2] == "sync":
+    result = run(flow_class("ReleaseFlow"), sys.argv[1])
+else:  # a worker in this process (its tasks have a worker address: live cards)
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        result = run(flow_class("ReleaseFlow"), sys.argv[1], scheduler=cluster.scheduler_address)
+assert result.status == "succeeded", result.error
+seen = artifacts(sys.argv[1], result, "check")
+print(seen["array_alive"], seen["flow_alive"])
+"""
+
+
+@pytest.mark.parametrize("where", ["sync", "cluster"])
+def test_a_finished_tasks_flow_and_values_are_freed_before_the_next_task(store_url, where):
+    # A fresh interpreter, so that zarr's I/O loop is first made inside a task (the loop
+    # would keep that task's context, and through current.card its flow and values, for
+    # the process's life), and the cyclic collector is off (a cycle through the flow
+    # would keep them until it ran: the first task's 512 MiB array beside the next one's).
+    tests = str(Path(__file__).parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run(
+        [sys.executable, "-c", RELEASE, store_url, where],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-2:] == ["False", "False"]
 
 
 @pytest.mark.cluster

@@ -263,6 +263,35 @@ class ArrayFlow(FlowSpec):
         pass
 
 
+class ReleaseFlow(FlowSpec):
+    """start sets an array stored as zarr and keeps a weak reference to it (and to its own
+    flow object); the next step records whether they are still alive (run it with the
+    cyclic garbage collector off: only reference counting may free them)."""
+
+    @step
+    def start(self):
+        import builtins
+        import weakref
+
+        import numpy as np
+
+        self.data = np.ones(2**18)  # 2 MiB: zarr
+        builtins._dflow_release_probe = (weakref.ref(self.data), weakref.ref(self))
+        self.next(self.check)
+
+    @step
+    def check(self):
+        import builtins
+
+        array, flow = builtins._dflow_release_probe
+        self.array_alive, self.flow_alive = array() is not None, flow() is not None
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
 class FlakyForeachFlow(FlowSpec):
     """One foreach child fails while a marker file exists; resume finishes the run."""
 
