@@ -3,7 +3,8 @@
 A numpy array of a zarr-able dtype and at least ``store.array-threshold`` bytes is
 written under ``arrays/<key>`` (key: digest of a canonical header + its C-order buffer);
 locally into ``tmp/<uuid>`` first, then renamed. ``load`` reads it whole and re-checks the
-digest; :meth:`ZarrCodec.dask_array` opens it lazily.
+digest (raw chunks of a local folder straight into the array, see
+:mod:`dflow.store.raw_chunks`); :meth:`ZarrCodec.dask_array` opens it lazily.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dflow.store.arrays import VerifiedChunks, fits_zarr, read_full, write_zarr
 from dflow.store.codecs import Codec
 from dflow.store.files import io_error
 from dflow.store.keys import array_digest
+from dflow.store.raw_chunks import raw_layout, read_raw
 from dflow.store.refs import ArtifactRef
 
 
@@ -61,7 +63,11 @@ class ZarrCodec(Codec):
         return ref
 
     def load(self, store: Any, ref: ArtifactRef, name: str) -> np.ndarray:  # noqa: D102
-        return read_full(open_checked(store, ref.key, name), ref.key, name)
+        z = open_checked(store, ref.key, name)
+        layout = raw_layout(z)  # raw chunks on a local folder: read in place
+        if layout is not None:
+            return read_raw(layout, ref.key, name)
+        return read_full(z, ref.key, name)
 
     def open_array(self, store: Any, ref: ArtifactRef, name: str) -> zarr.Array:
         """The zarr array, read-only; every chunk is checked (present, crc32c) as read."""
