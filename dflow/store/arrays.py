@@ -77,6 +77,14 @@ def choose_compressors(arr: np.ndarray) -> list:
 
 def write_zarr(zstore: Any, arr: np.ndarray, chunk_bytes: int) -> dict:
     """Write ``arr`` (C-contiguous) as a zarr v3 array into ``zstore``; return its summary."""
+    z, summary = create_zarr(zstore, arr, chunk_bytes)
+    z[...] = arr
+    return summary
+
+
+def create_zarr(zstore: Any, arr: np.ndarray, chunk_bytes: int) -> tuple[zarr.Array, dict]:
+    """Create the zarr v3 array ``arr`` will be written to (its metadata, no chunks yet);
+    return it and the summary for its completion marker."""
     chunks = chunk_shape(arr.shape, arr.itemsize, chunk_bytes)
     compressors = choose_compressors(arr)
     z = zarr.create_array(
@@ -91,8 +99,7 @@ def write_zarr(zstore: Any, arr: np.ndarray, chunk_bytes: int) -> dict:
         zarr_format=3,
         config={"write_empty_chunks": True},
     )
-    z[...] = arr
-    return {
+    return z, {
         "all_chunks": True,
         "chunks": list(chunks),
         "codecs": [type(c).__name__ for c in compressors],

@@ -1,4 +1,4 @@
-"""Reading a raw zarr array of a local store straight into its numpy array.
+"""Reading and writing a raw zarr array of a local store straight from its numpy array.
 
 An array that did not compress is stored as zarr v3 chunks of whole rows with only a
 crc32c after each (codecs ``bytes`` + ``crc32c``): every chunk is a contiguous range of
@@ -11,7 +11,9 @@ pass over the memory instead of three, and no buffer beside the result.
 
 The checks are the ones of the zarr path: a chunk that is absent, of the wrong size or
 that fails its crc32c, and an array whose digest does not match its key, raise
-ArtifactCorruptError naming the artifact. Arrays of another layout (compressed, other
+ArtifactCorruptError naming the artifact. :func:`write_raw` writes such chunks the same
+way, from the array's own memory (zarr would encode each into a new buffer, several at a
+time), after zarr has created the array's metadata. Arrays of another layout (compressed, other
 chunk grids or key encodings, chunks that do not span whole trailing axes) are read by
 zarr (:func:`raw_layout` says None).
 """
@@ -56,13 +58,18 @@ class RawLayout:
 
 
 def raw_layout(z: Any) -> RawLayout | None:
-    """The raw layout of the opened array ``z`` (see :func:`dflow.store.arrays.open_zarr`)
-    when it is on a local folder, has every chunk written and can be read in place, else
-    None."""
-    checked, meta = z.store_path.store, z.metadata
-    local = getattr(checked, "_store", None)
-    if not getattr(checked, "all_chunks", False) or type(local).__name__ != "LocalStore":
+    """The raw layout of the zarr array ``z`` when it is on a local folder and its chunks
+    can be read or written in place, else None. ``z`` is opened for reading (see
+    :func:`dflow.store.arrays.open_zarr`: only an array with every chunk written
+    qualifies) or just created, on a ``LocalStore``, for writing."""
+    store, meta = z.store_path.store, z.metadata
+    if hasattr(store, "all_chunks"):  # opened for reading, through CheckedChunkStore
+        if not store.all_chunks:
+            return None
+        store = store._store
+    if type(store).__name__ != "LocalStore":
         return None
+    local = store
     codecs = meta.codecs
     names = [type(c).__name__ for c in codecs]
     if names != ["BytesCodec", "Crc32cCodec"] or type(meta.chunk_grid).__name__ != (
@@ -141,7 +148,7 @@ def read_raw(layout: RawLayout, key: str, name: str) -> np.ndarray:
                 f"reading {what} failed at {chunk_key}: {type(exc).__name__}: {exc}",
                 hint="check that the store is reachable",
             ) from exc
-        if np.uint32(crc).tobytes() != stored:
+        if crc.to_bytes(4, "little") != stored:
             raise _corrupt(what, f"its chunk {chunk_key} fails its crc32c checksum")
         offset += valid
     if h.hexdigest() != key:
@@ -149,6 +156,39 @@ def read_raw(layout: RawLayout, key: str, name: str) -> np.ndarray:
             what, "its content does not match its key (a chunk is missing or was replaced)"
         )
     return out
+
+
+def write_raw(layout: RawLayout, arr: np.ndarray) -> None:
+    """Write the chunk files of the C-contiguous ``arr`` (its array created by zarr at
+    ``layout``) straight from its memory: each chunk's bytes, zeros to pad an edge chunk,
+    then its crc32c, as zarr's ``bytes`` + ``crc32c`` codecs would write them."""
+    flat = arr.reshape(-1).view(np.uint8)
+    chunk_bytes, offset = layout.chunk_bytes, 0
+    made: set[str] = set()
+    for chunk_key, valid in zip(layout.keys, layout.valid, strict=True):
+        path = os.path.join(layout.folder, *chunk_key.split("/"))
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        with open(path, "wb", buffering=0) as f:
+            crc = 0
+            for start in range(offset, offset + valid, PIECE):
+                piece = flat[start : min(start + PIECE, offset + valid)]
+                crc = google_crc32c.extend(crc, piece)
+                _write_all(f, piece)
+            if valid < chunk_bytes:
+                padding = np.zeros(chunk_bytes - valid, dtype=np.uint8)
+                crc = google_crc32c.extend(crc, padding)
+                _write_all(f, padding)
+            _write_all(f, crc.to_bytes(4, "little"))
+        offset += valid
+
+
+def _write_all(f: Any, data: Any) -> None:
+    view, done = memoryview(data).cast("B"), 0
+    while done < len(view):
+        done += f.write(view[done:])
 
 
 def _read_exactly(f: Any, piece: np.ndarray, what: str, chunk_key: str) -> None:

@@ -27,11 +27,11 @@ from dflow.store.array_files import (
     open_checked,
     zarr_store,
 )
-from dflow.store.arrays import VerifiedChunks, fits_zarr, read_full, write_zarr
+from dflow.store.arrays import VerifiedChunks, create_zarr, fits_zarr, read_full, write_zarr
 from dflow.store.codecs import Codec
 from dflow.store.files import io_error
 from dflow.store.keys import array_digest
-from dflow.store.raw_chunks import raw_layout, read_raw
+from dflow.store.raw_chunks import raw_layout, read_raw, write_raw
 from dflow.store.refs import ArtifactRef
 
 
@@ -102,7 +102,12 @@ def _save_local(store: Any, arr: np.ndarray, key: str, rel: str, chunk_bytes: in
     tmp = io.full(f"tmp/{uuid.uuid4().hex}")
     final = io.full(rel)
     try:
-        summary = write_zarr(zarr.storage.LocalStore(tmp), arr, chunk_bytes)
+        z, summary = create_zarr(zarr.storage.LocalStore(tmp), arr, chunk_bytes)
+        layout = raw_layout(z)  # raw chunks: written from the array's own memory
+        if layout is not None:
+            write_raw(layout, arr)
+        else:
+            z[...] = arr
         with open(os.path.join(tmp, ARRAY_MARKER), "wb") as f:
             f.write(_marker(arr, key, summary))
         os.makedirs(os.path.dirname(final), exist_ok=True)

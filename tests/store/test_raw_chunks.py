@@ -143,3 +143,36 @@ def test_arrays_without_every_chunk_written_are_read_by_zarr(local: Store, small
     open(marker, "w").write(json.dumps(doc))
     assert not _fast(local, ref.key)
     assert local.load(ref).tobytes() == arr.tobytes()
+
+
+@pytest.mark.parametrize("case", ["odd rows, partial last chunk", "leading ones", "uint16"])
+def test_the_fast_writer_writes_what_zarr_writes(local: Store, small_arrays, tmp_path, case):
+    arr = np.ascontiguousarray(CASES[case])
+    ref = local.save(arr)
+    folder = local.io.full(f"arrays/{shard(ref.key)}")
+    meta = json.loads(open(os.path.join(folder, "zarr.json")).read())
+    by_zarr = zarr.create_array(
+        zarr.storage.LocalStore(str(tmp_path / "by-zarr")),
+        shape=arr.shape,
+        dtype=arr.dtype,
+        chunks=meta["chunk_grid"]["configuration"]["chunk_shape"],
+        compressors=[zarr.codecs.Crc32cCodec()],
+        filters=None,
+        fill_value=0,
+        zarr_format=3,
+        config={"write_empty_chunks": True},
+    )
+    by_zarr[...] = arr
+    ours = _chunk_files(local, ref.key)
+    assert len(ours) > 1
+    theirs = sorted(
+        os.path.join(root, f)
+        for root, _, files in os.walk(tmp_path / "by-zarr")
+        for f in files
+        if f != "zarr.json"
+    )
+    assert [os.path.relpath(p, folder) for p in ours] == [
+        os.path.relpath(p, tmp_path / "by-zarr") for p in theirs
+    ]
+    for a, b in zip(ours, theirs, strict=True):
+        assert open(a, "rb").read() == open(b, "rb").read()
