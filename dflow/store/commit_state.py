@@ -13,7 +13,6 @@ report all say so.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from dflow.errors import ArtifactCorruptError, NotCommittedError, RecordNotFoundError
@@ -86,18 +85,18 @@ def _task_damage(store: Any, t: TaskAddress, attempt: int, names: set[str]) -> s
     return why if state_from(info, lambda: why) == DAMAGED else None
 
 
-def run_damage(store: Any, flow: str, run_id: str, *, threads: int = 8) -> dict[str, str]:
+def run_damage(records: Any, flow: str, run_id: str) -> dict[str, str]:
     """Every damaged task of run ``flow/run_id`` (its latest attempt says succeeded, its
     commit is missing or damaged): ``{"step/task_id": why}``, sorted.
 
-    One listing of the run's attempts, then each task's DONE and manifest, in
-    ``threads`` threads (on an object store each read is a round trip): two small reads
-    a task for a sound run.
+    ``records`` reads through a run snapshot (:meth:`~dflow.store.Store.run_snapshot`):
+    one listing of the run, then each task's DONE from the task index, where the files
+    the index does not answer are read a step at a time, concurrently. A task costs no
+    round trip of its own, so the tasks are checked in turn.
     """
-    found = store.latest_attempts(flow, run_id).items()
+    found = records.latest_attempts(flow, run_id).items()
     latest = sorted(found, key=lambda item: (item[0].step, item[0].task_id))
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        why = list(pool.map(lambda item: _task_damage(store, item[0], *item[1]), latest))
+    why = [_task_damage(records, t, *attempt_files) for t, attempt_files in latest]
     return {
         f"{t.step}/{t.task_id}": w for (t, _), w in zip(latest, why, strict=True) if w is not None
     }

@@ -5,7 +5,7 @@ Layout 2 (written since December 2026): the commit is ONE object, the attempt's
 xxh3 digest of its own content::
 
     {"layout": 2, "pathspec": ..., "attempt": n, "artifacts": {...}, "meta": {...},
-     "record": {...}, "digest": <xxh3 of the same JSON without "digest">}
+     "record": {...}, "digest": <xxh3 of the rest, as compact JSON with sorted keys>}
 
 It is created last, atomically and exclusively (a conditional PUT on an object store,
 the fsynced temp file and hard link locally), so an attempt that committed is
@@ -37,6 +37,10 @@ from dflow.store.refs import ArtifactRef, Manifest, TaskAddress
 
 COMMIT_LAYOUT = 2
 _DAMAGED = "the store is damaged; rerun the task"
+_JSON_HINT = (
+    "records and manifest meta may hold only str, numbers, bools, None, lists and dicts "
+    "with str keys"
+)
 
 
 def dump_json(doc: Mapping[str, Any], what: str) -> bytes:
@@ -44,11 +48,18 @@ def dump_json(doc: Mapping[str, Any], what: str) -> bytes:
     try:
         return json.dumps(doc, sort_keys=True, indent=1, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
-        raise StoreError(
-            f"{what} is not JSON-serializable: {exc}",
-            hint="records and manifest meta may hold only str, numbers, bools, None, "
-            "lists and dicts with str keys",
-        ) from None
+        raise StoreError(f"{what} is not JSON-serializable: {exc}", hint=_JSON_HINT) from None
+
+
+def _seal(body: Mapping[str, Any], what: str) -> str:
+    """The digest sealing a layout-2 commit: xxh3 of ``body`` (the commit without its
+    ``"digest"``) as compact JSON with sorted keys, which the C encoder writes (an
+    indented dump runs in pure Python: a reader checks every commit of a run)."""
+    try:
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{what} is not JSON-serializable: {exc}", hint=_JSON_HINT) from None
+    return digest(text.encode())
 
 
 def commit_bytes(
@@ -68,8 +79,8 @@ def commit_bytes(
     }
     if record is not None:
         doc["record"] = {k: v for k, v in record.items() if k != "layout"}
-    seal = digest(dump_json(doc, f"commit of {t.pathspec}"))
-    return dump_json({**doc, "digest": seal}, f"commit of {t.pathspec}")
+    what = f"commit of {t.pathspec}"
+    return dump_json({**doc, "digest": _seal(doc, what)}, what)
 
 
 def parse_done(data: bytes, what: str) -> dict:
@@ -104,7 +115,7 @@ def check_commit(doc: Mapping[str, Any], t: TaskAddress, attempt: int, what: str
     matches its content) and is the commit of attempt ``attempt`` of ``t``."""
     body = {k: v for k, v in doc.items() if k != "digest"}
     try:
-        sound = digest(dump_json(body, what)) == doc.get("digest")
+        sound = _seal(body, what) == doc.get("digest")
     except StoreError:
         sound = False
     if not sound:
