@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from html import escape
 
+from dask.utils import format_bytes
+
 from dflow.client.timefmt import format_duration, format_when
 from dflow.errors import ErrorRecord
 from dflow.report.cards import render_cards
 from dflow.report.collect import RunData, StepData, TaskData
 from dflow.report.graph import plural, render_graph_svg, run_graph
-from dflow.report.preview import human_size
 from dflow.report.style import PAGE_CSS, PAGE_JS
 from dflow.report.timeline import render_duration_histogram, render_timeline_svg
 
@@ -76,10 +77,15 @@ def _artifact_rows(task: TaskData) -> str:
         )
     return "".join(
         f"<tr><td>{escape(task.task_id)}</td><td>{escape(a.name)}</td>"
-        f"<td>{escape(a.type_name)}</td><td>{human_size(a.size)}</td>"
+        f"<td>{escape(a.type_name)}</td><td>{_size(a.size)}</td>"
         f"<td><code>{escape(a.preview)}</code></td></tr>"
         for a in task.artifacts
     )
+
+
+def _size(n: int | None) -> str:
+    """An artifact's size as the rest of dflow and Dask write one (``1.50 kiB``)."""
+    return "-" if n is None else format_bytes(int(n))
 
 
 def _task_row(t: TaskData) -> str:

@@ -29,15 +29,3 @@ def describe_artifacts(store: Store, artifacts: Mapping[str, ArtifactRef]) -> li
         ArtifactInfo(name, ref.type_name, ref.encoding, ref.size, preview_value(store, ref, name))
         for name, ref in sorted(artifacts.items())
     ]
-
-
-def human_size(n: int | float | None) -> str:
-    """``1536`` -> ``"1.5 KiB"``."""
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"  # pragma: no cover

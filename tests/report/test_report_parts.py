@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dflow.report.collect import RunData, StepData, TaskData
-from dflow.report.preview import human_size
+from dflow.report.page import _size
 from dflow.report.timeline import (
     MAX_SUB_LANES,
     MIN_BAR_W,
@@ -14,8 +14,8 @@ from dflow.report.timeline import (
 from dflow.store.attempts import AttemptInfo
 
 
-def test_human_size():
-    assert human_size(1536) == "1.5 KiB" and human_size(10) == "10 B"
+def test_artifact_sizes_are_written_as_dask_writes_them():
+    assert _size(1536) == "1.50 kiB" and _size(10) == "10 B" and _size(None) == "-"
 
 
 def _attempt(n, start, end, worker, status="succeeded"):
