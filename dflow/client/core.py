@@ -8,6 +8,7 @@ its steps and tasks are listed once and kept until :meth:`Run.refresh`. Its flow
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ from dflow.errors import (
 from dflow.graph.model import FlowGraph
 from dflow.graph.record import graph_from_record
 from dflow.store import ArtifactRef, RunEntry
-from dflow.store.commit_state import run_damage, run_state
+from dflow.store.commit_state import run_damage, run_state, step_state
 
 if TYPE_CHECKING:
     from dflow.client.flows import Flow
@@ -365,13 +366,7 @@ class Run(DflowObject):
     def step_states(self) -> dict[str, str]:
         """Each step's state in this run: "succeeded", "failed", "running" or, for a step
         the run never reached, "not reached" ("waiting" while the run is running)."""
-        states = {}
-        for step in self.steps():
-            statuses = {t.state for t in step.tasks()}
-            states[step.id] = next(
-                (s for s in ("failed", "damaged", "running") if s in statuses),
-                "succeeded" if statuses else "running",
-            )
+        states = {s.id: step_state(Counter(t.state for t in s.tasks())) for s in self.steps()}
         graph = self.graph
         missing = "waiting" if self.status == "running" else "not reached"
         for name in graph.names if graph is not None else ():

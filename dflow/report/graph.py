@@ -25,6 +25,7 @@ from distributed.utils import color_of
 
 from dflow.graph.model import FlowGraph
 from dflow.graph.record import graph_from_record
+from dflow.store.commit_state import DAMAGED, step_state
 
 if TYPE_CHECKING:  # the dashboard draws with this module and never reads runs itself
     from dflow.report.collect import RunData
@@ -49,7 +50,7 @@ class DrawnStep:
     """A step as the drawing shows it (not the graph's ``StepNode``): its layer, row, kind,
     task counts and state.
 
-    ``state`` is "succeeded", "failed", "running", "waiting" or "unreached".
+    ``state`` is "succeeded", "failed", "damaged", "running", "waiting" or "unreached".
     """
 
     name: str
@@ -61,6 +62,7 @@ class DrawnStep:
     done: int = 0
     failed: int = 0
     running: int = 0
+    damaged: int = 0
     colour: str = "#4a6fa5"
 
 
@@ -127,18 +129,18 @@ def _counts(tasks) -> dict[str, int]:
         "done": sum(t.status == "succeeded" for t in tasks),
         "failed": sum(t.status == "failed" for t in tasks),
         "running": sum(t.status == "running" for t in tasks),
+        "damaged": sum(t.status == DAMAGED for t in tasks),
     }
 
 
-def _state(counts: Mapping[str, int], reached: bool) -> str:
-    if not reached:
-        return "unreached"
-    if counts.get("failed"):
-        return "failed"
-    if counts.get("running"):
-        return "running"
-    tasks = counts.get("tasks", 0)
-    return "succeeded" if tasks and counts.get("done", 0) >= tasks else "waiting"
+def _state(counts: Mapping[str, int]) -> str:
+    """The drawn state of a step that was reached (:func:`step_state` of its counts)."""
+    done, failed = counts.get("done", 0), counts.get("failed", 0)
+    running, damaged = counts.get("running", 0), counts.get("damaged", 0)
+    other = max(0, counts.get("tasks", 0) - done - failed - running - damaged)
+    return step_state(
+        {"succeeded": done, "failed": failed, "running": running, DAMAGED: damaged, "?": other}
+    )
 
 
 def graph_from_tasks(run: RunData) -> RunGraph:
@@ -162,7 +164,7 @@ def graph_from_tasks(run: RunData) -> RunGraph:
                 layer[name],
                 row,
                 _kind(name, run, edges),
-                state=_state(counts, True),
+                state=_state(counts),
                 colour=step_colour(run.flow, name),
                 **counts,
             )
@@ -173,11 +175,14 @@ def graph_from_tasks(run: RunData) -> RunGraph:
     return RunGraph(tuple(nodes), tuple(edges), loops=tuple(sorted(loops)))
 
 
+_COUNTED = ("tasks", "done", "failed", "running", "damaged")
+
+
 def layout_flow_graph(
     graph: FlowGraph, counts: Mapping[str, Mapping[str, int]], *, finished: bool
 ) -> RunGraph:
     """Lay out a flow's own graph; ``counts`` maps a step to its ``tasks``, ``done``,
-    ``failed`` and ``running`` counts. A step without tasks is "unreached" once the run
+    ``failed``, ``running`` and ``damaged`` counts. A step without tasks is "unreached" once the run
     is ``finished``, else "waiting"."""
     edges = [(node.name, target) for node in graph for target in graph.forward(node)]
     loops = [(node.name, target) for node in graph for target in node.out if target in node.loops]
@@ -185,10 +190,10 @@ def layout_flow_graph(
     rows: dict[int, int] = {}
     nodes = []
     for node in sorted(graph, key=lambda n: layer[n.name]):
-        c = {k: int(counts.get(node.name, {}).get(k, 0)) for k in ("tasks", "done", "failed")}
-        c["running"] = int(counts.get(node.name, {}).get("running", 0))
+        c = {k: int(counts.get(node.name, {}).get(k, 0)) for k in _COUNTED}
         # a step reached: one of its tasks ended; while the run runs, one is known too
-        reached = bool(c["done"] or c["failed"]) or (not finished and bool(c["tasks"]))
+        ended = c["done"] or c["failed"] or c["damaged"]
+        reached = bool(ended) or (not finished and bool(c["tasks"]))
         row = rows.get(layer[node.name], 0)
         rows[layer[node.name]] = row + 1
         nodes.append(
@@ -197,7 +202,7 @@ def layout_flow_graph(
                 layer[node.name],
                 row,
                 node.kind.value,
-                state=_state(c, True) if reached else ("unreached" if finished else "waiting"),
+                state=_state(c) if reached else ("unreached" if finished else "waiting"),
                 colour=step_colour(graph.flow_name, node.name),
                 **c,
             )
@@ -341,6 +346,7 @@ svg.graph .edge.unreached{stroke:#bbb;stroke-dasharray:4 3}
 svg.graph .edge.loop{stroke-width:1.8}
 svg.graph rect.box{fill:#fff;stroke-width:2}
 svg.graph .failed rect.box{fill:#fdf1f0}
+svg.graph .damaged rect.box{fill:#fdebd0}
 svg.graph .unreached rect.box{fill:#f3f3f3;stroke:#bbb !important;stroke-dasharray:4 3}
 svg.graph .unreached text{fill:#999}
 svg.graph rect.bar.bg{fill:#aaaaaa;fill-opacity:.1;stroke:#aaaaaa;stroke-opacity:.3}

@@ -62,6 +62,26 @@ def run_state(status: str, damaged: Callable[[], Mapping[str, str]]) -> str:
     return status
 
 
+def step_state(counts: Mapping[str, int]) -> str:
+    """A step's state from how many of its tasks are in each state: "failed" when one
+    failed, else "damaged" when one is, else "running" when one runs, "succeeded" when
+    it has tasks and all succeeded, else "waiting" (no task yet). What ``dflow show``,
+    reports and the dashboard page draw a step as.
+
+    >>> step_state({"succeeded": 9, "running": 1})
+    'running'
+    >>> step_state({"succeeded": 9, "damaged": 1, "failed": 0})
+    'damaged'
+    >>> step_state({}), step_state({"succeeded": 3})
+    ('waiting', 'succeeded')
+    """
+    for state in ("failed", DAMAGED, "running"):
+        if counts.get(state):
+            return state
+    total = sum(counts.values())
+    return "succeeded" if total and counts.get("succeeded", 0) == total else "waiting"
+
+
 def _task_damage(store: Any, t: TaskAddress, attempt: int, names: set[str]) -> str | None:
     """Why task ``t``'s latest ``attempt`` (holding files ``names``) is damaged, or None.
 

@@ -126,4 +126,10 @@ def test_a_damaged_commit_is_damaged_everywhere(layout, how, store_url):
     assert rows == {run_id: "damaged", sound: "succeeded"}
     from dflow.report.page import render_page
 
-    assert '<span class="badge damaged">damaged</span>' in render_page(data)
+    page = render_page(data)
+    assert '<span class="badge damaged">damaged</span>' in page
+    from dflow.report.graph import run_graph
+
+    drawn = {n.name: n.state for n in run_graph(data).nodes}  # the report's graph
+    assert drawn == {"start": "succeeded", "middle": "damaged", "end": "succeeded"}
+    assert '<g class="node damaged" data-step="middle"' in page
