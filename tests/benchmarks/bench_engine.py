@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -120,6 +121,19 @@ def measure(folder: Path, argv: list[str], env: dict | None = None) -> dict:
 def count_files(folder: Path) -> int:
     """Files under ``folder`` (a local store: each file is one object on S3)."""
     return sum(len(files) for _, _, files in os.walk(folder))
+
+
+def array_phases(runs: list[dict]) -> str:
+    """The array flow's "save+handoff S load L" lines of ``runs``: medians (and range)."""
+    found = [re.search(r"save\+handoff ([0-9.]+) load ([0-9.]+)", r["out"]) for r in runs]
+    pairs = [(float(m.group(1)), float(m.group(2))) for m in found if m]
+    if not pairs:
+        return ""
+    saves, loads = sorted(p[0] for p in pairs), sorted(p[1] for p in pairs)
+    return (
+        f"save+handoff {statistics.median(saves):.3f} ({saves[0]:.2f}-{saves[-1]:.2f})"
+        f" load {statistics.median(loads):.3f} ({loads[0]:.2f}-{loads[-1]:.2f})"
+    )
 
 
 def find_metaflow(given: str | None) -> str | None:
@@ -232,8 +246,7 @@ def main() -> None:
                 base = base or wall
                 extra = ""
                 if kind == "array":
-                    line = [ln for ln in runs[-1]["out"].splitlines() if "save+handoff" in ln]
-                    extra = "  " + (line[-1].split("] ")[-1] if line else "")
+                    extra = "  " + array_phases(runs)
                 firsts = [r["first_task"] for r in runs if r["first_task"] is not None]
                 if firsts:
                     extra += f"  first task running at {statistics.median(firsts):.2f} s"
