@@ -47,8 +47,8 @@ _HOMES = {
     "Run": "core",
     "Flow": "flows",
     "Metaflow": "flows",
-    "get_metadata": "metadata",
-    "metadata": "metadata",
+    "get_metadata": "metadata_calls",
+    "metadata": "metadata_calls",
     "Step": "tasks",
     "Task": "tasks",
 }

@@ -74,7 +74,7 @@ def test_a_finished_tasks_flow_and_values_are_freed_before_the_next_task(store_u
     # would keep that task's context, and through current.card its flow and values, for
     # the process's life), and the cyclic collector is off (a cycle through the flow
     # would keep them until it ran: the first task's 512 MiB array beside the next one's).
-    tests = str(Path(__file__).parent)
+    tests = str(Path(__file__).parent.parent)  # runkit
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run(
         [sys.executable, "-c", RELEASE, store_url, where],
